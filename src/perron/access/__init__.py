@@ -1,0 +1,1 @@
+"""Users, roles, parties, agreements, pseudonymisation, retention and the audit trail."""

@@ -1,0 +1,46 @@
+"""The FastAPI application: API routers of every capability plus the web app."""
+
+from __future__ import annotations
+
+import importlib
+
+from fastapi import FastAPI
+
+from perron import __version__
+from perron.api import auth, health, problems, stations
+from perron.config import Settings, get_settings
+from perron.store.db import engine_for, session_factory
+
+# One router module per capability; each exposes ``router``.
+CAPABILITY_ROUTERS = (
+    "perron.api.registry",
+    "perron.api.monitor",
+    "perron.api.live",
+    "perron.api.forecast",
+)
+
+
+def create_app(settings: Settings | None = None, *, web: bool = True) -> FastAPI:
+    """Build the app for ``settings`` (from the environment by default)."""
+    settings = settings or get_settings()
+    app = FastAPI(
+        title="Perron",
+        version=__version__,
+        description="Social safety of Dutch railway stations and resilience of the rail network.",
+        openapi_tags=[{"name": "reference", "description": "Stations, network, municipalities"}],
+    )
+    app.state.settings = settings
+    app.state.engine = engine_for(settings.database_url)
+    app.state.sessions = session_factory(app.state.engine)
+    problems.install(app)
+    for module in (health, auth, stations):
+        app.include_router(module.router)
+    for name in CAPABILITY_ROUTERS:
+        router = getattr(importlib.import_module(name), "router", None)
+        if router is not None:
+            app.include_router(router)
+    if web:
+        from perron.web import mount
+
+        mount(app)
+    return app

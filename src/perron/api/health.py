@@ -1,0 +1,25 @@
+"""Liveness and readiness."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from sqlalchemy import func, select
+
+from perron import __version__
+from perron.api.deps import DbSession
+from perron.store.tables.reference import Station
+
+router = APIRouter(prefix="/api", tags=["health"])
+
+
+@router.get("/health", summary="Health of the service and its database")
+def health(db: DbSession) -> dict[str, Any]:
+    stations = db.scalar(select(func.count()).select_from(Station)) or 0
+    return {
+        "status": "ok",
+        "version": __version__,
+        "database": db.get_bind().dialect.name,
+        "stations": stations,
+    }

@@ -1,0 +1,55 @@
+"""``perron user``: accounts, created by an administrator."""
+
+from __future__ import annotations
+
+import typer
+from sqlalchemy import select
+
+from perron.access import accounts
+from perron.cli.common import console, db_transaction, fail, print_json
+from perron.domain.parties import Role
+from perron.store.tables.accounts import User
+
+app = typer.Typer(help="User accounts.", no_args_is_help=True)
+
+
+@app.command("add")
+def add(
+    username: str,
+    party: str = typer.Option(..., help="party code, e.g. prorail, ns, gm0344, politie"),
+    role: Role = typer.Option(Role.VIEWER, help="role within the party"),
+    name: str = typer.Option(None, help="display name"),
+    password: str = typer.Option(
+        None, help="password (prompted when left out)", envvar="PERRON_NEW_PASSWORD"
+    ),
+) -> None:
+    """Create a user of a party with a role."""
+    if password is None:
+        password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
+    try:
+        with db_transaction() as session:
+            accounts.create_user(session, username, password, party, role.value, name)
+    except accounts.AccountError as exc:
+        fail(str(exc))
+    console.print(f"user [bold]{username}[/bold] ({role.value} at {party}) created")
+
+
+@app.command("list")
+def list_users(json_out: bool = typer.Option(False, "--json")) -> None:
+    """List the users."""
+    with db_transaction() as session:
+        rows = [
+            {
+                "username": u.username,
+                "name": u.display_name,
+                "party": u.party_code,
+                "role": u.role,
+                "active": u.active,
+            }
+            for u in session.scalars(select(User).order_by(User.username))
+        ]
+    if json_out:
+        print_json(rows)
+    else:
+        for r in rows:
+            typer.echo(f"{r['username']:20} {r['party']:10} {r['role']:10} {r['name']}")

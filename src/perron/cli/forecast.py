@@ -1,0 +1,1 @@
+"""Commands of the forecast capability; `register(app)` mounts them."""

@@ -1,0 +1,1 @@
+"""Commands of the live capability; `register(app)` mounts them."""

@@ -1,0 +1,1 @@
+"""Commands of the monitor capability; `register(app)` mounts them."""

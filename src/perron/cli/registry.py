@@ -1,0 +1,1 @@
+"""Commands of the registry capability; `register(app)` mounts them."""

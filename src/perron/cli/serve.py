@@ -1,0 +1,90 @@
+"""``perron serve`` and ``perron demo``."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import secrets
+
+import typer
+from sqlalchemy import select
+
+from perron.access import accounts
+from perron.cli.common import console, db_transaction, progress, settings
+from perron.reference.load import load_reference
+from perron.store.db import upgrade
+from perron.store.tables.accounts import User
+
+# Each capability may provide ``<package>.demo.prepare(settings) -> str``: it adds its demo
+# data (idempotently) and returns one line to print.
+DEMO_MODULES = (
+    "perron.registry.demo",
+    "perron.monitor.demo",
+    "perron.live.demo",
+    "perron.forecast.demo",
+)
+DEMO_USER = "demo"
+
+
+def serve(
+    host: str = typer.Option("127.0.0.1", help="address to listen on"),
+    port: int = typer.Option(8000, help="port to listen on"),
+) -> None:
+    """Serve the API and the web app."""
+    import uvicorn
+
+    from perron.api.app import create_app
+
+    uvicorn.run(create_app(settings()), host=host, port=port, log_level="info")
+
+
+def _demo_password() -> str:
+    path = settings().ensure_data_dir() / "demo-password.txt"
+    if path.exists():
+        return path.read_text().strip()
+    password = os.environ.get("PERRON_DEMO_PASSWORD") or "perron-" + secrets.token_hex(4)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(password)
+    return password
+
+
+def demo(
+    host: str = typer.Option("127.0.0.1"),
+    port: int = typer.Option(8000),
+    serve_app: bool = typer.Option(True, "--serve/--no-serve", help="serve after preparing"),
+) -> None:
+    """Prepare a demo database (reference data, demo data, a demo login) and serve it."""
+    cfg = settings()
+    lines: list[str] = []
+    with progress() as bar:
+        task = bar.add_task("database", total=3 + len(DEMO_MODULES))
+        upgrade(cfg.database_url)
+        bar.update(task, advance=1, description="reference data")
+        with db_transaction() as session:
+            load_reference(session)
+        bar.update(task, advance=1, description="demo login")
+        password = _demo_password()
+        with db_transaction() as session:
+            if session.scalar(select(User).where(User.username == DEMO_USER)) is None:
+                accounts.create_user(
+                    session, DEMO_USER, password, "prorail", "admin", "Demo (ProRail)"
+                )
+        bar.update(task, advance=1)
+        for name in DEMO_MODULES:
+            bar.update(task, description=name.split(".")[1])
+            try:
+                module = importlib.import_module(name)
+            except ModuleNotFoundError as exc:
+                if exc.name != name:
+                    raise
+                bar.update(task, advance=1)
+                continue
+            lines.append(module.prepare(cfg))
+            bar.update(task, advance=1)
+    for line in lines:
+        console.print(f"  {line}")
+    console.print(f"\nPerron demo: [bold]http://{host}:{port}/[/bold]")
+    console.print(f"login: [bold]{DEMO_USER}[/bold]  password: [bold]{password}[/bold]\n")
+    if serve_app:
+        serve(host, port)

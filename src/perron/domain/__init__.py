@@ -1,0 +1,1 @@
+"""Pure domain types and rules; imports nothing else of Perron."""

@@ -1,0 +1,33 @@
+"""Alembic environment: runs the project's migrations against the URL given by Perron."""
+
+from alembic import context
+
+from perron.store import tables  # noqa: F401  (registers every table on the metadata)
+from perron.store.base import Base
+from perron.store.db import make_engine
+
+config = context.config
+url = config.attributes.get("perron_url") or config.get_main_option("sqlalchemy.url")
+connection = config.attributes.get("connection")
+
+
+def run(conn) -> None:
+    context.configure(
+        connection=conn,
+        target_metadata=Base.metadata,
+        render_as_batch=conn.dialect.name == "sqlite",
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+if connection is not None:
+    run(connection)
+else:
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            run(conn)
+    finally:
+        engine.dispose()

@@ -1,0 +1,18 @@
+"""incident registry, agreements and audit trail
+
+Revision ID: 0002_registry
+Revises: 0001_foundation
+"""
+
+revision = "0002_registry"
+down_revision = "0001_foundation"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass

@@ -1,0 +1,1 @@
+"""Page modules, one per capability."""

@@ -1,0 +1,160 @@
+"""Shared fixtures: databases (SQLite and PostgreSQL), the app, a real MQTT broker."""
+
+from __future__ import annotations
+
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session
+
+from perron.config import Settings, get_settings
+from perron.reference.load import load_reference
+from perron.store.db import make_engine, transaction, upgrade
+from services import mosquitto_broker, postgres_cluster
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED_DATA = REPO.parent / "shared" / "data"
+
+
+def _prepare(url: str) -> None:
+    upgrade(url)
+    engine = make_engine(url)
+    try:
+        with transaction(engine) as session:
+            load_reference(session)
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    """A private PostgreSQL cluster for the whole test session."""
+    with postgres_cluster() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def _pg_template(postgres_server: str) -> str:
+    admin = make_engine(postgres_server, isolation_level="AUTOCOMMIT")
+    name = f"perron_tpl_{uuid.uuid4().hex[:8]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    _prepare(postgres_server.rsplit("/", 1)[0] + "/" + name)
+    return name
+
+
+@pytest.fixture(scope="session")
+def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("sqlite-template") / "perron.db"
+    _prepare(f"sqlite:///{path}")
+    engine = make_engine(f"sqlite:///{path}")
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    return path
+
+
+def _fresh_sqlite(template: Path, tmp_path: Path) -> str:
+    target = tmp_path / "perron.db"
+    shutil.copyfile(template, target)
+    return f"sqlite:///{target}"
+
+
+def _fresh_postgres(server: str, template: str) -> Iterator[str]:
+    admin = make_engine(server, isolation_level="AUTOCOMMIT")
+    name = f"perron_{uuid.uuid4().hex[:10]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+    try:
+        yield server.rsplit("/", 1)[0] + "/" + name
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def sqlite_url(_sqlite_template: Path, tmp_path: Path) -> str:
+    """A fresh, migrated SQLite database with the reference data loaded."""
+    return _fresh_sqlite(_sqlite_template, tmp_path)
+
+
+@pytest.fixture
+def postgres_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    """A fresh, migrated PostgreSQL database with the reference data loaded."""
+    server = request.getfixturevalue("postgres_server")
+    template = request.getfixturevalue("_pg_template")
+    yield from _fresh_postgres(server, template)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, migrated database with reference data: once on SQLite, once on PostgreSQL."""
+    if request.param == "sqlite":
+        yield _fresh_sqlite(request.getfixturevalue("_sqlite_template"), tmp_path)
+    else:
+        yield from _fresh_postgres(
+            request.getfixturevalue("postgres_server"), request.getfixturevalue("_pg_template")
+        )
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    eng = make_engine(db_url)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    """A session on the fresh database; the test commits what it wants kept."""
+    with Session(engine, expire_on_commit=False) as s:
+        yield s
+
+
+@pytest.fixture
+def settings(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings]:
+    """Settings pointing at the fresh database and a private data directory; also set in the
+    environment so that CLI commands run in-process see them."""
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    monkeypatch.setenv("PERRON_DATA_DIR", str(data_dir))
+    monkeypatch.setenv("PERRON_DATABASE_URL", db_url)
+    get_settings.cache_clear()
+    yield get_settings()
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def app(settings: Settings):
+    from perron.api.app import create_app
+
+    return create_app(settings)
+
+
+@pytest.fixture
+def client(app) -> Iterator:
+    from fastapi.testclient import TestClient
+
+    with TestClient(app) as c:
+        yield c
+
+
+@pytest.fixture(scope="session")
+def mqtt_broker() -> Iterator[tuple[str, int]]:
+    """A real Mosquitto broker on 127.0.0.1 for the whole session."""
+    with mosquitto_broker() as address:
+        yield address
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """The real public data set beside the repository (``../shared/data``)."""
+    if not SHARED_DATA.exists():
+        pytest.skip(f"the shared data set is not at {SHARED_DATA}")
+    return SHARED_DATA

@@ -1,0 +1,158 @@
+"""Real services for the test suite: a throwaway PostgreSQL cluster and a Mosquitto broker.
+
+Both run as child processes on 127.0.0.1 on free ports and are stopped at the end of the
+session. Nothing is left behind: data lives in a temporary directory.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import glob
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _pg_bindir() -> Path:
+    for cand in sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True):
+        if Path(cand, "initdb").exists():
+            return Path(cand)
+    found = shutil.which("initdb")
+    if found:
+        return Path(found).parent
+    raise RuntimeError(
+        "PostgreSQL server binaries not found: run `make setup` (installs Debian's postgresql)"
+    )
+
+
+def _as_user() -> tuple[list[str], str | None]:
+    """initdb refuses to run as root: run the server as the postgres (or nobody) user."""
+    if os.geteuid() != 0:
+        return [], None
+    for name in ("postgres", "nobody"):
+        with contextlib.suppress(KeyError):
+            pwd.getpwnam(name)
+            return ["runuser", "-u", name, "--"], name
+    raise RuntimeError("running as root and no unprivileged user to run PostgreSQL")
+
+
+@contextlib.contextmanager
+def postgres_cluster() -> Iterator[str]:
+    """Start a private PostgreSQL cluster; yield a SQLAlchemy URL to its ``postgres`` database."""
+    external = os.environ.get("PERRON_TEST_POSTGRES_URL")
+    if external:
+        yield external
+        return
+    bindir = _pg_bindir()
+    prefix, user = _as_user()
+    tmp = Path(tempfile.mkdtemp(prefix="perron-pg-"))
+    data, sock = tmp / "data", tmp / "sock"
+    data.mkdir()
+    sock.mkdir()
+    if user:
+        pw = pwd.getpwnam(user)
+        for p in (tmp, data, sock):
+            os.chown(p, pw.pw_uid, pw.pw_gid)
+    port = free_port()
+    env = {**os.environ, "LC_ALL": "C.UTF-8"}
+    subprocess.run(
+        [
+            *prefix,
+            str(bindir / "initdb"),
+            "-D",
+            str(data),
+            "-U",
+            "postgres",
+            "-A",
+            "trust",
+            "-E",
+            "UTF8",
+            "--no-sync",
+        ],
+        check=True,
+        capture_output=True,
+        env=env,
+    )
+    opts = (
+        f"-p {port} -k {sock} -c listen_addresses=127.0.0.1 -c fsync=off "
+        "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+    )
+    subprocess.run(
+        [
+            *prefix,
+            str(bindir / "pg_ctl"),
+            "-D",
+            str(data),
+            "-o",
+            opts,
+            "-l",
+            str(tmp / "log"),
+            "-w",
+            "-t",
+            "60",
+            "start",
+        ],
+        check=True,
+        capture_output=True,
+        env=env,
+    )
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
+    finally:
+        subprocess.run(
+            [*prefix, str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"],
+            capture_output=True,
+            env=env,
+        )
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _wait_port(port: int, proc: subprocess.Popen, what: str, timeout: float = 15) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{what} exited with {proc.returncode}")
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
+            return
+        time.sleep(0.05)
+    raise RuntimeError(f"{what} did not listen on {port} within {timeout} s")
+
+
+@contextlib.contextmanager
+def mosquitto_broker() -> Iterator[tuple[str, int]]:
+    """Start Mosquitto on a free port of 127.0.0.1; yield (host, port)."""
+    binary = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
+    if not Path(binary).exists():
+        raise RuntimeError("mosquitto not found: run `make setup` (installs Debian's mosquitto)")
+    tmp = Path(tempfile.mkdtemp(prefix="perron-mqtt-"))
+    port = free_port()
+    conf = tmp / "mosquitto.conf"
+    conf.write_text(
+        f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n"
+        "max_queued_messages 1000000\nmax_inflight_messages 0\nlog_type error\n"
+    )
+    proc = subprocess.Popen(
+        [binary, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    try:
+        _wait_port(port, proc, "mosquitto")
+        yield "127.0.0.1", port
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        shutil.rmtree(tmp, ignore_errors=True)
