@@ -1,0 +1,27 @@
+"""Pseudonymisation of identifiers of persons with a keyed hash."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+from perron.config import get_settings
+
+PREFIX = "psn_"
+
+
+def pseudonymise(value: str, key: bytes | None = None) -> str:
+    """Return a stable pseudonym for ``value``: HMAC-SHA256 under the installation's secret key.
+
+    The same person gets the same pseudonym in every record of this installation (so an
+    erasure request by pseudonym finds them everywhere), while the identifier itself is never
+    stored and cannot be recovered without the key.
+    """
+    key = key if key is not None else get_settings().secret("pseudonym_key")
+    normalised = " ".join(value.strip().lower().split())
+    digest = hmac.new(key, normalised.encode(), hashlib.sha256).hexdigest()
+    return PREFIX + digest[:32]
+
+
+def is_pseudonym(value: str) -> bool:
+    return value.startswith(PREFIX) and len(value) == len(PREFIX) + 32

@@ -1,0 +1,1 @@
+"""Tables of the access capability: agreements, audit trail, erasure log."""
