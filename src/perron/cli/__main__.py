@@ -1,0 +1,3 @@
+from perron.cli import main
+
+main()
