@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 import httpx
+
 from common import median, percentile, verdict, write_section
 
 CLIENTS = 50

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from perron.config import Settings, get_settings
 from perron.reference.load import load_reference
 from perron.store.db import make_engine, transaction, upgrade
+
 from services import mosquitto_broker, postgres_cluster
 
 REPO = Path(__file__).resolve().parent.parent
