@@ -1,1 +1,66 @@
-"""Tables of the access capability: agreements, audit trail, erasure log."""
+"""Tables of the access capability: agreements, audit trail, retention periods."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, BigInteger, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from perron.store.base import Base
+from perron.store.types import UTCDateTime
+
+
+class Agreement(Base):
+    """A data-sharing agreement: ``grantee`` may see incidents owned by ``owner``.
+
+    ``level`` is ``detail`` (records, which includes aggregates) or ``aggregate`` (counts only);
+    ``purposes`` lists the purposes it covers; ``categories`` the incident categories (``null``:
+    all); ``fields`` the extra detail fields beyond the standard ones (free text, personal fields).
+    """
+
+    __tablename__ = "agreement"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    owner_party: Mapped[str] = mapped_column(ForeignKey("party.code"), index=True)
+    grantee_party: Mapped[str] = mapped_column(ForeignKey("party.code"), index=True)
+    level: Mapped[str] = mapped_column(String(10))
+    purposes: Mapped[list] = mapped_column(JSON)
+    categories: Mapped[list | None] = mapped_column(JSON, nullable=True)
+    fields: Mapped[list] = mapped_column(JSON)
+    reference: Mapped[str] = mapped_column(String(200))
+    valid_from: Mapped[datetime] = mapped_column(UTCDateTime())
+    valid_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_by: Mapped[str] = mapped_column(String(80))
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class AuditEntry(Base):
+    """One link of the hash chain: who (actor, party), why (purpose), what (action, subject),
+    when (at); ``hash`` = SHA-256 over the canonical JSON of the entry and ``prev_hash``."""
+
+    __tablename__ = "audit_entry"
+
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    actor: Mapped[str] = mapped_column(String(80))
+    party: Mapped[str] = mapped_column(String(20))
+    purpose: Mapped[str] = mapped_column(String(20))
+    action: Mapped[str] = mapped_column(String(40))
+    subject: Mapped[str] = mapped_column(String(200))
+    detail: Mapped[str] = mapped_column(Text)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class RetentionPeriod(Base):
+    """How long personal data (person references, free text) of a category is kept, overriding
+    the defaults in :mod:`perron.access.retention`."""
+
+    __tablename__ = "retention_period"
+
+    category: Mapped[str] = mapped_column(String(60), primary_key=True)
+    days: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_by: Mapped[str] = mapped_column(String(80))

@@ -1,0 +1,312 @@
+"""The tamper-evident audit trail: a hash chain of every write and every read of detail data.
+
+Each entry carries a strictly increasing ``seq``, the hash of the entry before it
+(``prev_hash``; the first entry follows :data:`GENESIS`) and its own ``hash``: SHA-256 over the
+canonical JSON of the entry (see :func:`entry_hash`). Anyone with read access to the table can
+recompute the chain with :func:`verify`: an altered entry no longer matches its hash, a removed
+entry leaves a gap in ``seq`` or a ``prev_hash`` that points nowhere, and moving entries around
+breaks both. Removing entries at the *end* leaves a shorter but valid chain; an exported
+:func:`anchor` (the head's seq and hash at some moment) detects that truncation later.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import event, func, insert, select, text
+from sqlalchemy.orm import Session
+
+from perron.store.tables.access import AuditEntry
+
+GENESIS = "0" * 64
+PURPOSES = ("operational", "analysis", "accountability", "administration")
+_LOCK_KEY = 0x5045_5252_4F4E  # "PERRON": the advisory lock that serialises appenders
+
+
+class AuditError(ValueError):
+    """An entry that cannot be recorded (unknown purpose, empty actor, ...)."""
+
+
+def canonical_detail(detail: dict[str, Any] | None) -> str:
+    """The canonical JSON text of ``detail``: sorted keys, no spaces, UTF-8."""
+    return json.dumps(
+        detail or {}, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str
+    )
+
+
+def format_time(at: datetime) -> str:
+    """The timestamp as hashed: UTC, microseconds, ``Z``."""
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def entry_hash(
+    seq: int,
+    at: str,
+    actor: str,
+    party: str,
+    purpose: str,
+    action: str,
+    subject: str,
+    detail: str,
+    prev_hash: str,
+) -> str:
+    """SHA-256 (hex) over the canonical JSON array of the entry's fields and ``prev_hash``."""
+    payload = json.dumps(
+        [seq, at, actor, party, purpose, action, subject, detail, prev_hash],
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def _lock(session: Session) -> None:
+    """Serialise appenders: on PostgreSQL an advisory lock held until the transaction ends;
+    SQLite has a single writer, and a concurrent writer that raced us fails on the primary key."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_KEY})
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_head_on_rollback(session: Session, _previous) -> None:
+    # a rolled-back savepoint or transaction may have taken appended entries with it
+    session.info.pop("audit_head", None)
+
+
+@event.listens_for(Session, "after_commit")
+def _forget_head_on_commit(session: Session) -> None:
+    session.info.pop("audit_head", None)
+
+
+def _head(session: Session) -> tuple[int, str]:
+    row = session.execute(
+        select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
+    ).first()
+    return (row[0], row[1]) if row else (0, GENESIS)
+
+
+def record(
+    session: Session,
+    *,
+    actor: str,
+    party: str,
+    purpose: str,
+    action: str,
+    subject: str,
+    detail: dict[str, Any] | None = None,
+    at: datetime | None = None,
+) -> None:
+    """Append an entry to the chain inside the caller's transaction.
+
+    ``purpose`` is one of :data:`PURPOSES` (``administration`` for imports, purges and other
+    maintenance). Never put identifiers of persons in ``subject`` or ``detail``.
+    """
+    if purpose not in PURPOSES:
+        raise AuditError(f"unknown purpose {purpose!r}; choose one of {', '.join(PURPOSES)}")
+    if not actor or not action:
+        raise AuditError("an audit entry needs an actor and an action")
+    transaction = session.get_transaction()
+    cached = session.info.get("audit_head")
+    if cached is not None and cached[0] is transaction:
+        prev_seq, prev_hash = cached[1], cached[2]
+    else:
+        _lock(session)
+        prev_seq, prev_hash = _head(session)
+    at = at or datetime.now(UTC)
+    seq = prev_seq + 1
+    detail_text = canonical_detail(detail)
+    subject = subject[:200]
+    digest = entry_hash(
+        seq, format_time(at), actor, party, purpose, action, subject, detail_text, prev_hash
+    )
+    session.execute(
+        insert(AuditEntry).values(
+            seq=seq,
+            at=at,
+            actor=actor,
+            party=party,
+            purpose=purpose,
+            action=action,
+            subject=subject,
+            detail=detail_text,
+            prev_hash=prev_hash,
+            hash=digest,
+        )
+    )
+    # we hold the chain until this transaction ends: remember the head for the next append
+    session.info["audit_head"] = (transaction, seq, digest)
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    ok: bool
+    checked: int
+    first_bad_seq: int | None = None
+    reason: str | None = None
+    head_seq: int = 0
+    head_hash: str = GENESIS
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+_COLUMNS = (
+    AuditEntry.seq,
+    AuditEntry.at,
+    AuditEntry.actor,
+    AuditEntry.party,
+    AuditEntry.purpose,
+    AuditEntry.action,
+    AuditEntry.subject,
+    AuditEntry.detail,
+    AuditEntry.prev_hash,
+    AuditEntry.hash,
+)
+
+
+def _rows(session: Session, batch: int = 20_000) -> Iterator[tuple]:
+    """Every entry in seq order as plain tuples, streamed (no ORM objects)."""
+    result = session.execute(
+        select(*_COLUMNS).order_by(AuditEntry.seq).execution_options(yield_per=batch)
+    )
+    for part in result.partitions():
+        yield from part
+
+
+def check_chain(rows: Iterable[tuple], anchor: dict[str, Any] | None = None) -> VerifyResult:
+    """Check a stream of entries (seq, at, actor, party, purpose, action, subject, detail,
+    prev_hash, hash) in seq order; optionally against an anchor {seq, hash}."""
+    sha = hashlib.sha256
+    dumps = json.dumps
+    expected_seq = 1
+    prev = GENESIS
+    checked = 0
+    anchor_seq = int(anchor["seq"]) if anchor else None
+    anchor_seen = anchor_seq is None or anchor_seq == 0
+    for seq, at, actor, party, purpose, action, subject, detail, prev_hash, digest in rows:
+        if seq != expected_seq:
+            if seq < expected_seq:
+                reason = f"entry {seq} is out of order (expected {expected_seq})"
+                return VerifyResult(
+                    False, checked, seq, f"reordered: {reason}", expected_seq - 1, prev
+                )
+            missing = (
+                f"entry {expected_seq}"
+                if seq == expected_seq + 1
+                else f"entries {expected_seq}–{seq - 1}"
+            )
+            return VerifyResult(
+                False,
+                checked,
+                expected_seq,
+                f"removed: {missing} missing before entry {seq}",
+                expected_seq - 1,
+                prev,
+            )
+        payload = dumps(
+            [seq, format_time(at), actor, party, purpose, action, subject, detail, prev_hash],
+            separators=(",", ":"),
+            ensure_ascii=False,
+        )
+        if sha(payload.encode()).hexdigest() != digest:
+            return VerifyResult(
+                False,
+                checked,
+                seq,
+                f"altered: entry {seq} does not match its hash",
+                seq - 1,
+                prev,
+            )
+        if prev_hash != prev:
+            return VerifyResult(
+                False,
+                checked,
+                seq,
+                f"reordered or removed: entry {seq} does not follow entry {seq - 1} "
+                "(its prev_hash differs from the hash of the entry before it)",
+                seq - 1,
+                prev,
+            )
+        if seq == anchor_seq:
+            if digest != anchor["hash"]:
+                return VerifyResult(
+                    False,
+                    checked,
+                    seq,
+                    f"altered: entry {seq} differs from the anchored hash",
+                    seq - 1,
+                    prev,
+                )
+            anchor_seen = True
+        prev = digest
+        checked += 1
+        expected_seq += 1
+    head_seq = expected_seq - 1
+    if not anchor_seen:
+        return VerifyResult(
+            False,
+            checked,
+            head_seq + 1,
+            f"truncated: the chain ends at entry {head_seq} but the anchor records entry "
+            f"{anchor_seq}",
+            head_seq,
+            prev,
+        )
+    return VerifyResult(True, checked, None, None, head_seq, prev)
+
+
+def verify(session: Session, anchor: dict[str, Any] | None = None) -> VerifyResult:
+    """Recompute the whole chain; report the first entry that was altered, removed or reordered,
+    and with an ``anchor`` (from :func:`anchor`) also a chain truncated since."""
+    return check_chain(_rows(session), anchor)
+
+
+def anchor(session: Session) -> dict[str, Any]:
+    """The current head (seq, hash, time) to keep outside the database."""
+    seq, digest = _head(session)
+    return {
+        "seq": seq,
+        "hash": digest,
+        "time": datetime.now(UTC).isoformat(timespec="seconds"),
+        "entries": session.scalar(select(func.count()).select_from(AuditEntry)) or 0,
+    }
+
+
+def entries(
+    session: Session,
+    *,
+    since_seq: int = 0,
+    limit: int = 100,
+    party: str | None = None,
+    action: str | None = None,
+) -> list[dict[str, Any]]:
+    """Entries after ``since_seq`` (oldest first), for display."""
+    query = select(*_COLUMNS).where(AuditEntry.seq > since_seq)
+    if party:
+        query = query.where(AuditEntry.party == party)
+    if action:
+        query = query.where(AuditEntry.action == action)
+    rows = session.execute(query.order_by(AuditEntry.seq).limit(limit)).all()
+    keys = (
+        "seq",
+        "at",
+        "actor",
+        "party",
+        "purpose",
+        "action",
+        "subject",
+        "detail",
+        "prev_hash",
+        "hash",
+    )
+    out = []
+    for row in rows:
+        item = dict(zip(keys, row, strict=True))
+        item["at"] = row[1].isoformat()
+        item["detail"] = json.loads(row[7])
+        out.append(item)
+    return out
