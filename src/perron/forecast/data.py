@@ -1,0 +1,284 @@
+"""Disruption data → safety-related incidents per station, day and time block.
+
+The input is a disruption file in the Rijden de Treinen format (one row per communicated
+disruption). Only places and times are used; nothing in it describes persons.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+REQUIRED_COLUMNS = ("rdt_station_codes", "cause_nl", "statistical_cause_nl", "start_time")
+
+#: Safety categories and the (statistical) cause labels that belong to them.
+#: From 2020 on "aanrijding met een persoon" and "aanrijding met een voertuig" are reported only
+#: as the generic "aanrijding", so the three labels form one category in every year.
+CATEGORY_CAUSES: dict[str, tuple[str, ...]] = {
+    "person_on_track": (
+        "persoon op het spoor",
+        "mensen op het spoor",
+        "persoon langs het spoor",
+        "mensen langs het spoor",
+    ),
+    "collision": ("aanrijding", "aanrijding met een persoon", "aanrijding met een voertuig"),
+    "police": ("inzet van de politie", "politieonderzoek"),
+    "emergency_services": ("inzet van hulpdiensten", "inzet van de brandweer"),
+    "vandalism": ("vandalisme",),
+    "copper_theft": ("koperdiefstal",),
+    "fire_alarm": ("brandmelding",),
+}
+SAFETY_CATEGORIES: tuple[str, ...] = tuple(CATEGORY_CAUSES)
+CAUSE_TO_CATEGORY = {c: cat for cat, causes in CATEGORY_CAUSES.items() for c in causes}
+
+#: Rows communicated as the aftermath of an earlier disruption repeat an incident already counted.
+FOLLOW_UP_CAUSES = ("eerdere verstoring",)
+
+#: Old station codes still found in the file.
+CODE_ALIASES = {"DTZ": "DTCP"}
+
+#: Four-hour blocks of the day; the evening blocks are singled out.
+BLOCK_HOURS = 4
+N_BLOCKS = 24 // BLOCK_HOURS
+EVENING_BLOCKS = (4, 5)  # 16–20 and 20–24
+BLOCK_LABELS = tuple(f"{b * BLOCK_HOURS:02d}–{(b + 1) * BLOCK_HOURS:02d}" for b in range(N_BLOCKS))
+
+#: The first year with station codes and with the post-2017 reporting practice.
+DEFAULT_SINCE = date(2017, 1, 1)
+
+
+class DataError(ValueError):
+    """Bad input: names the file, row and field."""
+
+
+@dataclass(frozen=True)
+class Station:
+    code: str
+    name: str
+    lat: float
+    lng: float
+    travellers_per_day: float
+    size_class: str
+    type: str
+
+
+def _from_bundle() -> list[Station] | None:
+    try:
+        from perron.reference import bundle  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+    rows = bundle.stations()
+    out = []
+    for r in rows:
+        get = r.get if isinstance(r, dict) else (lambda k, _r=r: getattr(_r, k, None))
+        out.append(
+            Station(
+                code=str(get("code")),
+                name=str(get("name_long") or get("name") or get("code")),
+                lat=float(get("lat")),
+                lng=float(get("lng")),
+                travellers_per_day=float(get("travellers_per_day") or np.nan),
+                size_class=str(get("size_class") or "unknown"),
+                type=str(get("type") or "unknown"),
+            )
+        )
+    return out
+
+
+def _from_csv() -> list[Station]:
+    path = shared_data_dir() / "stations" / "stations-2023-09.csv"
+    if not path.exists():
+        raise DataError(f"{path}: station list not found and no reference bundle installed")
+    out = []
+    with path.open(newline="", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            if row["country"] != "NL":
+                continue
+            out.append(
+                Station(
+                    code=row["code"],
+                    name=row["name_long"],
+                    lat=float(row["geo_lat"]),
+                    lng=float(row["geo_lng"]),
+                    travellers_per_day=float("nan"),
+                    size_class="unknown",
+                    type=row["type"],
+                )
+            )
+    return out
+
+
+_STATIONS: list[Station] | None = None
+
+
+def stations() -> list[Station]:
+    """The Dutch stations, sorted by code (the reference bundle when installed)."""
+    global _STATIONS
+    if _STATIONS is None:
+        found = _from_bundle() or _from_csv()
+        _STATIONS = sorted(found, key=lambda s: s.code)
+    return _STATIONS
+
+
+def repo_root() -> Path:
+    return Path(__file__).resolve().parents[3]
+
+
+def shared_data_dir() -> Path:
+    return Path(os.environ.get("PERRON_SHARED_DATA", repo_root().parent / "shared" / "data"))
+
+
+def default_data_file() -> Path:
+    """The real disruption file next to the repository; a clear error when it is absent."""
+    path = shared_data_dir() / "disruptions" / "disruptions-2011-2023.csv"
+    if not path.exists():
+        raise DataError(
+            f"no disruption file given and {path} does not exist: pass --data FILE "
+            "(a disruption file in the Rijden de Treinen format)"
+        )
+    return path
+
+
+def load_incidents(
+    path: str | Path,
+    categories: tuple[str, ...] | list[str] | None = None,
+    station_codes: list[str] | None = None,
+) -> pd.DataFrame:
+    """Read a disruption file and return one row per (safety incident, station).
+
+    Columns: ``rdt_row`` (1-based data row), ``time``, ``day`` (date), ``block``, ``category``,
+    ``station``, ``weight``. A disruption naming *n* Dutch stations gives each of them weight
+    ``1/n``, so every incident weighs 1 in total. Rows that name no station (only a line, all
+    rows before 2017) are not attributed to any station and do not appear here.
+    """
+    path = Path(path)
+    cats = tuple(categories) if categories else SAFETY_CATEGORIES
+    unknown = [c for c in cats if c not in CATEGORY_CAUSES]
+    if unknown:
+        raise DataError(f"unknown categories {unknown}; choose from {', '.join(SAFETY_CATEGORIES)}")
+    if not path.exists():
+        raise DataError(f"{path}: file not found")
+    try:
+        df = pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False)
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise DataError(f"{path}: not a readable CSV file: {exc}") from exc
+    missing = [c for c in REQUIRED_COLUMNS if c not in df.columns]
+    if missing:
+        raise DataError(f"{path}: row 1 (header): missing field(s) {', '.join(missing)}")
+    df["rdt_row"] = np.arange(2, len(df) + 2)  # line number in the file (header is line 1)
+    cause = df["statistical_cause_nl"].str.strip().str.lower()
+    cause = cause.where(cause != "", df["cause_nl"].str.strip().str.lower())
+    df["category"] = cause.map(CAUSE_TO_CATEGORY)
+    keep = df["category"].isin(cats) & ~df["cause_nl"].str.strip().str.lower().isin(
+        FOLLOW_UP_CAUSES
+    )
+    df = df[keep]
+    times = pd.to_datetime(df["start_time"], format="%Y-%m-%d %H:%M:%S", errors="coerce")
+    bad = times.isna()
+    if bad.any():
+        i = int(np.flatnonzero(bad.to_numpy())[0])
+        raise DataError(
+            f"{path}: row {int(df['rdt_row'].iloc[i])}: field start_time: "
+            f"cannot read {df['start_time'].iloc[i]!r} as YYYY-MM-DD HH:MM:SS"
+        )
+    df = df.assign(time=times)
+    known = set(station_codes) if station_codes is not None else {s.code for s in stations()}
+    codes = (
+        df["rdt_station_codes"]
+        .str.upper()
+        .str.split(",")
+        .map(lambda xs: [CODE_ALIASES.get(x.strip(), x.strip()) for x in xs])
+        .map(lambda xs: sorted({x for x in xs if x in known}))
+    )
+    df = df.assign(station=codes)
+    df = df[df["station"].map(len) > 0]
+    df = df.assign(weight=1.0 / df["station"].map(len))
+    df = df.explode("station")
+    out = pd.DataFrame(
+        {
+            "rdt_row": df["rdt_row"].to_numpy(),
+            "time": df["time"].to_numpy(),
+            "day": df["time"].dt.normalize().to_numpy(),
+            "block": (df["time"].dt.hour // BLOCK_HOURS).to_numpy().astype(np.int8),
+            "category": df["category"].to_numpy(),
+            "station": df["station"].to_numpy().astype(str),
+            "weight": df["weight"].to_numpy().astype(float),
+        }
+    )
+    return out.sort_values(["time", "station"]).reset_index(drop=True)
+
+
+def last_day(path: str | Path) -> date:
+    """The last day that has any disruption row (all causes) in the file."""
+    df = pd.read_csv(path, dtype=str, usecols=["start_time"], keep_default_na=False)
+    t = pd.to_datetime(df["start_time"], format="%Y-%m-%d %H:%M:%S", errors="coerce")
+    return t.max().date()
+
+
+def station_day_counts(incidents: pd.DataFrame) -> pd.DataFrame:
+    """Weighted incident counts per station and day."""
+    g = incidents.groupby(["station", "day"], as_index=False)["weight"].sum()
+    return g.rename(columns={"weight": "count"})
+
+
+def station_block_counts(incidents: pd.DataFrame) -> pd.DataFrame:
+    """Weighted incident counts per station, day and four-hour block (``evening`` flagged)."""
+    g = incidents.groupby(["station", "day", "block"], as_index=False)["weight"].sum()
+    g["evening"] = g["block"].isin(EVENING_BLOCKS)
+    return g.rename(columns={"weight": "count"})
+
+
+@dataclass
+class Cube:
+    """Dense weighted counts ``counts[station, day, block]`` from ``start`` on."""
+
+    codes: list[str]
+    start: date
+    counts: np.ndarray  # float64 (S, T, B)
+
+    @property
+    def n_days(self) -> int:
+        return self.counts.shape[1]
+
+    def day_index(self, d: date) -> int:
+        return (d - self.start).days
+
+    def day(self, i: int) -> date:
+        return self.start + timedelta(days=int(i))
+
+
+def build_cube(incidents: pd.DataFrame, codes: list[str], start: date, end: date) -> Cube:
+    """Counts per station, day and block for days ``start`` ≤ d < ``end``."""
+    n_days = (end - start).days
+    counts = np.zeros((len(codes), max(n_days, 0), N_BLOCKS))
+    pos = {c: i for i, c in enumerate(codes)}
+    s = incidents["station"].map(pos)
+    d = (incidents["day"] - pd.Timestamp(start)).dt.days
+    ok = s.notna() & (d >= 0) & (d < n_days)
+    np.add.at(
+        counts,
+        (
+            s[ok].to_numpy().astype(int),
+            d[ok].to_numpy().astype(int),
+            incidents.loc[ok, "block"].to_numpy().astype(int),
+        ),
+        incidents.loc[ok, "weight"].to_numpy(),
+    )
+    return Cube(codes=list(codes), start=start, counts=counts)
+
+
+def as_date(value: str | date | datetime) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError as exc:
+        raise DataError(f"not a date (YYYY-MM-DD): {value!r}") from exc

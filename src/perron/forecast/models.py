@@ -1,0 +1,257 @@
+"""Baselines and models. Each forecasts expected counts per (station, day, block).
+
+``fit(history, t0)`` may only use weeks that end on or before day ``t0``; ``predict(history, t0)``
+only features of origin ``t0`` (see ``features.History.features``).
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+
+import lightgbm as lgb
+import numpy as np
+from scipy.optimize import minimize
+from sklearn.linear_model import PoissonRegressor
+
+from perron.forecast.data import N_BLOCKS
+from perron.forecast.features import CATEGORICAL, FEATURES, WEEK, History, matrix
+
+FLOOR = 1e-4  # smallest expected count per cell, for every model alike (deviance needs μ > 0)
+MIN_HISTORY = 364  # days of history a training week needs before it
+ZERO_SAMPLE = 0.03  # share of zero cells kept in training samples (weighted back)
+
+
+# ---------------------------------------------------------------- training samples
+@dataclass
+class Samples:
+    """Training rows per origin, computed once and reused by every later refit."""
+
+    history: History
+    cache: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=dict)
+
+    def week(self, o: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        if o not in self.cache:
+            h = self.history
+            y = h.targets(o).reshape(-1)
+            ordinal = h.cube.day(o).toordinal()
+            rng = np.random.default_rng(ordinal)
+            keep = rng.random(y.size) < ZERO_SAMPLE
+            rows = np.flatnonzero((y > 0) | keep)
+            w = np.where(y[rows] > 0, 1.0, 1.0 / ZERO_SAMPLE)
+            x = matrix(h.features(o), rows)
+            self.cache[o] = (x.astype(np.float32), y[rows], w)
+        return self.cache[o]
+
+    def before(self, t0: int, max_weeks: int | None = None) -> tuple[np.ndarray, ...]:
+        """Rows of the weeks o = t0-7, t0-14, … with at least a year of history."""
+        origins = []
+        o = t0 - WEEK
+        while o >= MIN_HISTORY and (max_weeks is None or len(origins) < max_weeks):
+            origins.append(o)
+            o -= WEEK
+        if not origins:
+            raise ValueError("not enough history to train: need more than a year before the week")
+        parts = [self.week(o) for o in sorted(origins)]
+        return tuple(np.concatenate(p) for p in zip(*parts, strict=True))
+
+
+# ---------------------------------------------------------------- baselines
+class Forecaster:
+    name = "model"
+    kind = "model"
+    description = ""
+
+    def fit(self, history: History, t0: int, samples: Samples) -> None:  # noqa: B027
+        pass
+
+    def predict(self, history: History, t0: int, n_days: int = WEEK) -> np.ndarray:
+        raise NotImplementedError
+
+
+class HistoricalAverage(Forecaster):
+    name, kind = "historical_average", "baseline"
+    description = "mean count per station and block over all history before the week"
+
+    def predict(self, history, t0, n_days=WEEK):
+        r = history.window(t0, t0)
+        return np.broadcast_to(r[:, None, :], (r.shape[0], n_days, N_BLOCKS)).copy()
+
+
+class LastNWeeks(Forecaster):
+    kind = "baseline"
+
+    def __init__(self, weeks: int):
+        self.weeks = weeks
+        self.name = f"last_{weeks}_weeks"
+        self.description = f"mean count per station and block over the last {weeks} weeks"
+
+    def predict(self, history, t0, n_days=WEEK):
+        r = history.window(t0, WEEK * self.weeks)
+        return np.broadcast_to(r[:, None, :], (r.shape[0], n_days, N_BLOCKS)).copy()
+
+
+class SeasonalNaive(Forecaster):
+    kind = "baseline"
+
+    def __init__(self, lag_days: int, name: str):
+        self.lag = lag_days
+        self.name = name
+        self.description = f"the count of the same station, weekday and block {lag_days} days ago"
+
+    def predict(self, history, t0, n_days=WEEK):
+        out = np.zeros((history.n_stations, n_days, N_BLOCKS))
+        for d in range(n_days):
+            src = t0 + d - self.lag
+            while src >= t0:  # never look at the forecast window itself
+                src -= self.lag
+            if src >= 0:
+                out[:, d, :] = history.cube.counts[:, src, :]
+        return out
+
+
+# ---------------------------------------------------------------- models
+def _glm_design(x: np.ndarray) -> np.ndarray:
+    col = {k: i for i, k in enumerate(FEATURES)}
+    wd = x[:, col["weekday"]].astype(int)
+    blk = x[:, col["block"]].astype(int)
+    onehot = np.zeros((x.shape[0], 7 * N_BLOCKS))
+    onehot[np.arange(x.shape[0]), wd * N_BLOCKS + blk] = 1.0
+    cont = np.column_stack(
+        [
+            np.log(x[:, col["ew_sb"]] + 1e-3),
+            np.log(x[:, col["hist_sb"]] + 1e-3),
+            np.log(x[:, col["hist_s"]] + 1e-3),
+            np.log(x[:, col["last13_s"]] + 1e-2),
+            np.log(x[:, col["nbr_ew_s"]] + 1e-3),
+            x[:, col["holiday"]],
+            x[:, col["darkness"]],
+            x[:, col["season_sin"]],
+            x[:, col["season_cos"]],
+        ]
+    )
+    return np.column_stack([cont, onehot[:, 1:]])
+
+
+class SeasonalGLM(Forecaster):
+    name = "poisson_glm"
+    description = (
+        "Poisson GLM: log-rate on the station's past rate per block, weekday × block, season, "
+        "holidays and darkness"
+    )
+
+    def fit(self, history, t0, samples):
+        x, y, w = samples.before(t0)
+        z = _glm_design(x)
+        self.mu, self.sd = z.mean(0), z.std(0) + 1e-9
+        self.model = PoissonRegressor(alpha=1e-4, max_iter=300)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            self.model.fit((z - self.mu) / self.sd, y, sample_weight=w)
+
+    def predict(self, history, t0, n_days=WEEK):
+        x = matrix(history.features(t0, n_days))
+        p = self.model.predict((_glm_design(x) - self.mu) / self.sd)
+        return p.reshape(history.n_stations, n_days, N_BLOCKS)
+
+
+LGB_PARAMS = {
+    "objective": "poisson",
+    "learning_rate": 0.06,
+    "max_bin": 63,
+    "num_leaves": 15,
+    "min_data_in_leaf": 200,
+    "feature_fraction": 0.8,
+    "lambda_l2": 1.0,
+    "num_threads": 2,
+    "deterministic": True,
+    "force_row_wise": True,
+    "seed": 7,
+    "verbose": -1,
+}
+LGB_ROUNDS = 200
+
+
+class BoostedModel(Forecaster):
+    name = "gradient_boosting"
+    description = (
+        "LightGBM (Poisson) on station size and type, weekday, block, holidays, darkness, season "
+        "and past and recent counts"
+    )
+
+    def fit(self, history, t0, samples):
+        x, y, w = samples.before(t0)
+        ds = lgb.Dataset(
+            x,
+            y,
+            weight=w,
+            feature_name=list(FEATURES),
+            categorical_feature=list(CATEGORICAL),
+            free_raw_data=False,
+        )
+        self.booster = lgb.train(LGB_PARAMS, ds, num_boost_round=LGB_ROUNDS)
+
+    def predict(self, history, t0, n_days=WEEK):
+        x = matrix(history.features(t0, n_days))
+        p = self.booster.predict(x)
+        return p.reshape(history.n_stations, n_days, N_BLOCKS)
+
+    def contributions(self, x: np.ndarray) -> np.ndarray:
+        """Per-feature contributions on the log scale (last column: the expected value)."""
+        return self.booster.predict(x, pred_contrib=True)
+
+
+class SelfExciting(Forecaster):
+    """Background rate plus a near-repeat term that decays after every incident at the station.
+
+    λ(s, d, b) = a · rate(s, b) · profile(weekday, b) + α · block_share(s, b) · Σ_i e^{-(t-t_i)/τ}
+    with a, α ≥ 0 fitted by weighted Poisson likelihood and τ chosen from 7 or 30 days, all on
+    the training weeks only.
+    """
+
+    name = "self_exciting"
+    description = "background rate per station and block plus a decaying near-repeat term"
+
+    def _parts(self, x: np.ndarray, tau: float) -> tuple[np.ndarray, np.ndarray]:
+        col = {k: i for i, k in enumerate(FEATURES)}
+        base = x[:, col["ew_sb"]] * x[:, col["profile_wdb"]]
+        hist_sb, hist_s = x[:, col["hist_sb"]], x[:, col["hist_s"]]
+        share = (hist_sb + 0.1 / N_BLOCKS) / (hist_s + 0.1)
+        exc = x[:, col["excite7_s" if tau == 7.0 else "excite30_s"]] * share / tau
+        return base, exc
+
+    def fit(self, history, t0, samples):
+        x, y, w = samples.before(t0)
+        best = None
+        for tau in (7.0, 30.0):
+            base, exc = self._parts(x, tau)
+
+            def nll(p, base=base, exc=exc):
+                lam = p[0] * base + p[1] * exc + FLOOR
+                return float(np.sum(w * (lam - y * np.log(lam)))) / len(y)
+
+            res = minimize(nll, x0=[1.0, 0.1], bounds=[(0, 50), (0, 50)], method="L-BFGS-B")
+            if best is None or res.fun < best[0]:
+                best = (res.fun, tau, res.x)
+        _, self.tau, (self.a, self.alpha) = best
+
+    def predict(self, history, t0, n_days=WEEK):
+        x = matrix(history.features(t0, n_days))
+        base, exc = self._parts(x, self.tau)
+        p = self.a * base + self.alpha * exc
+        return p.reshape(history.n_stations, n_days, N_BLOCKS)
+
+
+def baselines() -> list[Forecaster]:
+    return [
+        HistoricalAverage(),
+        LastNWeeks(4),
+        LastNWeeks(13),
+        LastNWeeks(52),
+        SeasonalNaive(7, "seasonal_naive_week"),
+        SeasonalNaive(364, "seasonal_naive_year"),
+    ]
+
+
+def models() -> list[Forecaster]:
+    return [SeasonalGLM(), BoostedModel(), SelfExciting()]
