@@ -24,6 +24,7 @@ app.command("demo")(serve.demo)
 # Capability modules each expose ``register(app)`` that adds their commands and groups.
 CAPABILITY_COMMANDS = (
     "perron.cli.registry",
+    "perron.cli.access",
     "perron.cli.monitor",
     "perron.cli.live",
     "perron.cli.forecast",
