@@ -44,6 +44,9 @@ def format_time(at: datetime) -> str:
     return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+
+
 def entry_hash(
     seq: int,
     at: str,
@@ -55,12 +58,10 @@ def entry_hash(
     detail: str,
     prev_hash: str,
 ) -> str:
-    """SHA-256 (hex) over the canonical JSON array of the entry's fields and ``prev_hash``."""
-    payload = json.dumps(
-        [seq, at, actor, party, purpose, action, subject, detail, prev_hash],
-        separators=(",", ":"),
-        ensure_ascii=False,
-    )
+    """SHA-256 (hex) over the canonical JSON array of the entry's fields and ``prev_hash``:
+    ``[seq, at, actor, party, purpose, action, subject, detail, prev_hash]`` without spaces,
+    UTF-8, ``at`` as ``YYYY-MM-DDTHH:MM:SS.ffffffZ`` and ``detail`` as canonical JSON text."""
+    payload = _ENCODER.encode([seq, at, actor, party, purpose, action, subject, detail, prev_hash])
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
@@ -168,20 +169,31 @@ _COLUMNS = (
 )
 
 
+def _at_text(dialect: str) -> str:
+    """SQL that renders ``at`` exactly as :func:`format_time` does."""
+    if dialect == "postgresql":
+        return r"""to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24\:MI\:SS.US"Z"')"""
+    # SQLite stores 'YYYY-MM-DD HH:MM:SS.ffffff' in UTC
+    return "replace(at, ' ', 'T') || 'Z'"
+
+
 def _rows(session: Session, batch: int = 20_000) -> Iterator[tuple]:
-    """Every entry in seq order as plain tuples, streamed (no ORM objects)."""
-    result = session.execute(
-        select(*_COLUMNS).order_by(AuditEntry.seq).execution_options(yield_per=batch)
+    """Every entry in seq order as plain tuples straight from the driver, streamed."""
+    dialect = session.get_bind().dialect.name
+    sql = (
+        f"SELECT seq, {_at_text(dialect)}, actor, party, purpose, action, subject, detail, "
+        "prev_hash, hash FROM audit_entry ORDER BY seq"
     )
+    result = session.execute(text(sql).execution_options(yield_per=batch))
     for part in result.partitions():
         yield from part
 
 
 def check_chain(rows: Iterable[tuple], anchor: dict[str, Any] | None = None) -> VerifyResult:
-    """Check a stream of entries (seq, at, actor, party, purpose, action, subject, detail,
+    """Check a stream of entries (seq, at as formatted by :func:`format_time`, actor, party, purpose, action, subject, detail,
     prev_hash, hash) in seq order; optionally against an anchor {seq, hash}."""
     sha = hashlib.sha256
-    dumps = json.dumps
+    encode = _ENCODER.encode
     expected_seq = 1
     prev = GENESIS
     checked = 0
@@ -207,11 +219,7 @@ def check_chain(rows: Iterable[tuple], anchor: dict[str, Any] | None = None) -> 
                 expected_seq - 1,
                 prev,
             )
-        payload = dumps(
-            [seq, format_time(at), actor, party, purpose, action, subject, detail, prev_hash],
-            separators=(",", ":"),
-            ensure_ascii=False,
-        )
+        payload = encode([seq, at, actor, party, purpose, action, subject, detail, prev_hash])
         if sha(payload.encode()).hexdigest() != digest:
             return VerifyResult(
                 False,
