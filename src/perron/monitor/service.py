@@ -1,0 +1,186 @@
+"""The monitor's operations on a database session: generate, score, list, per station."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from datetime import date
+from typing import Any
+
+import pandas as pd
+from sqlalchemy.orm import Session
+
+from perron.monitor import scores as sc
+from perron.monitor import store
+from perron.monitor.generator import DEFAULT_YEARS, PUBLISHED, Targets, generate
+from perron.monitor.model import (
+    EVENING,
+    ITEMS,
+    MIN_RESPONSES,
+    THRESHOLD,
+    Population,
+    configured_population,
+)
+
+
+def generate_into(
+    session: Session,
+    seed: int,
+    years: Iterable[int] = DEFAULT_YEARS,
+    targets: Targets = PUBLISHED,
+    step: Callable[[str, int, int], None] | None = None,
+) -> dict[str, Any]:
+    """Generate the synthetic survey of ``years`` and replace the synthetic rows of those years.
+
+    ``step(phase, done, total)`` reports progress. Runs in the caller's transaction."""
+    step = step or (lambda *_: None)
+    years = tuple(sorted(set(years)))
+    stations = store.stations_frame(session).reset_index(drop=True)
+    if stations.empty:
+        raise ValueError("no stations in the database: run `perron reference load` first")
+    step("generating", 0, 1)
+    survey = generate(stations, seed=seed, years=years, targets=targets)
+    total = len(survey.frame)
+    step("removing old synthetic rows", 0, total)
+    removed = store.delete_synthetic_years(session, years)
+    done = 0
+
+    def advance(n: int) -> None:
+        nonlocal done
+        done += n
+        step("writing", done, total)
+
+    store.insert_frame(session, survey.frame, advance)
+    per_year = survey.frame.groupby("year").size()
+    return {
+        "seed": seed,
+        "years": list(years),
+        "responses": total,
+        "per_year": {str(int(y)): int(n) for y, n in per_year.items()},
+        "replaced": removed,
+        "source": survey.source,
+        "synthetic": True,
+        "parameters": {str(y): p for y, p in survey.parameters.items()},
+    }
+
+
+def _weighted(frame: pd.DataFrame, population: Population, whole_period: bool) -> pd.DataFrame:
+    if whole_period:
+        frame = frame.copy()
+        frame["weight"] = sc.poststrat_weights(
+            frame["gender"].to_numpy(), frame["age_band"].to_numpy(), [0] * len(frame), population
+        )
+        return frame
+    return sc.add_weights(frame, population)
+
+
+def period_frame(
+    session: Session,
+    year: int | None = None,
+    start: date | None = None,
+    end: date | None = None,
+    population: Population | None = None,
+) -> pd.DataFrame:
+    """Weighted responses of ``year`` (weights per year) or of ``start``..``end`` (weights over
+    the whole period)."""
+    population = population or configured_population()
+    if year is not None:
+        return _weighted(store.load_frame(session, years=[year]), population, False)
+    return _weighted(store.load_frame(session, start=start, end=end), population, True)
+
+
+def scores(
+    session: Session,
+    year: int | None = None,
+    start: date | None = None,
+    end: date | None = None,
+    station: str | None = None,
+    items: Sequence[str] = ITEMS,
+    headline: str = EVENING,
+    population: Population | None = None,
+) -> dict[str, Any]:
+    """National, by gender and by size class (and one station's scores when asked)."""
+    population = population or configured_population()
+    frame = period_frame(session, year, start, end, population)
+    report: dict[str, Any] = {
+        "period": _period(year, start, end),
+        "population": population.name,
+        "min_responses": MIN_RESPONSES,
+        **sc.scores_report(frame, items, headline),
+    }
+    if station is not None:
+        sub = frame[frame["station_code"] == station]
+        table = sc.score_table(sub, [], list(dict.fromkeys([headline, *items])))
+        items_out = {r["item"]: sc.estimate_dict(r) for _, r in table.iterrows()}
+        report["station"] = {
+            "code": station,
+            "item": headline,
+            **items_out[headline],
+            "items": items_out,
+        }
+    return report
+
+
+def _period(year: int | None, start: date | None, end: date | None) -> dict[str, Any]:
+    if year is not None:
+        return {"year": year, "start": date(year, 1, 1), "end": date(year, 12, 31)}
+    return {"year": None, "start": start, "end": end}
+
+
+def below_threshold(
+    session: Session,
+    year: int,
+    threshold: float = THRESHOLD,
+    population: Population | None = None,
+) -> dict[str, Any]:
+    """Stations below ``threshold`` on evening safety in ``year``, with trend against the
+    year before."""
+    population = population or configured_population()
+    frame = sc.add_weights(store.load_frame(session, years=[year - 1, year]), population)
+    stations = store.stations_frame(session)
+    report = sc.below_threshold_report(frame, year, stations, threshold=threshold)
+    report["population"] = population.name
+    return report
+
+
+def station_scores(
+    session: Session, code: str, population: Population | None = None
+) -> dict[str, Any]:
+    """One station's scores for every year with responses (weights from each whole year)."""
+    population = population or configured_population()
+    frame = sc.add_weights(store.load_frame(session), population)
+    return sc.station_report(frame, code)
+
+
+def map_scores(session: Session, year: int, population: Population | None = None) -> dict[str, Any]:
+    """Evening safety per station in ``year`` with position, for the map."""
+    population = population or configured_population()
+    frame = sc.add_weights(store.load_frame(session, years=[year]), population)
+    stations = store.stations_frame(session)
+    means = sc.station_means(frame, EVENING)
+    out = []
+    for code, info in stations.iterrows():
+        row = means.loc[code] if code in means.index else None
+        est = (
+            sc.estimate_dict(row)
+            if row is not None
+            else {
+                "mean": None,
+                "ci": None,
+                "ci_low": None,
+                "ci_high": None,
+                "se": None,
+                "n": 0,
+                "suppressed": True,
+            }
+        )
+        out.append(
+            {
+                "code": code,
+                "name": info["name"],
+                "size_class": info["size_class"],
+                "lat": float(info["lat"]),
+                "lng": float(info["lng"]),
+                **est,
+            }
+        )
+    return {"year": year, "item": EVENING, "stations": out, "synthetic": sc.is_synthetic(frame)}
