@@ -1,1 +1,202 @@
-"""Commands of the forecast capability; `register(app)` mounts them."""
+"""``perron forecast``: hotspots and hot times per station and four-hour block."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from perron.cli.common import console, fail, print_json, progress
+
+app = typer.Typer(
+    help="Hotspots and hot times: safety incidents per station and time block.",
+    no_args_is_help=True,
+)
+
+DATA_HELP = (
+    "disruption file (Rijden de Treinen format); default: the real file in "
+    "../shared/data/disruptions/ next to the repository"
+)
+CAT_HELP = "comma-separated categories (default: every safety category)"
+
+
+def _cats(value: str | None) -> list[str] | None:
+    return [c.strip() for c in value.split(",") if c.strip()] if value else None
+
+
+def _run(fn, *args, **kwargs):
+    from perron.forecast.data import DataError
+
+    try:
+        return fn(*args, **kwargs)
+    except (DataError, ValueError) as exc:
+        fail(str(exc))
+
+
+@app.command("backtest")
+def backtest_cmd(
+    data: Path | None = typer.Option(None, "--data", help=DATA_HELP),
+    start: str = typer.Option("2022-01-01", "--from", help="first day of the first forecast week"),
+    end: str = typer.Option("2023-12-31", "--to", help="last day of the backtest"),
+    categories: str | None = typer.Option(None, "--categories", help=CAT_HELP),
+    refit_every: int = typer.Option(4, "--refit-every", help="refit the models every N weeks"),
+    save: bool = typer.Option(True, "--save/--no-save", help="store the report for API and web"),
+    json_out: bool = typer.Option(False, "--json", help="print the report as JSON"),
+) -> None:
+    """Rolling-origin backtest: each week is forecast from data strictly before it."""
+    from perron.forecast.backtest import run_backtest
+    from perron.forecast.service import resolve_data, save_backtest
+
+    path = _run(resolve_data, data)
+    with progress() as bar:
+        task = bar.add_task("backtest", total=None)
+
+        def step(i: int, n: int) -> None:
+            bar.update(task, total=n, completed=i, description=f"week {i}/{n}")
+
+        report = _run(
+            run_backtest,
+            path,
+            start,
+            end,
+            _cats(categories),
+            refit_every=refit_every,
+            progress=step,
+        )
+    report["data"] = str(path)
+    report["command"] = (
+        f"perron forecast backtest --data {path} --from {start} --to {end}"
+        + (f" --categories {categories}" if categories else "")
+        + (f" --refit-every {refit_every}" if refit_every != 4 else "")
+    )
+    if save:
+        save_backtest(report)
+    if json_out:
+        print_json(report)
+        return
+    t = Table(title=f"Backtest {report['from']} – {report['to']} ({report['weeks']} weeks)")
+    for col in (
+        "model",
+        "kind",
+        "hit 5%",
+        "hit 10%",
+        "hit 20%",
+        "PAI 5%",
+        "PAI 10%",
+        "PAI 20%",
+        "deviance",
+        "gap closed 5%",
+    ):
+        t.add_column(col)
+    for m in report["models"]:
+        g = m["gap_closed"]["5"]
+        t.add_row(
+            m["name"],
+            m["kind"],
+            *(f"{m['hit_rate'][k]:.3f}" for k in ("5", "10", "20")),
+            *(f"{m['pai'][k]:.2f}" for k in ("5", "10", "20")),
+            f"{m['deviance']:.5f}",
+            "–" if g is None else f"{g:.0%}",
+        )
+    console.print(t)
+
+
+@app.command("train")
+def train_cmd(
+    data: Path | None = typer.Option(None, "--data", help=DATA_HELP),
+    until: str | None = typer.Option(
+        None, "--until", help="train on data before this day (default: all of the file)"
+    ),
+    model: str = typer.Option("poisson_glm", "--model", help="poisson_glm or gradient_boosting"),
+    categories: str | None = typer.Option(None, "--categories", help=CAT_HELP),
+    json_out: bool = typer.Option(False, "--json", help="print the result as JSON"),
+) -> None:
+    """Train a model and store it in the data directory."""
+    from perron.forecast.service import train
+
+    with progress() as bar:
+        bar.add_task("training", total=None)
+        meta = _run(train, data, until, model, _cats(categories))
+    if json_out:
+        print_json(meta)
+    else:
+        console.print(
+            f"trained {meta['model']} on data before {meta['trained_until']} "
+            f"in {meta['seconds']} s → {meta['path']}"
+        )
+
+
+@app.command("tonight")
+def tonight_cmd(
+    data: Path | None = typer.Option(None, "--data", help=DATA_HELP),
+    day: str | None = typer.Option(
+        None, "--date", help="the evening to forecast (default: the day after the data end)"
+    ),
+    model: str = typer.Option("poisson_glm", "--model", help="poisson_glm or gradient_boosting"),
+    categories: str | None = typer.Option(None, "--categories", help=CAT_HELP),
+    top: int = typer.Option(15, "--top", help="how many stations to show"),
+    lang: str = typer.Option("nl", "--lang", help="nl or en for the explanations"),
+    json_out: bool = typer.Option(False, "--json", help="print the ranking as JSON"),
+) -> None:
+    """Tonight (16–24 h): stations ranked by expected safety incidents, with the main drivers."""
+    from perron.forecast.service import tonight
+
+    res = _run(tonight, data, day, model, _cats(categories), lang=lang, top=top)
+    if json_out:
+        print_json(res)
+        return
+    t = Table(
+        title=f"Vanavond {res['date']} 16–24 u ({res['model']}, data t/m {res['data_until']})"
+    )
+    for col in ("#", "station", "verwacht", "16–20", "20–24", "belangrijkste factoren"):
+        t.add_column(col)
+    for s in res["stations"]:
+        t.add_row(
+            str(s["rank"]),
+            f"{s['name']} ({s['station']})",
+            f"{s['expected']:.3f}",
+            f"{s['blocks'].get('16–20', 0):.3f}",
+            f"{s['blocks'].get('20–24', 0):.3f}",
+            "; ".join(d["text"] for d in s["drivers"][:2]),
+        )
+    console.print(t)
+
+
+@app.command("week")
+def week_cmd(
+    data: Path | None = typer.Option(None, "--data", help=DATA_HELP),
+    start: str | None = typer.Option(
+        None, "--start", help="first day of the week (default: the day after the data end)"
+    ),
+    model: str = typer.Option("poisson_glm", "--model", help="poisson_glm or gradient_boosting"),
+    categories: str | None = typer.Option(None, "--categories", help=CAT_HELP),
+    lang: str = typer.Option("nl", "--lang", help="nl or en for the explanations"),
+    top: int = typer.Option(20, "--top", help="station-blocks to show without --json"),
+    json_out: bool = typer.Option(False, "--json", help="print every station × day × block"),
+) -> None:
+    """The forecast per station, day and four-hour block for seven days."""
+    from perron.forecast.service import week
+
+    res = _run(week, data, start, model, _cats(categories), lang=lang)
+    if json_out:
+        print_json(res)
+        return
+    cells = sorted(res["cells"], key=lambda c: c["rank"])[:top]
+    t = Table(title=f"Week vanaf {res['start']} ({res['model']})")
+    for col in ("#", "station", "datum", "uur", "verwacht", "belangrijkste factor"):
+        t.add_column(col)
+    for c in cells:
+        t.add_row(
+            str(c["rank"]),
+            f"{c['name']} ({c['station']})",
+            c["date"],
+            c["hours"],
+            f"{c['expected']:.4f}",
+            c["drivers"][0]["text"] if c.get("drivers") else "",
+        )
+    console.print(t)
+
+
+def register(root: typer.Typer) -> None:
+    root.add_typer(app, name="forecast")

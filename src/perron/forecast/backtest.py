@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from perron.forecast.data import (
     DEFAULT_SINCE,
@@ -31,10 +32,15 @@ def history_for(
     end: date,
     categories: tuple[str, ...] | None = None,
     since: date = DEFAULT_SINCE,
+    incidents: pd.DataFrame | None = None,
 ) -> History:
     """The count history of ``path`` for days ``since`` ≤ d < ``end``."""
     st = stations()
-    inc = load_incidents(path, categories, [s.code for s in st])
+    inc = (
+        incidents
+        if incidents is not None
+        else load_incidents(path, categories, [s.code for s in st])
+    )
     if len(inc):
         since = max(since, inc["day"].min().date())
     cube = build_cube(inc, [s.code for s in st], since, end)

@@ -71,9 +71,10 @@ class Station:
 def _from_bundle() -> list[Station] | None:
     try:
         from perron.reference import bundle  # type: ignore[attr-defined]
-    except ImportError:
+
+        rows = bundle.stations()
+    except (ImportError, AttributeError):
         return None
-    rows = bundle.stations()
     out = []
     for r in rows:
         get = r.get if isinstance(r, dict) else (lambda k, _r=r: getattr(_r, k, None))

@@ -195,7 +195,7 @@ def _edges() -> list[tuple[str, str]]:
                         out.append((str(a), str(b)))
                 if out:
                     return out
-    except ImportError:
+    except (ImportError, AttributeError):
         pass
     path = shared_data_dir() / "network" / "adjacent-stations.csv"
     if not path.exists():

@@ -133,6 +133,19 @@ def _glm_design(x: np.ndarray) -> np.ndarray:
     return np.column_stack([cont, onehot[:, 1:]])
 
 
+GLM_TERMS = (
+    "ew_sb",
+    "hist_sb",
+    "hist_s",
+    "last13_s",
+    "nbr_ew_s",
+    "holiday",
+    "darkness",
+    "season_sin",
+    "season_cos",
+) + ("weekday_block",) * (7 * N_BLOCKS - 1)
+
+
 class SeasonalGLM(Forecaster):
     name = "poisson_glm"
     description = (
@@ -153,6 +166,11 @@ class SeasonalGLM(Forecaster):
         x = matrix(history.features(t0, n_days))
         p = self.model.predict((_glm_design(x) - self.mu) / self.sd)
         return p.reshape(history.n_stations, n_days, N_BLOCKS)
+
+    def contributions(self, x: np.ndarray) -> tuple[np.ndarray, tuple[str, ...]]:
+        """Log-scale contribution of each design term relative to the average training row."""
+        z = (_glm_design(x) - self.mu) / self.sd
+        return z * self.model.coef_[None, :], GLM_TERMS
 
 
 LGB_PARAMS = {
@@ -196,9 +214,9 @@ class BoostedModel(Forecaster):
         p = self.booster.predict(x)
         return p.reshape(history.n_stations, n_days, N_BLOCKS)
 
-    def contributions(self, x: np.ndarray) -> np.ndarray:
-        """Per-feature contributions on the log scale (last column: the expected value)."""
-        return self.booster.predict(x, pred_contrib=True)
+    def contributions(self, x: np.ndarray) -> tuple[np.ndarray, tuple[str, ...]]:
+        """Per-feature contributions on the log scale (SHAP values of the trees)."""
+        return self.booster.predict(x, pred_contrib=True)[:, :-1], FEATURES
 
 
 class SelfExciting(Forecaster):
@@ -242,6 +260,25 @@ class SelfExciting(Forecaster):
         return p.reshape(history.n_stations, n_days, N_BLOCKS)
 
 
+class Ensemble(Forecaster):
+    """The mean of the Poisson GLM and the boosted model (both fitted by their own ``fit``)."""
+
+    name = "ensemble"
+    description = "mean of the Poisson GLM and the gradient-boosting forecasts"
+
+    def __init__(self, glm: SeasonalGLM, gbm: BoostedModel):
+        self.glm, self.gbm = glm, gbm
+
+    def fit(self, history, t0, samples):
+        if not hasattr(self.glm, "model"):
+            self.glm.fit(history, t0, samples)
+        if not hasattr(self.gbm, "booster"):
+            self.gbm.fit(history, t0, samples)
+
+    def predict(self, history, t0, n_days=WEEK):
+        return 0.5 * (self.glm.predict(history, t0, n_days) + self.gbm.predict(history, t0, n_days))
+
+
 def baselines() -> list[Forecaster]:
     return [
         HistoricalAverage(),
@@ -254,4 +291,5 @@ def baselines() -> list[Forecaster]:
 
 
 def models() -> list[Forecaster]:
-    return [SeasonalGLM(), BoostedModel(), SelfExciting()]
+    glm, gbm = SeasonalGLM(), BoostedModel()
+    return [glm, gbm, SelfExciting(), Ensemble(glm, gbm)]

@@ -1,0 +1,312 @@
+"""Train, store and use forecasts: the week ahead, tonight, and the cached backtest report."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import pickle
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from perron.config import Settings, get_settings
+from perron.forecast.data import (
+    BLOCK_HOURS,
+    BLOCK_LABELS,
+    EVENING_BLOCKS,
+    N_BLOCKS,
+    SAFETY_CATEGORIES,
+    DataError,
+    as_date,
+    default_data_file,
+    last_day,
+)
+from perron.forecast.explain import drivers, factor_matrix
+from perron.forecast.features import WEEK, History, matrix
+from perron.forecast.models import FLOOR, BoostedModel, Samples, SeasonalGLM
+
+MODEL_VERSION = 1
+PRODUCTION_MODELS = {"poisson_glm": SeasonalGLM, "gradient_boosting": BoostedModel}
+DEFAULT_MODEL = "poisson_glm"
+
+
+def resolve_data(path: str | Path | None) -> Path:
+    p = Path(path) if path else default_data_file()
+    if not p.exists():
+        raise DataError(f"{p}: file not found")
+    return p
+
+
+def forecast_dir(settings: Settings | None = None) -> Path:
+    d = (settings or get_settings()).data_dir / "forecast"
+    d.mkdir(parents=True, exist_ok=True)
+    return d
+
+
+def _data_key(path: Path, categories: tuple[str, ...], model: str) -> str:
+    st = path.stat()
+    raw = f"{path.resolve()}|{st.st_size}|{st.st_mtime_ns}|{','.join(categories)}|{model}"
+    return hashlib.sha256(f"{raw}|v{MODEL_VERSION}".encode()).hexdigest()[:16]
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+    os.replace(tmp, path)
+
+
+def _cats(categories: list[str] | tuple[str, ...] | None) -> tuple[str, ...]:
+    return tuple(categories) if categories else SAFETY_CATEGORIES
+
+
+def _history(
+    path: Path, until: date, categories: tuple[str, ...], settings: Settings | None = None
+) -> History:
+    """History before ``until``; the parsed incidents are cached in the data directory."""
+    from perron.forecast.backtest import history_for
+    from perron.forecast.data import load_incidents, stations
+
+    cache = forecast_dir(settings) / f"incidents-{_data_key(path, categories, 'incidents')}.pkl"
+    if cache.exists():
+        inc = pd.read_pickle(cache)
+    else:
+        inc = load_incidents(path, categories, [s.code for s in stations()])
+        _atomic_write(cache, pickle.dumps(inc))
+    return history_for(path, until, categories, incidents=inc)
+
+
+def train(
+    data: str | Path | None = None,
+    until: str | date | None = None,
+    model: str = DEFAULT_MODEL,
+    categories: list[str] | None = None,
+    settings: Settings | None = None,
+) -> dict[str, Any]:
+    """Fit ``model`` on all complete weeks before ``until`` and store it in the data directory."""
+    if model not in PRODUCTION_MODELS:
+        raise DataError(f"unknown model {model!r}; choose from {', '.join(PRODUCTION_MODELS)}")
+    path = resolve_data(data)
+    cats = _cats(categories)
+    end = last_day(path) + timedelta(days=1)
+    until_d = min(as_date(until), end) if until else end
+    t = time.perf_counter()
+    hist = _history(path, until_d, cats, settings)
+    m = PRODUCTION_MODELS[model]()
+    t0 = hist.cube.day_index(until_d)
+    m.fit(hist, t0, Samples(hist))
+    key = _data_key(path, cats, model)
+    out = forecast_dir(settings) / f"model-{key}-{until_d.isoformat()}.pkl"
+    meta = {
+        "model": model,
+        "data": str(path),
+        "categories": list(cats),
+        "trained_until": until_d.isoformat(),
+        "history_from": hist.cube.start.isoformat(),
+        "seconds": round(time.perf_counter() - t, 2),
+        "path": str(out),
+    }
+    _atomic_write(out, pickle.dumps({"meta": meta, "model": m}))
+    return meta
+
+
+def _load_model(path: Path, cats: tuple[str, ...], model: str, start: date, settings) -> Any:
+    """The stored model trained on the latest data that still ends on or before ``start``."""
+    key = _data_key(path, cats, model)
+    best = None
+    for f in forecast_dir(settings).glob(f"model-{key}-*.pkl"):
+        d = date.fromisoformat(f.stem[-10:])
+        if d <= start and (best is None or d > best[0]):
+            best = (d, f)
+    if best is None:
+        return None
+    with best[1].open("rb") as fh:
+        return pickle.load(fh)
+
+
+def forecast_cells(
+    data: str | Path | None = None,
+    start: str | date | None = None,
+    days: int = WEEK,
+    model: str = DEFAULT_MODEL,
+    categories: list[str] | None = None,
+    settings: Settings | None = None,
+    lang: str = "nl",
+    with_drivers: bool = True,
+) -> dict[str, Any]:
+    """Expected incidents per station, day and block for ``days`` days from ``start``.
+
+    Uses a stored model trained on data before ``start`` when there is one, else trains one on
+    the fly (and stores it). Features use only data before ``start``.
+    """
+    if model not in PRODUCTION_MODELS:
+        raise DataError(f"unknown model {model!r}; choose from {', '.join(PRODUCTION_MODELS)}")
+    if not 1 <= days <= 28:
+        raise DataError(f"--days must be between 1 and 28, not {days}")
+    path = resolve_data(data)
+    cats = _cats(categories)
+    data_until = last_day(path)
+    start_d = as_date(start) if start else data_until + timedelta(days=1)
+    stored = _load_model(path, cats, model, start_d, settings)
+    if stored is None:
+        meta = train(path, start_d, model, list(cats), settings)
+        stored = _load_model(path, cats, model, start_d, settings)
+        assert stored is not None, meta
+    m = stored["model"]
+    hist = _history(path, start_d, cats, settings)
+    t0 = hist.cube.day_index(start_d)
+    feats = hist.features(t0, days)
+    x = matrix(feats)
+    pred = np.maximum(m.predict(hist, t0, days), FLOOR)
+    s_n = hist.n_stations
+    flat = pred.reshape(-1)
+    rank = np.empty(flat.size, dtype=int)
+    rank[np.argsort(-flat, kind="stable")] = np.arange(1, flat.size + 1)
+    why: list[list[dict]] | None = None
+    if with_drivers:
+        contrib, names = m.contributions(x)
+        why = drivers(factor_matrix(contrib, names), lang=lang)
+    cells = []
+    st = hist.stations
+    day_list = [start_d + timedelta(days=d) for d in range(days)]
+    i = 0
+    for s in range(s_n):
+        for d in range(days):
+            for b in range(N_BLOCKS):
+                cells.append(
+                    {
+                        "station": st[s].code,
+                        "name": st[s].name,
+                        "date": day_list[d].isoformat(),
+                        "block": b,
+                        "hours": BLOCK_LABELS[b],
+                        "evening": b in EVENING_BLOCKS,
+                        "expected": round(float(flat[i]), 5),
+                        "rank": int(rank[i]),
+                        **({"drivers": why[i]} if why is not None else {}),
+                    }
+                )
+                i += 1
+    return {
+        "start": start_d.isoformat(),
+        "days": days,
+        "model": model,
+        "trained_until": stored["meta"]["trained_until"],
+        "data_until": data_until.isoformat(),
+        "categories": list(cats),
+        "block_hours": BLOCK_HOURS,
+        "blocks": list(BLOCK_LABELS),
+        "stations": [
+            {"code": x.code, "name": x.name, "lat": x.lat, "lng": x.lng, "size_class": x.size_class}
+            for x in st
+        ],
+        "cells": cells,
+    }
+
+
+def week(data=None, start=None, model=DEFAULT_MODEL, categories=None, settings=None, lang="nl"):
+    """The forecast per station and block for the seven days from ``start``."""
+    return forecast_cells(data, start, WEEK, model, categories, settings, lang)
+
+
+def tonight(
+    data: str | Path | None = None,
+    day: str | date | None = None,
+    model: str = DEFAULT_MODEL,
+    categories: list[str] | None = None,
+    settings: Settings | None = None,
+    lang: str = "nl",
+    top: int = 25,
+) -> dict[str, Any]:
+    """Stations ranked by expected incidents in the evening blocks (16–24) of ``day``."""
+    res = forecast_cells(data, day, 1, model, categories, settings, lang)
+    by_station: dict[str, dict] = {}
+    for c in res["cells"]:
+        if not c["evening"]:
+            continue
+        e = by_station.setdefault(
+            c["station"],
+            {"station": c["station"], "name": c["name"], "expected": 0.0, "blocks": {}, "top": c},
+        )
+        e["expected"] += c["expected"]
+        e["blocks"][c["hours"]] = c["expected"]
+        if c["expected"] > e["top"]["expected"]:
+            e["top"] = c
+    pos = {s["code"]: s for s in res["stations"]}
+    ranked = sorted(by_station.values(), key=lambda e: -e["expected"])
+    out = []
+    for i, e in enumerate(ranked[: max(top, 1)]):
+        s = pos[e["station"]]
+        out.append(
+            {
+                "rank": i + 1,
+                "station": e["station"],
+                "name": e["name"],
+                "lat": s["lat"],
+                "lng": s["lng"],
+                "expected": round(e["expected"], 5),
+                "blocks": e["blocks"],
+                "drivers": e["top"].get("drivers", []),
+            }
+        )
+    total = sum(e["expected"] for e in ranked)
+    return {
+        "date": res["start"],
+        "hours": "16–24",
+        "model": res["model"],
+        "trained_until": res["trained_until"],
+        "data_until": res["data_until"],
+        "expected_total": round(total, 4),
+        "stations": out,
+    }
+
+
+# ---------------------------------------------------------------- backtest report cache
+def backtest_path(settings: Settings | None = None) -> Path:
+    return forecast_dir(settings) / "backtest.json"
+
+
+def save_backtest(report: dict, settings: Settings | None = None) -> Path:
+    p = backtest_path(settings)
+    clean = {k: v for k, v in report.items() if k not in ("forecasts", "origins")}
+    _atomic_write(p, json.dumps(clean, indent=1).encode())
+    return p
+
+
+def load_backtest(settings: Settings | None = None) -> dict | None:
+    p = backtest_path(settings)
+    if not p.exists():
+        return None
+    return json.loads(p.read_text())
+
+
+def prepare_demo(settings: Settings | None = None, quick_weeks: int = 8) -> dict[str, Any]:
+    """Make tonight's forecast on the real data and, when no report is cached, a short backtest.
+
+    Tonight is the evening after the last day in the data file. The short backtest covers the
+    last ``quick_weeks`` complete weeks (labelled as such); ``perron forecast backtest`` writes
+    the full report over the same cache file.
+    """
+    from perron.forecast.backtest import run_backtest
+
+    settings = settings or get_settings()
+    path = default_data_file()
+    t = time.perf_counter()
+    res = tonight(path, settings=settings)
+    _atomic_write(forecast_dir(settings) / "tonight.json", json.dumps(res, indent=1).encode())
+    out: dict[str, Any] = {"tonight": res["date"], "seconds_tonight": time.perf_counter() - t}
+    if load_backtest(settings) is None:
+        t = time.perf_counter()
+        end = last_day(path)
+        start = end - timedelta(days=WEEK * quick_weeks)
+        rep = run_backtest(path, start, end)
+        rep["scope"] = f"quick: last {quick_weeks} weeks of the data"
+        save_backtest(rep, settings)
+        out["seconds_backtest"] = time.perf_counter() - t
+    return out
