@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy.special import stdtrit
 
 from perron.monitor.model import (
     AGE_BANDS,
@@ -126,7 +126,7 @@ def weighted_stats(
         s2 = np.bincount(g, weights=resid * resid, minlength=n_groups)
         var = np.where(n > 1, n / (n - 1) * s2 / (sw * sw), np.nan)
         se = np.sqrt(var)
-        tq = stats.t.ppf(0.5 + confidence / 2, np.maximum(n - 1, 1))
+        tq = stdtrit(np.maximum(n - 1, 1), 0.5 + confidence / 2)
     return {
         "n": n,
         "mean": mean,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from typing import Any
@@ -20,6 +22,36 @@ from perron.monitor.model import (
     Population,
     configured_population,
 )
+
+_CACHE: OrderedDict[tuple[Any, ...], pd.DataFrame] = OrderedDict()
+_CACHE_SIZE = 6
+_CACHE_LOCK = threading.Lock()
+
+
+def weighted_frame(
+    session: Session, years: Iterable[int] | None, population: Population
+) -> pd.DataFrame:
+    """The weighted responses of ``years`` (all years when None), weights per year.
+
+    Kept in a small in-process cache keyed by the database, the years, the population and the
+    data version (count and highest id), so repeated page views do not re-read the table."""
+    years_key = None if years is None else tuple(sorted(set(years)))
+    key = (
+        str(session.get_bind().url),
+        years_key,
+        tuple(sorted(population.cells.items())),
+        store.data_version(session),
+    )
+    with _CACHE_LOCK:
+        if key in _CACHE:
+            _CACHE.move_to_end(key)
+            return _CACHE[key]
+    frame = sc.add_weights(store.load_frame(session, years=years_key), population)
+    with _CACHE_LOCK:
+        _CACHE[key] = frame
+        while len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return frame
 
 
 def generate_into(
@@ -63,14 +95,12 @@ def generate_into(
     }
 
 
-def _weighted(frame: pd.DataFrame, population: Population, whole_period: bool) -> pd.DataFrame:
-    if whole_period:
-        frame = frame.copy()
-        frame["weight"] = sc.poststrat_weights(
-            frame["gender"].to_numpy(), frame["age_band"].to_numpy(), [0] * len(frame), population
-        )
-        return frame
-    return sc.add_weights(frame, population)
+def _weighted_whole_period(frame: pd.DataFrame, population: Population) -> pd.DataFrame:
+    frame = frame.copy()
+    frame["weight"] = sc.poststrat_weights(
+        frame["gender"].to_numpy(), frame["age_band"].to_numpy(), [0] * len(frame), population
+    )
+    return frame
 
 
 def period_frame(
@@ -84,8 +114,8 @@ def period_frame(
     the whole period)."""
     population = population or configured_population()
     if year is not None:
-        return _weighted(store.load_frame(session, years=[year]), population, False)
-    return _weighted(store.load_frame(session, start=start, end=end), population, True)
+        return weighted_frame(session, [year], population)
+    return _weighted_whole_period(store.load_frame(session, start=start, end=end), population)
 
 
 def scores(
@@ -135,7 +165,7 @@ def below_threshold(
     """Stations below ``threshold`` on evening safety in ``year``, with trend against the
     year before."""
     population = population or configured_population()
-    frame = sc.add_weights(store.load_frame(session, years=[year - 1, year]), population)
+    frame = weighted_frame(session, [year - 1, year], population)
     stations = store.stations_frame(session)
     report = sc.below_threshold_report(frame, year, stations, threshold=threshold)
     report["population"] = population.name
@@ -147,14 +177,14 @@ def station_scores(
 ) -> dict[str, Any]:
     """One station's scores for every year with responses (weights from each whole year)."""
     population = population or configured_population()
-    frame = sc.add_weights(store.load_frame(session), population)
+    frame = weighted_frame(session, None, population)
     return sc.station_report(frame, code)
 
 
 def map_scores(session: Session, year: int, population: Population | None = None) -> dict[str, Any]:
     """Evening safety per station in ``year`` with position, for the map."""
     population = population or configured_population()
-    frame = sc.add_weights(store.load_frame(session, years=[year]), population)
+    frame = weighted_frame(session, [year], population)
     stations = store.stations_frame(session)
     means = sc.station_means(frame, EVENING)
     out = []
