@@ -1,0 +1,96 @@
+"""Exports of what a user may see: CSV, GeoJSON and Parquet.
+
+The rows come from :mod:`perron.registry.queries`, already filtered by the access policy: a
+column is present only when the user may see that field for at least one row, and a cell is
+empty where the field is not granted for that row's owner. Aggregate-only users get aggregates.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+FORMATS = ("csv", "geojson", "parquet")
+MEDIA_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "geojson": "application/geo+json",
+    "parquet": "application/vnd.apache.parquet",
+}
+
+
+class ExportError(ValueError):
+    pass
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def to_csv(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> bytes:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([_text(row.get(c)) for c in columns])
+    return buf.getvalue().encode("utf-8")
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+def to_geojson(
+    rows: Sequence[dict[str, Any]], columns: Sequence[str], lat: str = "lat", lng: str = "lng"
+) -> bytes:
+    """A FeatureCollection: points where a position is known (and granted), else no geometry."""
+    features = []
+    for row in rows:
+        y, x = row.get(lat), row.get(lng)
+        geometry = (
+            {"type": "Point", "coordinates": [round(float(x), 6), round(float(y), 6)]}
+            if x is not None and y is not None
+            else None
+        )
+        props = {c: _json_value(row.get(c)) for c in columns if c not in (lat, lng)}
+        features.append({"type": "Feature", "geometry": geometry, "properties": props})
+    doc = {"type": "FeatureCollection", "features": features}
+    return json.dumps(doc, ensure_ascii=False).encode("utf-8")
+
+
+def to_parquet(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> bytes:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    data = {c: [row.get(c) for row in rows] for c in columns}
+    arrays = {}
+    for c, values in data.items():
+        try:
+            arrays[c] = pa.array(values)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            arrays[c] = pa.array([None if v is None else _text(v) for v in values], pa.string())
+    table = pa.table(arrays) if arrays else pa.table({})
+    sink = io.BytesIO()
+    pq.write_table(table, sink)
+    return sink.getvalue()
+
+
+def render(fmt: str, rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> bytes:
+    if fmt == "csv":
+        return to_csv(rows, columns)
+    if fmt == "geojson":
+        return to_geojson(rows, columns)
+    if fmt == "parquet":
+        return to_parquet(rows, columns)
+    raise ExportError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")
