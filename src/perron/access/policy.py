@@ -250,6 +250,18 @@ def scope(viewer: Viewer, purpose: Purpose, level: Level) -> Scope:
     return Scope(viewer.party, detail, aggregate, fields)
 
 
+def policy_table() -> str:
+    """The role rules as a Markdown table (docs/registry.md carries this table verbatim)."""
+    lines = [
+        "| role | operational | analysis | accountability | highest level |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for r in Role:
+        marks = ["yes" if p in ROLE_PURPOSES[r] else "no" for p in Purpose]
+        lines.append(f"| {r.value} | {' | '.join(marks)} | {ROLE_LEVEL[r].value} |")
+    return "\n".join(lines)
+
+
 def policy_rows(roles: Iterable[Role] = tuple(Role)) -> list[dict[str, str]]:
     """The role part of the policy as table rows (for the documentation)."""
     return [
