@@ -1,0 +1,378 @@
+"""Correlation rules: from a stream of sensor events to alerts.
+
+Rules are declared in TOML (the built-in set is ``rules.toml`` beside this module), validated with
+pydantic, and run by :class:`Correlator`, a pure in-memory state machine: ``feed(event)`` returns
+the alert changes the event causes — open a new alert, or update the one already open for the
+same situation. One situation is one alert: the de-duplication key is rule × station × zone (or
+rule × station for station-wide rules) and a trigger within the rule's cool-down of the previous
+trigger updates the existing alert instead of opening another one. Updates of a running situation
+are coalesced to at most one per ``update_interval_s``.
+
+Rule types
+    ``immediate``    any event of ``signals`` (help point, panic button) raises an alert.
+    ``combination``  events of every group in ``all_of`` in the same station zone within
+                     ``window_s`` seconds (yell or breaking glass plus a person → aggression).
+    ``dwell``        ``signals`` seen in a zone without a gap longer than ``max_gap_s`` for at
+                     least ``min_duration_s`` (or an event that reports its own dwell time in
+                     ``value`` seconds), optionally only between ``after`` and ``before`` local
+                     time (Europe/Amsterdam).
+    ``threshold``    a ``signals`` event whose ``value`` (a count) is at least ``threshold``.
+    ``repeat``       at least ``count`` ``signals`` events within ``window_s`` (repeated
+                     vandalism signals).
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections import deque
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, time
+from pathlib import Path
+from typing import Any, Literal, Protocol
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from perron.domain.alerts import Severity, higher
+from perron.domain.zones import ZONE_CODES
+
+BUILTIN_RULES = Path(__file__).with_name("rules.toml")
+LOCAL_TZ = ZoneInfo("Europe/Amsterdam")
+
+# The NGSI-LD Alert subcategories an alert of Perron may carry (all in the Smart Data Models enum).
+SUBCATEGORIES = ("assault", "robbery", "civilDisorder", "suspiciousAction", "crowdRisk")
+
+
+class SensedEvent(Protocol):
+    """What the correlator reads of an event (``perron.domain.events.Event`` has these)."""
+
+    id: Any
+    kind: str
+    station_code: str
+    zone: str | None
+    at: datetime
+    value: float | None
+
+
+class Rule(BaseModel):
+    """One correlation rule as declared in the rules file."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]{1,47}$")
+    type: Literal["immediate", "combination", "dwell", "threshold", "repeat"]
+    title_nl: str = Field(min_length=1)
+    title_en: str = Field(min_length=1)
+    severity: Severity
+    subcategory: Literal["assault", "robbery", "civilDisorder", "suspiciousAction", "crowdRisk"]
+    signals: tuple[str, ...] = ()
+    all_of: tuple[tuple[str, ...], ...] = ()
+    zones: tuple[str, ...] | None = None
+    scope: Literal["zone", "station"] = "zone"
+    window_s: float = Field(default=30.0, gt=0)
+    min_duration_s: float | None = Field(default=None, gt=0)
+    max_gap_s: float = Field(default=60.0, gt=0)
+    threshold: float | None = None
+    count: int | None = Field(default=None, ge=2)
+    after: time | None = None
+    before: time | None = None
+    cooldown_s: float = Field(default=300.0, ge=0)
+    update_interval_s: float = Field(default=10.0, ge=0)
+    enabled: bool = True
+
+    @field_validator("zones")
+    @classmethod
+    def _known_zones(cls, zones: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        if zones is not None:
+            unknown = [z for z in zones if z not in ZONE_CODES]
+            if unknown:
+                raise ValueError(
+                    f"unknown zone(s) {', '.join(unknown)}; known: {', '.join(ZONE_CODES)}"
+                )
+        return zones
+
+    @model_validator(mode="after")
+    def _fields_of_type(self) -> Rule:
+        need: dict[str, tuple[str, ...]] = {
+            "immediate": ("signals",),
+            "combination": ("all_of",),
+            "dwell": ("signals", "min_duration_s"),
+            "threshold": ("signals", "threshold"),
+            "repeat": ("signals", "count"),
+        }
+        missing = [f for f in need[self.type] if not getattr(self, f)]
+        if missing:
+            raise ValueError(f"a {self.type} rule needs {', '.join(missing)}")
+        if self.type == "combination" and (
+            len(self.all_of) < 2 or any(not group for group in self.all_of)
+        ):
+            raise ValueError("all_of needs at least two non-empty groups of signals")
+        if (self.after is None) != (self.before is None):
+            raise ValueError("give both after and before (local time), or neither")
+        return self
+
+    def in_hours(self, at: datetime) -> bool:
+        """Whether ``at`` falls in the rule's local-time window (always, without one)."""
+        if self.after is None or self.before is None:
+            return True
+        local = at.astimezone(LOCAL_TZ).time()
+        if self.after <= self.before:
+            return self.after <= local < self.before
+        return local >= self.after or local < self.before  # across midnight
+
+
+class RuleSet(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    version: Literal[1] = 1
+    rules: tuple[Rule, ...]
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> RuleSet:
+        seen: set[str] = set()
+        for rule in self.rules:
+            if rule.id in seen:
+                raise ValueError(f"rule id {rule.id!r} is used twice")
+            seen.add(rule.id)
+        return self
+
+
+class RulesError(ValueError):
+    """A rules file that cannot be used; the message names the file, the rule and the field."""
+
+
+def parse_rules(text: str, source: str = "<rules>") -> RuleSet:
+    """Parse and validate a rules document; errors name ``source``, the rule and the field."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise RulesError(f"{source}: not valid TOML: {exc}") from exc
+    try:
+        return RuleSet.model_validate(data)
+    except ValidationError as exc:
+        raw = data.get("rules") if isinstance(data, dict) else None
+        lines = []
+        for err in exc.errors():
+            loc = list(err["loc"])
+            where = ".".join(str(p) for p in loc) or "(document)"
+            if len(loc) >= 2 and loc[0] == "rules" and isinstance(loc[1], int):
+                index = loc[1]
+                rule_id = None
+                if isinstance(raw, list) and index < len(raw) and isinstance(raw[index], dict):
+                    rule_id = raw[index].get("id")
+                name = f"rule {rule_id!r}" if rule_id else f"rule #{index + 1}"
+                fld = ".".join(str(p) for p in loc[2:]) or "(rule)"
+                where = f"{name}, field {fld}"
+            lines.append(f"{source}: {where}: {err['msg']}")
+        raise RulesError("\n".join(lines)) from exc
+
+
+def load_rules(path: str | Path | None = None) -> RuleSet:
+    """Load a rules file (the built-in rules by default)."""
+    p = Path(path) if path is not None else BUILTIN_RULES
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise RulesError(f"{p}: cannot read: {exc.strerror}") from exc
+    return parse_rules(text, str(p))
+
+
+@dataclass(frozen=True, slots=True)
+class AlertChange:
+    """What a rule concluded: open a new alert or update the open one with the same key."""
+
+    action: Literal["open", "update"]
+    rule_id: str
+    dedup_key: str
+    station_code: str
+    zone: str | None
+    severity: str
+    subcategory: str
+    title_nl: str
+    title_en: str
+    at: datetime
+    event_ids: tuple[str, ...]
+    count: int
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class _Situation:
+    last_trigger: float
+    last_emit: float
+    pending_ids: list[str]
+    pending_count: int
+    severity: str
+
+
+class _RuleState:
+    """The running state of one rule."""
+
+    __slots__ = ("rule", "groups", "windows", "dwell", "zones")
+
+    def __init__(self, rule: Rule) -> None:
+        self.rule = rule
+        self.zones = frozenset(rule.zones) if rule.zones is not None else None
+        # combination: signal → indices of the groups it belongs to
+        self.groups: dict[str, tuple[int, ...]] = {}
+        for i, group in enumerate(rule.all_of):
+            for signal in group:
+                self.groups[signal] = (*self.groups.get(signal, ()), i)
+        # (station, zone) → per-group deques (combination) or one deque (repeat) of (t, id)
+        self.windows: dict[tuple[str, str | None], list[deque[tuple[float, str]]]] = {}
+        # (station, zone) → [start, last, ids] (dwell)
+        self.dwell: dict[tuple[str, str | None], list[Any]] = {}
+
+    def signals(self) -> Iterable[str]:
+        return self.groups if self.rule.type == "combination" else self.rule.signals
+
+    def evaluate(
+        self, event: SensedEvent, t: float, eid: str
+    ) -> tuple[tuple[str, ...], dict[str, Any]] | None:
+        """The event ids of a trigger caused by this event, or None."""
+        rule = self.rule
+        if self.zones is not None and event.zone not in self.zones:
+            return None
+        if not rule.in_hours(event.at):
+            return None
+        kind = rule.type
+        if kind == "immediate":
+            return (eid,), {}
+        if kind == "threshold":
+            value = event.value
+            if value is not None and value >= rule.threshold:  # type: ignore[operator]
+                return (eid,), {"value": value, "threshold": rule.threshold}
+            return None
+        key = (event.station_code, event.zone if rule.scope == "zone" else None)
+        if kind == "combination":
+            wins = self.windows.get(key)
+            if wins is None:
+                wins = self.windows[key] = [deque(maxlen=16) for _ in rule.all_of]
+            for gi in self.groups[event.kind]:
+                wins[gi].append((t, eid))
+            horizon = t - rule.window_s
+            complete = True
+            for win in wins:
+                while win and win[0][0] < horizon:
+                    win.popleft()
+                if not win:
+                    complete = False
+            if not complete:
+                return None
+            ids = tuple(dict.fromkeys(i for win in wins for _, i in win))
+            return ids, {"window_s": rule.window_s}
+        if kind == "repeat":
+            wins = self.windows.get(key)
+            if wins is None:
+                wins = self.windows[key] = [deque()]
+            win = wins[0]
+            win.append((t, eid))
+            horizon = t - rule.window_s
+            while win and win[0][0] < horizon:
+                win.popleft()
+            if len(win) >= rule.count:  # type: ignore[operator]
+                return tuple(i for _, i in win), {"count": len(win), "window_s": rule.window_s}
+            return None
+        # dwell
+        min_s = rule.min_duration_s or 0.0
+        if event.value is not None and event.value >= min_s:
+            return (eid,), {"dwell_s": float(event.value)}
+        state = self.dwell.get(key)
+        if state is None or t - state[1] > rule.max_gap_s or t < state[0]:
+            state = self.dwell[key] = [t, t, [eid]]
+        else:
+            state[1] = max(state[1], t)
+            if len(state[2]) < 20:
+                state[2].append(eid)
+        if state[1] - state[0] >= min_s:
+            return tuple(state[2]), {"dwell_s": state[1] - state[0]}
+        return None
+
+
+class Correlator:
+    """Runs the rules over a stream of events; see the module documentation.
+
+    Not thread-safe: feed it from one thread (the live engine does).
+    """
+
+    def __init__(self, rules: RuleSet | Sequence[Rule] | None = None) -> None:
+        if rules is None:
+            rules = load_rules()
+        seq = rules.rules if isinstance(rules, RuleSet) else tuple(rules)
+        self.rules: tuple[Rule, ...] = tuple(r for r in seq if r.enabled)
+        self._by_signal: dict[str, list[_RuleState]] = {}
+        for rule in self.rules:
+            state = _RuleState(rule)
+            for signal in state.signals():
+                self._by_signal.setdefault(signal, []).append(state)
+        self._situations: dict[str, _Situation] = {}
+
+    @property
+    def signals(self) -> frozenset[str]:
+        """Every event kind some rule listens to."""
+        return frozenset(self._by_signal)
+
+    def feed(self, event: SensedEvent) -> list[AlertChange]:
+        """Take one event; return the alert changes it causes (usually none)."""
+        states = self._by_signal.get(event.kind)
+        if not states:
+            return []
+        at = event.at
+        t = at.timestamp()
+        eid = str(event.id)
+        changes: list[AlertChange] = []
+        for state in states:
+            hit = state.evaluate(event, t, eid)
+            if hit is None:
+                continue
+            change = self._situation(state.rule, event, t, hit[0], hit[1])
+            if change is not None:
+                changes.append(change)
+        return changes
+
+    def _situation(
+        self,
+        rule: Rule,
+        event: SensedEvent,
+        t: float,
+        ids: tuple[str, ...],
+        detail: dict[str, Any],
+    ) -> AlertChange | None:
+        zone = event.zone if rule.scope == "zone" else None
+        key = f"{rule.id}:{event.station_code}:{zone or '*'}"
+        sit = self._situations.get(key)
+        severity = rule.severity.value
+        if sit is None or t - sit.last_trigger > rule.cooldown_s:
+            self._situations[key] = _Situation(t, t, [], 0, severity)
+            action: Literal["open", "update"] = "open"
+            count = 1
+            out_ids = ids
+        else:
+            sit.last_trigger = max(sit.last_trigger, t)
+            for i in ids:
+                if i not in sit.pending_ids and len(sit.pending_ids) < 50:
+                    sit.pending_ids.append(i)
+            sit.pending_count += 1
+            if t - sit.last_emit < rule.update_interval_s:
+                return None
+            action = "update"
+            out_ids = tuple(sit.pending_ids)
+            count = sit.pending_count
+            sit.pending_ids, sit.pending_count, sit.last_emit = [], 0, t
+            severity = higher(severity, sit.severity)
+        return AlertChange(
+            action=action,
+            rule_id=rule.id,
+            dedup_key=key,
+            station_code=event.station_code,
+            zone=zone,
+            severity=severity,
+            subcategory=rule.subcategory,
+            title_nl=rule.title_nl,
+            title_en=rule.title_en,
+            at=event.at if event.at.tzinfo else event.at.replace(tzinfo=UTC),
+            event_ids=out_ids,
+            count=count,
+            detail=detail,
+        )
