@@ -175,7 +175,7 @@ class SeasonalGLM(Forecaster):
 
 LGB_PARAMS = {
     "objective": "poisson",
-    "learning_rate": 0.06,
+    "learning_rate": 0.08,
     "max_bin": 63,
     "num_leaves": 15,
     "min_data_in_leaf": 200,
@@ -187,7 +187,7 @@ LGB_PARAMS = {
     "seed": 7,
     "verbose": -1,
 }
-LGB_ROUNDS = 200
+LGB_ROUNDS = 150
 
 
 class BoostedModel(Forecaster):

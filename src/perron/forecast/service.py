@@ -37,7 +37,9 @@ DEFAULT_MODEL = "poisson_glm"
 
 
 def resolve_data(path: str | Path | None) -> Path:
-    p = Path(path) if path else default_data_file()
+    """``path``, else ``PERRON_FORECAST_DATA``, else the real file next to the repository."""
+    env = os.environ.get("PERRON_FORECAST_DATA")
+    p = Path(path) if path else (Path(env) if env else default_data_file())
     if not p.exists():
         raise DataError(f"{p}: file not found")
     return p
@@ -296,7 +298,7 @@ def prepare_demo(settings: Settings | None = None, quick_weeks: int = 8) -> dict
     from perron.forecast.backtest import run_backtest
 
     settings = settings or get_settings()
-    path = default_data_file()
+    path = resolve_data(None)
     t = time.perf_counter()
     res = tonight(path, settings=settings)
     _atomic_write(forecast_dir(settings) / "tonight.json", json.dumps(res, indent=1).encode())

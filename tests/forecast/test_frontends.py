@@ -1,0 +1,129 @@
+"""The CLI, API and web page of the forecast, on a small synthetic disruption file."""
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from forecast.synth import write_synthetic
+from perron.access import accounts
+from perron.config import Settings, get_settings
+from perron.store.db import make_engine, transaction
+
+
+@pytest.fixture(scope="module")
+def synth_file(tmp_path_factory) -> Path:
+    return write_synthetic(tmp_path_factory.mktemp("fcfront") / "d.csv", "2019-01-01", 760)
+
+
+@pytest.fixture
+def env(synth_file, tmp_path, monkeypatch):
+    monkeypatch.setenv("PERRON_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("PERRON_FORECAST_DATA", str(synth_file))
+    get_settings.cache_clear()
+    yield tmp_path / "data"
+    get_settings.cache_clear()
+
+
+def _cli(*args):
+    from perron.cli import app
+
+    res = CliRunner().invoke(app, ["forecast", *args])
+    assert res.exit_code == 0, res.output
+    return json.loads(res.stdout)
+
+
+def test_cli_backtest_train_week_tonight_json(env, synth_file):
+    rep = _cli(
+        "backtest",
+        "--data",
+        str(synth_file),
+        "--from",
+        "2020-12-01",
+        "--to",
+        "2020-12-21",
+        "--json",
+    )
+    assert rep["weeks"] == 3 and rep["to"] == "2020-12-21"
+    names = {m["name"]: m for m in rep["models"]}
+    assert {
+        "historical_average",
+        "last_4_weeks",
+        "seasonal_naive_week",
+        "poisson_glm",
+        "gradient_boosting",
+        "self_exciting",
+        "hindsight_bound",
+    } <= set(names)
+    for m in rep["models"]:
+        assert m["kind"] in ("baseline", "model", "bound")
+        assert set(m["hit_rate"]) == set(m["pai"]) == {"5", "10", "20"}
+        assert isinstance(m["deviance"], float)
+    assert json.loads((env / "forecast" / "backtest.json").read_text())["weeks"] == 3
+
+    meta = _cli("train", "--data", str(synth_file), "--until", "2021-01-04", "--json")
+    assert meta["trained_until"] == "2021-01-04" and Path(meta["path"]).exists()
+    assert str(env) in meta["path"]  # artefacts live in the data directory
+
+    wk = _cli("week", "--data", str(synth_file), "--start", "2021-01-04", "--json")
+    assert wk["start"] == "2021-01-04" and wk["trained_until"] == "2021-01-04"
+    assert len(wk["cells"]) == len(wk["stations"]) * 7 * 6
+    top = min(wk["cells"], key=lambda c: c["rank"])
+    assert top["station"] in {"AMF", "ZL", "GN", "EHV"}  # the busiest synthetic stations
+    assert top["drivers"] and top["drivers"][0]["text"]
+
+    night = _cli(
+        "tonight", "--data", str(synth_file), "--date", "2021-01-05", "--json", "--lang", "en"
+    )
+    assert night["date"] == "2021-01-05" and len(night["stations"]) == 15
+    assert night["stations"][0]["expected"] >= night["stations"][-1]["expected"]
+
+
+def test_cli_bad_input_is_named(env, tmp_path):
+    from perron.cli import app
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text("rdt_id,start_time\n1,2021-01-01 00:00:00\n")
+    res = CliRunner().invoke(app, ["forecast", "week", "--data", str(bad), "--json"])
+    assert res.exit_code != 0
+    assert "missing field" in res.output and "bad.csv" in res.output
+
+
+@pytest.fixture
+def client(env, sqlite_url):
+    from fastapi.testclient import TestClient
+
+    from perron.api.app import create_app
+
+    settings = Settings(data_dir=env, database_url=sqlite_url)
+    engine = make_engine(sqlite_url)
+    with transaction(engine) as s:
+        accounts.create_user(s, "an1", "analyst-password", "prorail", "analyst", "An Alist")
+    engine.dispose()
+    with TestClient(create_app(settings)) as c:
+        yield c
+
+
+@pytest.mark.filterwarnings("ignore:Using `httpx` with `starlette.testclient`")
+def test_api_and_web_page(client):
+    assert client.get("/api/forecast/backtest").status_code == 404
+    night = client.get("/api/forecast/tonight", params={"date": "2021-01-05", "top": 5}).json()
+    assert len(night["stations"]) == 5 and night["stations"][0]["drivers"]
+    wk = client.get("/api/forecast/week", params={"start": "2021-01-04", "station": "ZL"}).json()
+    assert {c["station"] for c in wk["cells"]} == {"ZL"} and len(wk["cells"]) == 42
+    bad = client.get("/api/forecast/week", params={"station": "XXXX"})
+    assert bad.status_code == 404
+    assert bad.headers["content-type"].startswith("application/problem+json")
+
+    assert client.get("/forecast", follow_redirects=False).status_code in (302, 303, 401)
+    client.post("/login", data={"username": "an1", "password": "analyst-password"})
+    page = client.get("/forecast", params={"start": "2021-01-04"})
+    assert page.status_code == 200
+    assert "Vanavond" in page.text and 'data-testid="forecast-map"' in page.text
+    assert 'data-testid="forecast-heat"' in page.text
+    assert 'data-testid="backtest-missing"' in page.text
+    en = client.get("/forecast", params={"start": "2021-01-04", "lang": "en"})
+    assert "Tonight" in en.text
+    frag = client.get("/forecast/stations/ZL/fragment")
+    assert frag.status_code == 200 and 'data-testid="station-forecast"' in frag.text
