@@ -159,3 +159,33 @@ def shared_data() -> Path:
     if not SHARED_DATA.exists():
         pytest.skip(f"the shared data set is not at {SHARED_DATA}")
     return SHARED_DATA
+
+
+# --- web pages: a logged-in test client, a live server and a browser -------------------------
+
+WEB_USER = ("tester", "tester-password-1")
+
+
+def create_web_user(db_url: str, username: str = WEB_USER[0], password: str = WEB_USER[1]) -> None:
+    """Create the test user (admin at ProRail) in the database at ``db_url``."""
+    from perron.access import accounts
+
+    engine = make_engine(db_url)
+    try:
+        with transaction(engine) as s:
+            accounts.create_user(s, username, password, "prorail", "admin", "Test Gebruiker")
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
+def web_client(client, db_url: str):
+    """The ``client`` logged in through the login form as ``tester`` (admin at ProRail)."""
+    create_web_user(db_url)
+    r = client.post(
+        "/login",
+        data={"username": WEB_USER[0], "password": WEB_USER[1], "next": "/"},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303, r.text
+    return client

@@ -1,0 +1,56 @@
+/* Perron: behaviour shared by every page. */
+(function () {
+  "use strict";
+
+  // Optional sections (capability fragments on the station page): shown only when the
+  // fragment answered with content; a 404, an error or a login redirect keeps them hidden.
+  document.addEventListener("htmx:afterRequest", function (evt) {
+    var el = evt.detail.elt;
+    if (!el || !el.hasAttribute || !el.hasAttribute("data-optional-section")) return;
+    var xhr = evt.detail.xhr;
+    var redirected = xhr && xhr.responseURL && xhr.responseURL.indexOf("/login") !== -1;
+    var ok = evt.detail.successful && !redirected && xhr && xhr.responseText.trim() !== "";
+    if (!ok) {
+      el.hidden = true;
+      el.innerHTML = "";
+      el.setAttribute("data-section-state", "absent");
+    }
+  });
+  document.addEventListener("htmx:afterSwap", function (evt) {
+    var el = evt.detail.target;
+    if (!el || !el.hasAttribute || !el.hasAttribute("data-optional-section")) return;
+    if (el.innerHTML.trim() !== "" && el.getAttribute("data-section-state") !== "absent") {
+      el.hidden = false;
+      el.setAttribute("data-section-state", "loaded");
+    }
+  });
+
+  window.Perron = {
+    lang: document.body.getAttribute("data-lang") || "nl",
+    formatNumber: function (value, digits) {
+      var locale = this.lang === "en" ? "en-GB" : "nl-NL";
+      return new Intl.NumberFormat(locale, {
+        minimumFractionDigits: digits || 0, maximumFractionDigits: digits || 0
+      }).format(value);
+    },
+    format: function (template, values) {
+      return template.replace(/\{(\w+)\}/g, function (m, k) {
+        return Object.prototype.hasOwnProperty.call(values, k) ? values[k] : m;
+      });
+    },
+    json: function (id) {
+      var el = document.getElementById(id);
+      return el ? JSON.parse(el.textContent) : null;
+    },
+    sizeStyle: {
+      small: { radius: 4, fillColor: "#3f86c6" },
+      medium: { radius: 6.5, fillColor: "#f0a020" },
+      large: { radius: 9, fillColor: "#c0283e" }
+    },
+    escape: function (s) {
+      return String(s).replace(/[&<>"']/g, function (c) {
+        return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
+      });
+    }
+  };
+})();
