@@ -68,3 +68,15 @@ def test_openapi_document_describes_every_route(client):
     for path, operations in paths.items():
         for op in operations.values():
             assert op.get("summary") or op.get("description"), f"{path} lacks a summary"
+
+
+def test_reference_answers_carry_an_etag_and_honour_if_none_match(client):
+    first = client.get("/api/stations", params={"size_class": "medium"})
+    etag = first.headers["etag"]
+    again = client.get(
+        "/api/stations", params={"size_class": "medium"}, headers={"If-None-Match": etag}
+    )
+    assert again.status_code == 304
+    other = client.get("/api/stations", params={"size_class": "small"})
+    assert other.headers["etag"] != etag
+    assert other.json()["count"] + first.json()["count"] < 397
