@@ -55,6 +55,7 @@ from perron.monitor.scores import poststrat_weights, weighted_means
 
 DEFAULT_YEARS = (2023, 2024, 2025)
 RESPONSES_PER_YEAR = 83_000
+BASE_YEAR = 2020  # start of the stations' year-to-year random walk
 
 
 @dataclass(frozen=True)
@@ -316,21 +317,34 @@ def generate(
         own = rng.standard_normal(n_st)
         zi = STATION_CORRELATION * climate + np.sqrt(1 - STATION_CORRELATION**2) * own
         z[item] = _centre_within_class((zi - zi.mean()) / zi.std(), size_idx, travellers)
-    first = years[0] if years else 0
-    span = range(min(first, *years) if years else 0, (years[-1] + 1) if years else 0)
-    drift = {item: {} for item in ITEMS}
-    for item in ITEMS:
+    # A year without a published figure takes the parameters of the nearest year with one; that
+    # year is drawn for calibration even when it is not generated, so a year's responses do not
+    # depend on which other years are generated with it.
+    evening_targets = set(targets.below_threshold) | set(targets.evening_national)
+    overall_targets = set(targets.overall_national)
+    evening_source = {y: y if y in evening_targets else _nearest(y, evening_targets) for y in years}
+    overall_source = {y: y if y in overall_targets else _nearest(y, overall_targets) for y in years}
+    needed = sorted(
+        set(years)
+        | {v for v in evening_source.values() if v is not None}
+        | {v for v in overall_source.values() if v is not None}
+    )
+    # The random walk starts at BASE_YEAR (or earlier when asked for earlier years).
+    first = min(BASE_YEAR, *needed) if needed else BASE_YEAR
+    span = range(first, (needed[-1] + 1) if needed else first)
+    drift: dict[str, dict[int, np.ndarray]] = {item: {} for item in ITEMS}
+    for k, item in enumerate(ITEMS):
         walk = np.zeros(n_st)
         for y in span:
-            if y > first:
-                walk = walk + _centre_within_class(
-                    rng.normal(0.0, DRIFT_SD, n_st), size_idx, travellers
-                )
+            if y > first:  # one generator per item and year: independent of the span
+                step = np.random.default_rng([seed, 100 + k, y]).normal(0.0, DRIFT_SD, n_st)
+                walk = walk + _centre_within_class(step, size_idx, travellers)
             drift[item][y] = walk.copy()
 
     st = {"p": travellers / travellers.sum()}
     draws = {
-        y: _Year(np.random.default_rng([seed, y]), y, st, targets.responses_per_year) for y in years
+        y: _Year(np.random.default_rng([seed, y]), y, st, targets.responses_per_year)
+        for y in needed
     }
 
     def station_effect(item: str, y: int, spread: tuple[float, float] | None = None) -> np.ndarray:
@@ -341,11 +355,11 @@ def generate(
         zi = z[item]
         return size + lo * np.minimum(zi, 0) + hi * np.maximum(zi, 0) + drift[item][y]
 
-    params: dict[int, dict[str, Any]] = {y: {} for y in years}
+    params: dict[int, dict[str, Any]] = {y: {} for y in needed}
 
     # Evening safety: level per year from the count target or the national target.
     evening_level: dict[int, float] = {}
-    for y in years:
+    for y in sorted({v for v in evening_source.values() if v is not None}):
         d = draws[y]
         eff = station_effect(EVENING, y)
         if y in targets.below_threshold:
@@ -367,16 +381,14 @@ def generate(
             params[y]["evening_calibrated_to"] = {"national_mean": target_mean}
     for y in years:
         if y not in evening_level:
-            near = _nearest(y, evening_level)
+            near = evening_source[y]
             evening_level[y] = EVENING_LEVEL_DEFAULT if near is None else evening_level[near]
             params[y]["evening_calibrated_to"] = {"nearest_year": near}
         params[y]["evening_level"] = round(evening_level[y], 6)
 
     # Overall grade: level and lower/upper spread from the national grade and the range.
     overall: dict[int, tuple[float, float, float]] = {}
-    for y in years:
-        if y not in targets.overall_national:
-            continue
+    for y in sorted({v for v in overall_source.values() if v is not None}):
         d = draws[y]
         target_mean = float(targets.overall_national[y])
         low_t, high_t = targets.overall_range.get(y, (None, None))
@@ -393,7 +405,7 @@ def generate(
         }
     for y in years:
         if y not in overall:
-            near = _nearest(y, overall)
+            near = overall_source[y]
             overall[y] = OVERALL_DEFAULT if near is None else overall[near]
             params[y]["overall_calibrated_to"] = {"nearest_year": near}
         params[y]["overall_level"], params[y]["overall_spread"] = (
@@ -431,7 +443,7 @@ def generate(
     if len(frame):
         frame["source"] = synthetic_source(seed)
         frame["synthetic"] = True
-    return GeneratedSurvey(frame, seed, years, params)
+    return GeneratedSurvey(frame, seed, years, {y: params[y] for y in years})
 
 
 def reference_stations() -> pd.DataFrame:

@@ -43,7 +43,11 @@ class Population:
         _check_keys(gender, GENDERS, "gender")
         _check_keys(age, AGE_BANDS, "age_band")
         gs, as_ = sum(gender.values()), sum(age.values())
-        cells = {(g, a): gender[g] / gs * age[a] / as_ for g in GENDERS for a in AGE_BANDS}
+        cells = {
+            (g, a): gender.get(g, 0.0) / gs * age.get(a, 0.0) / as_
+            for g in GENDERS
+            for a in AGE_BANDS
+        }
         return cls(cells, name)
 
     @classmethod

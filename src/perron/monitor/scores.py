@@ -84,7 +84,7 @@ def poststrat_weights(
 
 def add_weights(frame: pd.DataFrame, population: Population = DEFAULT_POPULATION) -> pd.DataFrame:
     """Add ``year`` (when missing) and ``weight`` (post-stratified per year) to ``frame``."""
-    frame = frame.copy() if "weight" in frame else frame
+    frame = frame.copy()
     if "year" not in frame:
         frame["year"] = pd.DatetimeIndex(frame["response_date"]).year
     frame["weight"] = poststrat_weights(
