@@ -113,3 +113,12 @@ def test_scope_merges_agreements_per_owner():
     assert s.fields["politie"] == STANDARD_FIELDS | {"person_ref"}
     assert s.aggregate_only == {"prorail": None}
     assert "arriva" not in s.detail and "arriva" not in s.aggregate_only
+
+
+def test_the_documented_policy_table_is_the_declared_policy():
+    from pathlib import Path
+
+    from perron.access.policy import policy_table
+
+    docs = Path(__file__).resolve().parents[2] / "docs" / "registry.md"
+    assert policy_table() in docs.read_text()
