@@ -189,3 +189,163 @@ def web_client(client, db_url: str):
     )
     assert r.status_code == 303, r.text
     return client
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class LiveServer(str):
+    """The base URL of a running server (``http://127.0.0.1:PORT``), with ``.db_url`` and
+    ``.data_dir`` of the database and data directory it uses."""
+
+    db_url: str
+    data_dir: Path
+
+
+@pytest.fixture(scope="session")
+def live_server(
+    _sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveServer]:
+    """A real uvicorn serving the whole app on a free port of 127.0.0.1, in a subprocess,
+    against its own SQLite copy of the prepared database (migrations + reference data) with
+    the user ``tester`` / ``tester-password-1`` (admin at ProRail). Yields the base URL."""
+    import os
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    root = tmp_path_factory.mktemp("live-server")
+    data_dir = root / "data"
+    data_dir.mkdir()
+    db_path = root / "perron.db"
+    shutil.copyfile(_sqlite_template, db_path)
+    db_url = f"sqlite:///{db_path}"
+    create_web_user(db_url)
+    port = _free_port()
+    env = {**os.environ, "PERRON_DATABASE_URL": db_url, "PERRON_DATA_DIR": str(data_dir)}
+    log = (root / "server.log").open("wb")
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "--factory",
+            "perron.api.app:create_app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+        cwd=root,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = LiveServer(f"http://127.0.0.1:{port}")
+    base.db_url = db_url
+    base.data_dir = data_dir
+    deadline = time.monotonic() + 60
+    try:
+        while True:
+            if proc.poll() is not None:
+                log.flush()
+                raise RuntimeError(
+                    "the live server stopped while starting:\n"
+                    + (root / "server.log").read_text(errors="replace")[-4000:]
+                )
+            try:
+                with urllib.request.urlopen(base + "/api/health", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the live server did not answer on {base} within 60 s")
+            time.sleep(0.2)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def live_server_db(live_server: LiveServer) -> str:
+    """The database URL the live server uses (to add data an end-to-end test needs)."""
+    return live_server.db_url
+
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium, headless, driven by Playwright for the whole session."""
+    executable = shutil.which("chromium")
+    if executable is None:
+        pytest.skip("Chromium is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+SCREENSHOTS = REPO / "test-artifacts" / "screenshots"
+
+
+@pytest.fixture
+def page(browser, live_server: LiveServer):
+    """A new browser context and page (1400x900, Dutch), not logged in; see ``login``."""
+    context = browser.new_context(
+        viewport={"width": 1400, "height": 900}, locale="nl-NL", timezone_id="Europe/Amsterdam"
+    )
+    context.set_default_timeout(15_000)
+    p = context.new_page()
+    try:
+        yield p
+    finally:
+        context.close()
+
+
+def login(
+    page, base_url: str, username: str = WEB_USER[0], password: str = WEB_USER[1], next: str = "/"
+) -> None:
+    """Log ``page`` in through the login form and wait until the target page is shown."""
+    page.goto(f"{base_url}/login?next={next}")
+    page.fill("#username", username)
+    page.fill("#password", password)
+    with page.expect_navigation():
+        page.click("button[type=submit]")
+    if "/login" in page.url:
+        raise AssertionError(f"login as {username!r} failed: still on {page.url}")
+
+
+def screenshot(page, name: str) -> Path:
+    """Save a full-window screenshot as ``test-artifacts/screenshots/<name>.png``."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path))
+    return path

@@ -13,8 +13,9 @@
     minZoom: 6, maxZoom: 14, zoomSnap: 0.25
   });
   map.setView([52.15, 5.3], 7.5);
-  var linkPane = map.createPane("links");
-  linkPane.style.zIndex = 390;
+  // municipalities go in a pane of their own under the overlay pane, so that the rail links
+  // and the stations (both in the overlay pane) are always drawn over them
+  map.createPane("base").style.zIndex = 350;
 
   function getJSON(url) {
     return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
@@ -114,16 +115,16 @@
     .then(function (data) {
       var municipalities = data[0], network = data[1], stations = data[2].items;
       var base = L.geoJSON(municipalities, {
-        style: { color: "#9aa9b9", weight: 0.7, fillColor: "#fbfcfd", fillOpacity: 1 },
-        interactive: false
+        pane: "base", interactive: false,
+        style: { color: "#9aa9b9", weight: 0.7, fillColor: "#fbfcfd", fillOpacity: 1 }
       }).addTo(map);
       map.fitBounds(base.getBounds(), { padding: [10, 10] });
       map.setMaxBounds(base.getBounds().pad(0.3));
 
       var links = network.features.filter(function (f) { return f.properties.kind === "link"; });
       L.geoJSON({ type: "FeatureCollection", features: links }, {
-        pane: "links", interactive: false,
-        style: { color: "#6b7a8c", weight: 1.3, opacity: 0.75 }
+        interactive: false,
+        style: { color: "#6b7a8c", weight: 1.3, opacity: 0.8, className: "rail-link" }
       }).addTo(map);
 
       // draw small stations first so that large ones stay on top

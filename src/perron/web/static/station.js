@@ -11,18 +11,34 @@
   var here = L.latLng(s.lat, s.lng);
   var points = [here];
 
-  // nearby municipality outlines give the map some context without tiles
-  fetch("/api/municipalities", { credentials: "same-origin" })
-    .then(function (r) { return r.ok ? r.json() : null; })
-    .then(function (geo) {
-      if (!geo) return;
-      var layer = L.geoJSON(geo, {
-        style: { color: "#9aa9b9", weight: 0.7, fillColor: "#fbfcfd", fillOpacity: 1 },
-        interactive: false
-      }).addTo(map);
-      layer.bringToBack();
-    })
-    .catch(function () {});
+  // municipality outlines, the rest of the network and the other stations give context
+  // without tiles; they are drawn in panes under the station's own links and markers
+  map.createPane("base").style.zIndex = 350;
+  map.createPane("context").style.zIndex = 360;
+  function getJSON(url) {
+    return fetch(url, { credentials: "same-origin" }).then(function (r) { return r.ok ? r.json() : null; });
+  }
+  getJSON("/api/municipalities").then(function (geo) {
+    if (!geo) return;
+    L.geoJSON(geo, {
+      pane: "base", interactive: false,
+      style: { color: "#9aa9b9", weight: 0.7, fillColor: "#fbfcfd", fillOpacity: 1 }
+    }).addTo(map);
+  }).catch(function () {});
+  getJSON("/api/network").then(function (net) {
+    if (!net) return;
+    L.geoJSON(net, {
+      pane: "context", interactive: false,
+      filter: function (f) { return f.properties.code !== s.code; },
+      style: { color: "#b4bfcb", weight: 1.2 },
+      pointToLayer: function (f, latlng) {
+        return L.circleMarker(latlng, {
+          pane: "context", radius: 3, color: "#fff", weight: 1, fillColor: "#9aa7b5", fillOpacity: 1,
+          className: "context-station"
+        });
+      }
+    }).addTo(map);
+  }).catch(function () {});
 
   data.neighbours.forEach(function (n) {
     var there = L.latLng(n.lat, n.lng);
@@ -35,8 +51,8 @@
       radius: style.radius + 1, fillColor: style.fillColor, fillOpacity: 0.9, color: "#fff", weight: 1.5,
       className: "station-marker station-marker--neighbour"
     })
-      .bindTooltip("<strong>" + P.escape(n.name) + "</strong> " + P.formatNumber(n.distance_km, 1) + " km",
-        { direction: "top" })
+      .bindTooltip(P.escape(n.name) + " · " + P.formatNumber(n.distance_km, 1) + " km",
+        { permanent: true, direction: "top", offset: [0, -6], className: "neighbour-label" })
       .on("click", function () { window.location.href = "/stations/" + encodeURIComponent(n.code); })
       .addTo(map);
   });

@@ -1,0 +1,134 @@
+"""End-to-end: the web shell in a real Chromium against a real server."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import login, screenshot
+
+pytestmark = pytest.mark.e2e
+
+
+def test_login_with_a_wrong_password_shows_an_error_then_works(page, live_server) -> None:
+    page.goto(f"{live_server}/")
+    page.wait_for_url("**/login?next=/")
+    page.fill("#username", "tester")
+    page.fill("#password", "not-the-password")
+    page.click("button[type=submit]")
+    error = page.locator("[data-testid=login-error]")
+    error.wait_for()
+    assert "onjuist wachtwoord" in error.inner_text()
+    screenshot(page, "login-error")
+    page.fill("#password", "tester-password-1")
+    with page.expect_navigation():
+        page.click("button[type=submit]")
+    assert page.url == f"{live_server}/"
+    assert page.locator("[data-testid=user-name]").inner_text() == "Test Gebruiker"
+    # log out with the button in the header
+    with page.expect_navigation():
+        page.click(".logout-form button")
+    assert "/login" in page.url
+
+
+def test_the_map_shows_every_station(page, live_server) -> None:
+    login(page, live_server)
+    page.wait_for_selector("#national-map[data-station-count]")
+    count = page.get_attribute("#national-map", "data-station-count")
+    assert page.get_attribute("#national-map", "data-error") is None
+    assert count == "397"
+    assert page.locator("#national-map path.station-marker").count() == 397
+    # municipality boundaries are drawn under the stations
+    assert page.locator("#national-map .leaflet-base-pane path").count() > 300
+    assert page.locator("#national-map path.rail-link").count() > 300
+    assert page.locator("#map-status").inner_text() == "397 van 397 stations zichtbaar"
+    screenshot(page, "map")
+
+    # the size filter hides the small stations
+    page.uncheck("input[name=size_class][value=small]")
+    small = page.locator("[data-count-for=small]").inner_text()
+    assert page.locator("#national-map path.station-marker").count() == 397 - int(small)
+    page.check("input[name=size_class][value=small]")
+    assert page.locator("#national-map path.station-marker").count() == 397
+
+    # searching lists matching stations and links to their pages
+    page.fill("#station-search", "utrecht c")
+    result = page.locator("#search-results a").first
+    result.wait_for()
+    assert "Utrecht Centraal" in result.inner_text()
+
+
+def test_clicking_a_marker_opens_the_station_page(page, live_server) -> None:
+    login(page, live_server)
+    marker = page.locator('#national-map path.station-marker[data-code="ZL"]')
+    marker.wait_for()
+    marker.hover()
+    tooltip = page.locator(".leaflet-tooltip")
+    tooltip.wait_for()
+    assert "Zwolle" in tooltip.inner_text()
+    assert "reizigers per dag" in tooltip.inner_text()
+    with page.expect_navigation():
+        marker.click()
+    assert page.url.endswith("/stations/ZL")
+    assert page.locator("[data-testid=station-name]").inner_text() == "Zwolle"
+
+
+def test_station_page_shows_facts_neighbours_and_a_map(page, live_server) -> None:
+    login(page, live_server, next="/stations/UT")
+    assert page.locator("h1").inner_text() == "Utrecht Centraal"
+    facts = page.locator("[data-testid=station-facts]").inner_text()
+    assert "UIC-code" in facts and "Gemeente" in facts and "Utrecht" in facts
+    neighbours = page.locator("[data-testid=station-neighbours] tbody tr")
+    assert neighbours.count() >= 3
+    assert " km" in neighbours.first.inner_text()
+    page.wait_for_selector("#station-map[data-neighbour-count]")
+    n = int(page.get_attribute("#station-map", "data-neighbour-count"))
+    assert n == neighbours.count()
+    assert page.locator("#station-map path.station-marker").count() == n + 1
+    # every optional section has answered: shown with content, or hidden when absent
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('[data-optional-section]')]"
+        ".every(s => s.dataset.sectionState)"
+    )
+    for section in page.locator("[data-optional-section]").all():
+        state = section.get_attribute("data-section-state")
+        assert section.is_visible() == (state == "loaded")
+    screenshot(page, "station-UT")
+    # a neighbour's link leads to its page
+    first = page.locator("[data-testid=station-neighbours] tbody a").first
+    name = first.inner_text()
+    with page.expect_navigation():
+        first.click()
+    assert page.locator("h1").inner_text() == name
+
+
+def test_language_switch_changes_the_interface(page, live_server) -> None:
+    login(page, live_server)
+    assert page.locator("html").get_attribute("lang") == "nl"
+    assert page.locator(".site-nav").inner_text().split() == [
+        "Kaart",
+        "Incidenten",
+        "Monitor",
+        "Live",
+        "Prognose",
+    ]
+    with page.expect_navigation():
+        page.click(".lang-switch a[hreflang=en]")
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert "Map" in page.locator(".site-nav").inner_text()
+    assert page.locator("h1").inner_text() == "Stations in the Netherlands"
+    page.wait_for_selector("#national-map[data-station-count='397']")
+    assert page.locator("#map-status").inner_text() == "397 of 397 stations shown"
+    # the choice is remembered on the next page
+    page.goto(f"{live_server}/stations/ASD")
+    assert "Neighbouring stations" in page.locator("main").inner_text()
+    screenshot(page, "station-ASD-en")
+    with page.expect_navigation():
+        page.click(".lang-switch a[hreflang=nl]")
+    assert "Buurstations" in page.locator("main").inner_text()
+
+
+def test_unknown_station_shows_a_not_found_page(page, live_server) -> None:
+    login(page, live_server)
+    response = page.goto(f"{live_server}/stations/XXXX")
+    assert response is not None and response.status == 404
+    assert page.locator("h1").inner_text() == "Station niet gevonden"
