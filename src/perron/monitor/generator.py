@@ -435,9 +435,12 @@ def generate(
             else:
                 cols[item] = d.scores(item, station_effect(item, y), ITEM_PARAMS[item][0])
         part = pd.DataFrame(cols)
-        part["respondent_ref"] = [f"{y}-{i:06d}" for i in range(len(part))]
         part["year"] = y
         part["size_class"] = sizes[d.station]
+        # in date and station order (the order of the store's index, so bulk writes append)
+        order = np.lexsort((d.station, d.day))
+        part = part.iloc[order].reset_index(drop=True)
+        part["respondent_ref"] = [f"{y}-{i:06d}" for i in range(len(part))]
         frames.append(part)
     frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     if len(frame):
