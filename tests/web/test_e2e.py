@@ -132,3 +132,34 @@ def test_unknown_station_shows_a_not_found_page(page, live_server) -> None:
     response = page.goto(f"{live_server}/stations/XXXX")
     assert response is not None and response.status == 404
     assert page.locator("h1").inner_text() == "Station niet gevonden"
+
+
+def test_capability_sections_show_content_and_hide_when_absent(page, live_server) -> None:
+    """The station page shows a fragment that answers with content and hides one that answers
+    404, 500 or nothing. The capabilities' own fragments are replaced by fixed answers here so
+    that every case is seen whatever the capabilities serve."""
+    answers = {
+        "monitor": (200, "<h2>Monitor</h2><p data-testid='frag'>Veiligheidsgevoel 7,1</p>"),
+        "incidents": (404, '{"title": "Not Found"}'),
+        "forecast": (500, "boom"),
+        "live": (200, "   "),
+    }
+
+    def answer(status: int, body: str):
+        return lambda route: route.fulfill(status=status, body=body, content_type="text/html")
+
+    for cap, (status, body) in answers.items():
+        page.route(f"**/{cap}/stations/UT/fragment", answer(status, body))
+    login(page, live_server, next="/stations/UT")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('[data-optional-section]')]"
+        ".every(s => s.dataset.sectionState)"
+    )
+    monitor = page.locator("#section-monitor")
+    assert monitor.get_attribute("data-section-state") == "loaded"
+    assert monitor.is_visible()
+    assert page.locator("[data-testid=frag]").inner_text() == "Veiligheidsgevoel 7,1"
+    for cap in ("incidents", "forecast", "live"):
+        section = page.locator(f"#section-{cap}")
+        assert section.get_attribute("data-section-state") == "absent", cap
+        assert not section.is_visible(), cap
