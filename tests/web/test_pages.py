@@ -57,9 +57,14 @@ def test_wrong_password_shows_an_error_in_dutch_and_english(
     assert r.status_code == 401
     assert "Onbekende gebruiker of onjuist wachtwoord." in r.text
     assert "perron_session" not in r.cookies
-    r = client.post("/login?lang=en", data={"username": "tester", "password": "wrong-password"})
+    r = client.post(
+        "/login?lang=en",
+        data={"username": "tester", "password": "wrong-password", "next": "/stations/UT"},
+    )
     assert r.status_code == 401
     assert "Unknown user or wrong password." in r.text
+    # the language links of the answer keep where to go after logging in
+    assert 'href="/login?next=%2Fstations%2FUT&amp;lang=nl"' in r.text
 
 
 def test_repeated_failures_show_the_rate_limit_message(client: TestClient, db_url: str) -> None:
@@ -162,3 +167,10 @@ def test_unknown_station_is_a_404_page(web_client: TestClient) -> None:
     assert r.headers["content-type"].startswith("text/html")
     assert "Station niet gevonden" in r.text
     assert "NOPE" in r.text
+
+
+def test_an_unknown_language_falls_back_to_dutch(web_client: TestClient) -> None:
+    web_client.cookies.set("perron_lang", "fr")
+    r = web_client.get("/?lang=de")
+    assert '<html lang="nl">' in r.text
+    assert "perron_lang" not in r.cookies

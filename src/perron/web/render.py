@@ -49,8 +49,8 @@ def party_name(code: str) -> str:
 templates.env.globals["party_name"] = party_name
 
 
-def _lang_url(request: Request, lang: str) -> str:
-    params = dict(request.query_params)
+def _lang_url(request: Request, lang: str, keep: dict[str, str] | None = None) -> str:
+    params = {**(keep or {}), **dict(request.query_params)}
     params["lang"] = lang
     return f"{request.url.path}?{urlencode(params)}"
 
@@ -76,6 +76,10 @@ def page_context(request: Request, context: dict[str, Any] | None = None) -> dic
         "vega": False,
     }
     base.update(context or {})
+    if request.method != "GET" and base.get("next"):
+        # a page answering a form (the login page after a failure) keeps where to go next
+        keep = {"next": str(base["next"])}
+        base["lang_urls"] = {code: _lang_url(request, code, keep) for code in i18n.LANGUAGES}
     return base
 
 
