@@ -8,6 +8,7 @@ Usage: .venv/bin/python bench/bench_audit.py [--quick] [--postgres URL]
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 import tempfile
 import time
@@ -92,7 +93,11 @@ def measure(url: str, n: int, runs: int = 3) -> list[float]:
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="100,000 entries instead of 1,000,000")
-    parser.add_argument("--postgres", help="a PostgreSQL URL of an empty database to use too")
+    parser.add_argument(
+        "--postgres",
+        default="auto",
+        help="a PostgreSQL URL of an empty database; 'auto' starts a throwaway cluster; 'no'",
+    )
     args = parser.parse_args()
     n = 100_000 if args.quick else 1_000_000
     lines = [
@@ -102,9 +107,14 @@ def main() -> int:
         "| --- | --- | --- |",
     ]
     ok_all = True
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
         targets = [("SQLite", f"sqlite:///{Path(tmp) / 'audit.db'}")]
-        if args.postgres:
+        if args.postgres == "auto":
+            sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+            from services import postgres_cluster
+
+            targets.append(("PostgreSQL", stack.enter_context(postgres_cluster())))
+        elif args.postgres != "no":
             targets.append(("PostgreSQL", args.postgres))
         for name, url in targets:
             t0 = time.perf_counter()

@@ -184,13 +184,308 @@ def agreements_defaults(as_json: bool = JsonOpt) -> None:
         typer.echo(f"{made} agreement(s) created")
 
 
+# ---- perron incidents: reads, exports and personal data ------------------------------------
+
+PurposeOpt = typer.Option(
+    "analysis", "--purpose", help="Why you query: operational, analysis or accountability."
+)
+UserOpt = typer.Option(None, "--user", help="Act as this user (their party and role).")
+PartyOpt = typer.Option(
+    None,
+    "--party",
+    envvar="PERRON_PARTY",
+    help="Act for this party as its admin (default prorail, the registry's host).",
+)
+
+
+def _viewer(session, user: str | None, party: str | None):
+    from sqlalchemy import select
+
+    from perron.access.agreements import viewer_for
+    from perron.store.tables.accounts import Party, User
+
+    if user:
+        row = session.scalar(select(User).where(User.username == user))
+        if row is None:
+            fail(f"unknown user {user!r}", 2)
+        return viewer_for(session, row.party_code, row.role, row.username)
+    party = party or "prorail"
+    if session.get(Party, party) is None:
+        fail(f"unknown party {party!r}", 2)
+    return viewer_for(session, party, "admin", f"cli:{party}")
+
+
+def _filters(category, station, party_filter, since, until):
+    from datetime import date
+
+    from perron.registry.queries import Filters
+
+    def day(v):
+        if not v:
+            return None
+        try:
+            return date.fromisoformat(v)
+        except ValueError:
+            fail(f"not a date (YYYY-MM-DD): {v!r}", 2)
+
+    return Filters(
+        categories=tuple(category or ()),
+        stations=tuple(s.upper() for s in station or ()),
+        owners=tuple(party_filter or ()),
+        since=day(since),
+        until=day(until),
+    )
+
+
+CategoryOpt = typer.Option([], "--category", help="Category code or group; repeat.")
+StationOpt = typer.Option([], "--station", help="Station code; repeat.")
+OwnerOpt = typer.Option([], "--owner", help="Only incidents of this party; repeat.")
+SinceOpt = typer.Option(None, "--since", help="Occurred on or after (YYYY-MM-DD).")
+UntilOpt = typer.Option(None, "--until", help="Occurred before (YYYY-MM-DD).")
+
+
+def _purpose(value: str):
+    from perron.access.policy import Purpose
+
+    try:
+        return Purpose(value)
+    except ValueError:
+        fail(f"unknown purpose {value!r}; choose operational, analysis or accountability", 2)
+
+
+def incidents_list(
+    purpose: str = PurposeOpt,
+    category: list[str] = CategoryOpt,
+    station: list[str] = StationOpt,
+    owner: list[str] = OwnerOpt,
+    since: str | None = SinceOpt,
+    until: str | None = UntilOpt,
+    page: int = typer.Option(1, min=1),
+    page_size: int = typer.Option(50, min=1, max=1000),
+    user: str | None = UserOpt,
+    party: str | None = PartyOpt,
+    as_json: bool = JsonOpt,
+) -> None:
+    """List incidents you may see in detail (newest first); the read is audited."""
+    from perron.registry import queries
+
+    try:
+        with db_transaction() as session:
+            viewer = _viewer(session, user, party)
+            result = queries.list_incidents(
+                session,
+                viewer,
+                _purpose(purpose),
+                _filters(category, station, owner, since, until),
+                page=page,
+                page_size=page_size,
+            )
+    except queries.AccessDenied as exc:
+        fail(str(exc), 3)
+    if as_json:
+        print_json(result.as_dict())
+        return
+    for it in result.items:
+        when = it["occurred_at"].isoformat()[:16] if it.get("occurred_at") else "-"
+        typer.echo(
+            f"{it['id']!s:>10} {when} {it.get('owner_party') or '-':<10} "
+            f"{it.get('category') or '-':<24} {it.get('station_code') or '-':<6} "
+            f"{(it.get('description') or '')[:60]}"
+        )
+    if result.has_more:
+        typer.echo(f"... more on page {page + 1}")
+
+
+def incidents_show(
+    incident_id: str,
+    purpose: str = PurposeOpt,
+    user: str | None = UserOpt,
+    party: str | None = PartyOpt,
+    as_json: bool = JsonOpt,
+) -> None:
+    """Show one incident with its history and links; the read is audited."""
+    from perron.registry import queries
+
+    try:
+        with db_transaction() as session:
+            item = queries.get_incident(
+                session, _viewer(session, user, party), _purpose(purpose), incident_id
+            )
+    except queries.AccessDenied as exc:
+        fail(str(exc), 3)
+    except queries.NotFound as exc:
+        fail(str(exc), 4)
+    if as_json:
+        print_json(item)
+        return
+    for key, value in item.items():
+        if key not in ("versions", "links", "access"):
+            typer.echo(f"{key:>14}: {value if value is not None else '-'}")
+    typer.echo("history:")
+    for v in item["versions"]:
+        typer.echo(
+            f"  v{v.get('version')} {v.get('recorded_at')} {v.get('recorded_by')} {v.get('reason') or ''}"
+        )
+    typer.echo("links:")
+    for link in item["links"]:
+        typer.echo(f"  {link.get('id') or '(not visible)'} {link.get('owner_party')}")
+
+
+def incidents_aggregate(
+    by: list[str] = typer.Option(
+        ["station", "month"],
+        "--by",
+        help="station, month, category, group, party, municipality, year.",
+    ),
+    purpose: str = PurposeOpt,
+    category: list[str] = CategoryOpt,
+    station: list[str] = StationOpt,
+    owner: list[str] = OwnerOpt,
+    since: str | None = SinceOpt,
+    until: str | None = UntilOpt,
+    user: str | None = UserOpt,
+    party: str | None = PartyOpt,
+    as_json: bool = JsonOpt,
+) -> None:
+    """Counts per cell; cells under 5 incidents are suppressed where they hold others' data."""
+    from perron.registry import queries
+
+    try:
+        with db_transaction() as session:
+            agg = queries.aggregate(
+                session,
+                _viewer(session, user, party),
+                _purpose(purpose),
+                tuple(by),
+                _filters(category, station, owner, since, until),
+            )
+    except queries.AccessDenied as exc:
+        fail(str(exc), 3)
+    except queries.QueryError as exc:
+        fail(str(exc), 2)
+    if as_json:
+        print_json(agg.as_dict())
+        return
+    for c in agg.cells:
+        keys = " ".join(str(c.get(k)) for k in agg.by)
+        typer.echo(f"{keys:<40} {'<5' if c['suppressed'] else c['count']}")
+
+
+def incidents_export(
+    fmt: str = typer.Option("csv", "--format", help="csv, geojson or parquet."),
+    output: Path = typer.Option(..., "--output", "-o", help="File to write."),
+    level: str = typer.Option("detail", help="detail or aggregate."),
+    by: list[str] = typer.Option(["station", "month"], "--by"),
+    purpose: str = PurposeOpt,
+    category: list[str] = CategoryOpt,
+    station: list[str] = StationOpt,
+    owner: list[str] = OwnerOpt,
+    since: str | None = SinceOpt,
+    until: str | None = UntilOpt,
+    user: str | None = UserOpt,
+    party: str | None = PartyOpt,
+    as_json: bool = JsonOpt,
+) -> None:
+    """Export what you may see as CSV, GeoJSON or Parquet; detail exports are audited."""
+    from perron.registry import exports, queries
+
+    try:
+        with db_transaction() as session:
+            body, _name = queries.export(
+                session,
+                _viewer(session, user, party),
+                _purpose(purpose),
+                fmt,
+                _filters(category, station, owner, since, until),
+                level=level,
+                by=tuple(by),
+                limit=10_000_000,
+            )
+    except queries.AccessDenied as exc:
+        fail(str(exc), 3)
+    except (queries.QueryError, exports.ExportError) as exc:
+        fail(str(exc), 2)
+    output.write_bytes(body)
+    info = {"file": str(output), "format": fmt, "level": level, "bytes": len(body)}
+    if as_json:
+        print_json(info)
+    else:
+        typer.echo(f"wrote {len(body)} bytes to {output}")
+
+
+def incidents_purge(
+    dry_run: bool = typer.Option(False, "--dry-run", help="Count only; change nothing."),
+    as_json: bool = JsonOpt,
+) -> None:
+    """Blank personal data (person references, free text) past its retention period."""
+    from perron.access import retention
+
+    with db_transaction() as session:
+        report = retention.purge(session, actor="cli", dry_run=dry_run)
+    if as_json:
+        print_json(report)
+    else:
+        verb = "would blank" if dry_run else "blanked"
+        typer.echo(
+            f"{verb} personal data of {report.incidents} incident(s) "
+            f"in {report.versions} version(s)"
+        )
+
+
+def incidents_erase(
+    pseudonym: str = typer.Argument(..., help="The person's pseudonym (psn_…)."),
+    as_json: bool = JsonOpt,
+) -> None:
+    """Erase a person's data everywhere (erasure request); logged without the pseudonym."""
+    from perron.access import retention
+
+    try:
+        with db_transaction() as session:
+            report = retention.erase(session, pseudonym, actor="cli")
+    except retention.RetentionError as exc:
+        fail(str(exc), 2)
+    if as_json:
+        print_json(report)
+    else:
+        typer.echo(f"erased: {report.incidents} incident(s), {report.versions} version(s) changed")
+
+
+def incidents_retention(
+    set_: list[str] = typer.Option([], "--set", help="GROUP_OR_CATEGORY=DAYS; repeat."),
+    as_json: bool = JsonOpt,
+) -> None:
+    """Show (or set) the retention periods of personal data per category or group."""
+    from perron.access import retention
+
+    try:
+        with db_transaction() as session:
+            for item in set_:
+                key, _, days = item.partition("=")
+                if not key or not days.isdigit():
+                    fail(f"--set {item!r}: expected GROUP_OR_CATEGORY=DAYS", 2)
+                retention.set_period(session, key.strip(), int(days), actor="cli")
+            table = retention.periods(session)
+    except retention.RetentionError as exc:
+        fail(str(exc), 2)
+    if as_json:
+        print_json(table)
+    else:
+        for k, v in sorted(table.items()):
+            typer.echo(f"{k:<30} {v} days")
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(audit_app, name="audit")
     app.add_typer(agreements_app, name="agreements")
     try:
         from perron.cli.registry import incidents_app
-    except ImportError:  # pragma: no cover - the registry commands are not installed
-        return
-    from perron.cli import access_incidents
-
-    access_incidents.register(incidents_app)
+    except ImportError:  # the registry's command group is not there: mount our own
+        incidents_app = typer.Typer(help="The incident registry.", no_args_is_help=True)
+        app.add_typer(incidents_app, name="incidents")
+    incidents_app.command("list")(incidents_list)
+    incidents_app.command("show")(incidents_show)
+    incidents_app.command("aggregate")(incidents_aggregate)
+    incidents_app.command("export")(incidents_export)
+    incidents_app.command("purge")(incidents_purge)
+    incidents_app.command("erase")(incidents_erase)
+    incidents_app.command("retention")(incidents_retention)
