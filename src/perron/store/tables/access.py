@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from perron.store.base import Base
@@ -64,3 +64,28 @@ class RetentionPeriod(Base):
     days: Mapped[int] = mapped_column(Integer)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_by: Mapped[str] = mapped_column(String(80))
+
+
+class IncidentRollup(Base):
+    """Incident counts per owner, category, station and local month: the read side's summary
+    for fast aggregates, rebuilt from the registry when it is stale (see
+    :mod:`perron.registry.queries`)."""
+
+    __tablename__ = "incident_rollup"
+
+    owner_party: Mapped[str] = mapped_column(String(20), primary_key=True)
+    category: Mapped[str] = mapped_column(String(60), primary_key=True)
+    station_code: Mapped[str] = mapped_column(String(8), primary_key=True)  # "" when none
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)  # YYYY-MM, Europe/Amsterdam
+    synthetic: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+    n: Mapped[int] = mapped_column(Integer)
+
+
+class RollupState(Base):
+    """What the rollup was built from: the registry's write watermark at that moment."""
+
+    __tablename__ = "rollup_state"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    watermark: Mapped[str] = mapped_column(String(80))
+    built_at: Mapped[datetime] = mapped_column(UTCDateTime())

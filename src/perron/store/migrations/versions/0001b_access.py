@@ -63,9 +63,35 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_agreement_grantee_party"), "agreement", ["grantee_party"])
     op.create_index(op.f("ix_agreement_owner_party"), "agreement", ["owner_party"])
+    op.create_table(
+        "incident_rollup",
+        sa.Column("owner_party", sa.String(length=20), nullable=False),
+        sa.Column("category", sa.String(length=60), nullable=False),
+        sa.Column("station_code", sa.String(length=8), nullable=False),
+        sa.Column("month", sa.String(length=7), nullable=False),
+        sa.Column("synthetic", sa.Boolean(), nullable=False),
+        sa.Column("n", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint(
+            "owner_party",
+            "category",
+            "station_code",
+            "month",
+            "synthetic",
+            name=op.f("pk_incident_rollup"),
+        ),
+    )
+    op.create_table(
+        "rollup_state",
+        sa.Column("name", sa.String(length=40), nullable=False),
+        sa.Column("watermark", sa.String(length=80), nullable=False),
+        sa.Column("built_at", UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("name", name=op.f("pk_rollup_state")),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("rollup_state")
+    op.drop_table("incident_rollup")
     op.drop_index(op.f("ix_agreement_owner_party"), table_name="agreement")
     op.drop_index(op.f("ix_agreement_grantee_party"), table_name="agreement")
     op.drop_table("agreement")
