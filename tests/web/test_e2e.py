@@ -84,10 +84,12 @@ def test_station_page_shows_facts_neighbours_and_a_map(page, live_server) -> Non
     n = int(page.get_attribute("#station-map", "data-neighbour-count"))
     assert n == neighbours.count()
     assert page.locator("#station-map path.station-marker").count() == n + 1
-    # every optional section has answered: shown with content, or hidden when absent
+    # every optional section has answered: shown with content, or hidden when absent (the
+    # capabilities compute their fragments on request, which may take a while)
     page.wait_for_function(
         "() => [...document.querySelectorAll('[data-optional-section]')]"
-        ".every(s => s.dataset.sectionState)"
+        ".every(s => s.dataset.sectionState)",
+        timeout=60_000,
     )
     for section in page.locator("[data-optional-section]").all():
         state = section.get_attribute("data-section-state")
