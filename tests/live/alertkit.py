@@ -6,7 +6,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from itertools import count
 
+from perron.access.accounts import start_session
+from perron.api.deps import SESSION_COOKIE
 from perron.live.rules import AlertChange
+from perron.store.db import make_engine, transaction
+from perron.store.tables.accounts import User
 
 T0 = datetime(2026, 11, 20, 21, 0, tzinfo=UTC)  # 22:00 in Amsterdam
 _ids = count(1)
@@ -56,3 +60,25 @@ def change(
         count=1,
         detail={},
     )
+
+
+def login(db_url: str, client, username: str, party: str, role: str) -> None:
+    """A user with a web session (no password hashing: the login itself is tested elsewhere)."""
+    from perron.access.accounts import _principal
+
+    engine = make_engine(db_url)
+    with transaction(engine) as s:
+        user = User(
+            username=username,
+            display_name=username,
+            party_code=party,
+            role=role,
+            password_hash="-",
+            active=True,
+            created_at=datetime.now(UTC),
+        )
+        s.add(user)
+        s.flush()
+        token = start_session(s, _principal(user))
+    engine.dispose()
+    client.cookies.set(SESSION_COOKIE, token)

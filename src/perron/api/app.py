@@ -16,6 +16,7 @@ CAPABILITY_ROUTERS = (
     "perron.api.registry",
     "perron.api.monitor",
     "perron.api.live",
+    "perron.api.alerts",
     "perron.api.forecast",
 )
 

@@ -27,6 +27,7 @@ CAPABILITY_COMMANDS = (
     "perron.cli.access",
     "perron.cli.monitor",
     "perron.cli.live",
+    "perron.cli.alerts",
     "perron.cli.forecast",
 )
 for _name in CAPABILITY_COMMANDS:

@@ -428,3 +428,50 @@ def station_names(session: Session, alerts: Iterable[Alert]) -> dict[str, Statio
     if not codes:
         return {}
     return {s.code: s for s in session.scalars(select(Station).where(Station.code.in_(codes)))}
+
+
+def unit_of_user(session: Session, principal: Principal) -> ResponseUnit | None:
+    """The response unit whose field account ``principal`` is, if any."""
+    return session.scalar(
+        select(ResponseUnit).where(ResponseUnit.user_id == principal.user_id).limit(1)
+    )
+
+
+def current_assignment(session: Session, unit: ResponseUnit) -> Alert | None:
+    """The open alert a unit is dispatched to or on scene at."""
+    return session.scalar(
+        select(Alert)
+        .where(
+            Alert.unit_id == unit.id,
+            Alert.state.in_((AlertState.DISPATCHED.value, AlertState.ON_SCENE.value)),
+        )
+        .order_by(Alert.id.desc())
+        .limit(1)
+    )
+
+
+def accept(
+    session: Session, alert_id: int, principal: Principal, *, now: datetime | None = None
+) -> Alert:
+    """A field unit confirms it takes the alert it was dispatched to (recorded in the
+    transitions as dispatched → dispatched; the state does not change)."""
+    now = now or _now()
+    alert = _lock(session, alert_id)
+    unit = unit_of_user(session, principal)
+    if alert is None or unit is None or alert.unit_id != unit.id:
+        raise AlertNotFound(f"no alert {alert_id} for this unit")
+    if alert.state != AlertState.DISPATCHED.value:
+        raise TransitionError(f"the alert is {alert.state}; only a dispatched alert is accepted")
+    session.add(
+        AlertTransition(
+            alert_id=alert.id,
+            from_state=alert.state,
+            to_state=alert.state,
+            at=now,
+            actor=principal.username,
+            note=f"accepted by unit {unit.code}",
+        )
+    )
+    alert.updated_at = now
+    session.flush()
+    return alert

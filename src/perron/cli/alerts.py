@@ -1,0 +1,424 @@
+"""``perron alerts`` and ``perron units``: alerts, their lifecycle and exports, correlation
+rules, escalation, webhooks, response times and response units.
+
+The command line is used by the people who run the installation: it sees every alert, and
+records the actor given with ``--actor`` (default ``cli:<login name>``) in each transition.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from perron.cli.common import console, db_transaction, fail, print_json
+
+alerts_app = typer.Typer(
+    help="Alerts: list, show, acknowledge, dispatch, resolve, export (CAP, NGSI-LD), rules.",
+    no_args_is_help=True,
+)
+rules_app = typer.Typer(help="Correlation rules.", no_args_is_help=True)
+webhooks_app = typer.Typer(help="Webhook subscriptions and their delivery.", no_args_is_help=True)
+units_app = typer.Typer(help="Response units: boa's, security staff, police.", no_args_is_help=True)
+alerts_app.add_typer(rules_app, name="rules")
+alerts_app.add_typer(webhooks_app, name="webhooks")
+
+ACTOR = typer.Option(None, "--actor", help="who acts (default cli:<login name>)")
+
+
+def _actor(actor: str | None) -> str:
+    if actor:
+        return actor
+    try:
+        return f"cli:{getpass.getuser()}"
+    except OSError:
+        return "cli"
+
+
+def _move(alert_id: int, target: str, actor: str | None, json_out: bool, **kw) -> None:
+    from perron.domain.alerts import TransitionError
+    from perron.live.alerts import AlertNotFound, alert_dict, transition
+
+    try:
+        with db_transaction() as s:
+            alert = transition(s, alert_id, target, actor=_actor(actor), **kw)
+            out = alert_dict(alert)
+    except (AlertNotFound, TransitionError) as exc:
+        fail(str(exc))
+    if json_out:
+        print_json(out)
+    else:
+        console.print(f"alert {alert_id}: {out['state']}")
+
+
+@alerts_app.command("list")
+def list_cmd(
+    state: str = typer.Option(None, "--state", help="new, acknowledged, dispatched, ..."),
+    open_only: bool = typer.Option(False, "--open", help="only alerts not resolved"),
+    station: str = typer.Option(None, "--station", help="station code, e.g. UT"),
+    limit: int = typer.Option(200, "--limit"),
+    json_out: bool = typer.Option(False, "--json"),
+) -> None:
+    """List alerts, newest first."""
+    from perron.live.alerts import alert_dict, list_alerts, station_names
+
+    with db_transaction() as s:
+        alerts = list_alerts(s, state=state, open_only=open_only, station=station, limit=limit)
+        names = station_names(s, alerts)
+        rows = [alert_dict(a, names.get(a.station_code)) for a in alerts]
+    if json_out:
+        print_json(rows)
+        return
+    table = Table("id", "opened", "severity", "state", "station", "zone", "title", "party")
+    for r in rows:
+        table.add_row(
+            str(r["id"]),
+            r["created_at"].strftime("%Y-%m-%d %H:%M:%S"),
+            r["severity"],
+            r["state"],
+            r["station"],
+            r["zone"] or "",
+            r["title"]["nl"] + (" (synthetisch)" if r["synthetic"] else ""),
+            r["responsible_party"],
+        )
+    console.print(table)
+
+
+@alerts_app.command("show")
+def show_cmd(alert_id: int, json_out: bool = typer.Option(False, "--json")) -> None:
+    """One alert with its transitions and the nearest available units."""
+    from perron.live.alerts import (
+        AlertNotFound,
+        alert_dict,
+        get_alert,
+        transition_dict,
+        transitions,
+    )
+    from perron.live.units import propose
+
+    try:
+        with db_transaction() as s:
+            alert = get_alert(s, alert_id)
+            out = alert_dict(alert)
+            out["transitions"] = [transition_dict(t) for t in transitions(s, alert_id)]
+            out["proposals"] = [p.__dict__ for p in propose(s, alert)]
+    except AlertNotFound as exc:
+        fail(str(exc))
+    if json_out:
+        print_json(out)
+        return
+    console.print(
+        f"[bold]alert {out['id']}[/bold] {out['title']['nl']} — {out['station']} "
+        f"{out['zone'] or ''}  severity {out['severity']}  state {out['state']}  "
+        f"party {out['responsible_party']}"
+    )
+    for t in out["transitions"]:
+        console.print(
+            f"  {t['at']:%Y-%m-%d %H:%M:%S}  {t['from'] or '-'} → {t['to']}  "
+            f"{t['actor']}  {t['note'] or ''}"
+        )
+    for p in out["proposals"]:
+        console.print(
+            f"  proposed: {p['unit_code']} ({p['kind']}, {p['party_code']}) "
+            f"{p['distance_km']} km, {p['travel_minutes']} min"
+        )
+
+
+@alerts_app.command("ack")
+def ack_cmd(
+    alert_id: int,
+    actor: str = ACTOR,
+    note: str = typer.Option(None, "--note"),
+    json_out: bool = typer.Option(False, "--json"),
+) -> None:
+    """Acknowledge an alert."""
+    _move(alert_id, "acknowledged", actor, json_out, note=note)
+
+
+@alerts_app.command("dispatch")
+def dispatch_cmd(
+    alert_id: int,
+    unit: str = typer.Option(None, "--unit", help="unit code or id; default the nearest"),
+    actor: str = ACTOR,
+    json_out: bool = typer.Option(False, "--json"),
+) -> None:
+    """Send a unit (the nearest available one by travel time unless --unit is given)."""
+    if unit is None:
+        from perron.live.alerts import AlertNotFound, get_alert
+        from perron.live.units import propose
+
+        try:
+            with db_transaction() as s:
+                proposals = propose(s, get_alert(s, alert_id), limit=1)
+        except AlertNotFound as exc:
+            fail(str(exc))
+        if not proposals:
+            fail(f"no available unit may take alert {alert_id}; give one with --unit")
+        unit = proposals[0].unit_code
+    _move(alert_id, "dispatched", actor, json_out, unit=unit)
+
+
+@alerts_app.command("arrive")
+def arrive_cmd(
+    alert_id: int, actor: str = ACTOR, json_out: bool = typer.Option(False, "--json")
+) -> None:
+    """Report the dispatched unit on scene."""
+    _move(alert_id, "on_scene", actor, json_out)
+
+
+@alerts_app.command("resolve")
+def resolve_cmd(
+    alert_id: int,
+    outcome: str = typer.Option(..., "--outcome", help="true_alarm or false_alarm"),
+    note: str = typer.Option(None, "--note", help="what happened"),
+    actor: str = ACTOR,
+    json_out: bool = typer.Option(False, "--json"),
+) -> None:
+    """Close an alert with its outcome."""
+    _move(alert_id, "resolved", actor, json_out, outcome=outcome, note=note)
+
+
+@alerts_app.command("export")
+def export_cmd(
+    alert_id: int,
+    fmt: str = typer.Option("cap", "--format", help="cap or ngsi-ld"),
+    output: Path = typer.Option(None, "--output", "-o", help="write to this file"),
+) -> None:
+    """Write an alert as CAP 1.2 XML or as an NGSI-LD Alert (validated against the schema)."""
+    from perron.interop.cap import alert_to_cap
+    from perron.interop.ngsi_ld import alert_to_ngsi_ld
+    from perron.live.alerts import AlertNotFound, get_alert
+
+    if fmt not in ("cap", "ngsi-ld"):
+        fail(f"unknown format {fmt!r}: use cap or ngsi-ld")
+    try:
+        with db_transaction() as s:
+            alert = get_alert(s, alert_id)
+            if fmt == "cap":
+                text = alert_to_cap(s, alert)
+            else:
+                text = json.dumps(alert_to_ngsi_ld(s, alert), ensure_ascii=False, indent=2) + "\n"
+    except (AlertNotFound, ValueError) as exc:
+        fail(str(exc))
+    if output:
+        output.write_text(text, encoding="utf-8")
+        console.print(f"wrote {output}")
+    else:
+        typer.echo(text, nl=False)
+
+
+@alerts_app.command("escalate")
+def escalate_cmd(json_out: bool = typer.Option(False, "--json")) -> None:
+    """Escalate every alert not acknowledged within the limit of its severity."""
+    from perron.live.alerts import escalate_due
+
+    with db_transaction() as s:
+        ids = escalate_due(s)
+    if json_out:
+        print_json({"escalated": ids})
+    else:
+        console.print(f"escalated {len(ids)} alert(s)" + (f": {ids}" if ids else ""))
+
+
+@alerts_app.command("response-times")
+def response_times_cmd(
+    group_by: str = typer.Option("all", "--by", help="all, station, party or period"),
+    period: str = typer.Option("month", "--period", help="day, week or month (with --by period)"),
+    days: int = typer.Option(30, "--days", help="look back this many days"),
+    json_out: bool = typer.Option(False, "--json"),
+) -> None:
+    """Response times (seconds from opening): p50/p90/p95 to acknowledge, dispatch, arrive,
+    resolve."""
+    from datetime import UTC, datetime, timedelta
+
+    from perron.live.kpi import MEASURES, response_times
+
+    if group_by not in ("all", "station", "party", "period"):
+        fail("--by must be all, station, party or period")
+    with db_transaction() as s:
+        rows = response_times(
+            s,
+            group_by=group_by,
+            period=period,  # type: ignore[arg-type]
+            since=datetime.now(UTC) - timedelta(days=days),
+        )
+    if json_out:
+        print_json(rows)
+        return
+    table = Table("group", "alerts", *[f"{m} p50/p90/p95 (s)" for m in MEASURES])
+    for r in rows:
+        cells = []
+        for m in MEASURES:
+            v = r[m]
+            cells.append("–" if not v["n"] else f"{v['p50']:.0f}/{v['p90']:.0f}/{v['p95']:.0f}")
+        table.add_row(r["group"], str(r["alerts"]), *cells)
+    console.print(table)
+
+
+@rules_app.command("check")
+def rules_check_cmd(
+    file: Path = typer.Argument(None, help="rules file (default: built-in)"),
+    json_out: bool = typer.Option(False, "--json"),
+) -> None:
+    """Validate a rules file; errors name the file, the rule and the field."""
+    from perron.live.rules import RulesError, load_rules
+
+    try:
+        rules = load_rules(file)
+    except RulesError as exc:
+        fail(str(exc))
+    if json_out:
+        print_json([r.model_dump(mode="json") for r in rules.rules])
+    else:
+        console.print(
+            f"{file or 'built-in rules'}: {len(rules.rules)} rule(s) valid: "
+            + ", ".join(r.id for r in rules.rules)
+        )
+
+
+@webhooks_app.command("add")
+def webhook_add_cmd(
+    party: str = typer.Option(..., "--party"),
+    url: str = typer.Option(..., "--url"),
+    fmt: str = typer.Option("json", "--format", help="json, cap or ngsi-ld"),
+    all_alerts: bool = typer.Option(False, "--all", help="every alert, not only the party's"),
+    json_out: bool = typer.Option(False, "--json"),
+) -> None:
+    """Subscribe a URL; prints the secret that signs the deliveries (shown once)."""
+    from perron.live.webhooks import WebhookError, subscribe
+
+    try:
+        with db_transaction() as s:
+            sub = subscribe(s, party=party, url=url, fmt=fmt, only_responsible=not all_alerts)
+            out = {"id": sub.id, "party": party, "url": url, "format": fmt, "secret": sub.secret}
+    except WebhookError as exc:
+        fail(str(exc))
+    if json_out:
+        print_json(out)
+    else:
+        console.print(f"webhook {out['id']} added; secret: {out['secret']}")
+
+
+@webhooks_app.command("deliver")
+def webhook_deliver_cmd(json_out: bool = typer.Option(False, "--json")) -> None:
+    """Deliver what is due in the outbox now (serve and live do this continuously)."""
+    from perron.live.webhooks import deliver_due
+
+    with db_transaction() as s:
+        run = deliver_due(s)
+    out = {"delivered": run.delivered, "retried": run.retried, "failed": run.failed}
+    if json_out:
+        print_json(out)
+    else:
+        console.print(f"delivered {run.delivered}, to retry {run.retried}, failed {run.failed}")
+
+
+@units_app.command("list")
+def units_list_cmd(
+    party: str = typer.Option(None, "--party"),
+    status: str = typer.Option(None, "--status"),
+    json_out: bool = typer.Option(False, "--json"),
+) -> None:
+    """List response units."""
+    from perron.live.units import list_units, unit_dict
+
+    with db_transaction() as s:
+        rows = [unit_dict(u) for u in list_units(s, party=party, status=status)]
+    if json_out:
+        print_json(rows)
+        return
+    table = Table("code", "name", "party", "kind", "status", "position")
+    for r in rows:
+        table.add_row(
+            r["code"],
+            r["name"] + (" (synthetisch)" if r["synthetic"] else ""),
+            r["party"],
+            r["kind"],
+            r["status"],
+            f"{r['lat']:.5f}, {r['lng']:.5f}",
+        )
+    console.print(table)
+
+
+@units_app.command("add")
+def units_add_cmd(
+    code: str,
+    name: str = typer.Option(..., "--name"),
+    party: str = typer.Option(..., "--party"),
+    kind: str = typer.Option(..., "--kind", help="boa, security or police"),
+    lat: float = typer.Option(..., "--lat"),
+    lng: float = typer.Option(..., "--lng"),
+    user: str = typer.Option(None, "--user", help="username of the unit's field account"),
+    json_out: bool = typer.Option(False, "--json"),
+) -> None:
+    """Add a response unit."""
+    from sqlalchemy import select
+
+    from perron.live.units import UnitError, create_unit, unit_dict
+    from perron.store.tables.accounts import User
+
+    try:
+        with db_transaction() as s:
+            user_id = None
+            if user:
+                user_id = s.scalar(select(User.id).where(User.username == user))
+                if user_id is None:
+                    raise UnitError(f"unknown user {user!r}")
+            out = unit_dict(
+                create_unit(
+                    s,
+                    code=code,
+                    name=name,
+                    party=party,
+                    kind=kind,
+                    lat=lat,
+                    lng=lng,
+                    user_id=user_id,
+                )
+            )
+    except UnitError as exc:
+        fail(str(exc))
+    if json_out:
+        print_json(out)
+    else:
+        console.print(f"unit {code} added")
+
+
+@units_app.command("set")
+def units_set_cmd(
+    code: str,
+    status: str = typer.Option(None, "--status", help="available or off_duty"),
+    lat: float = typer.Option(None, "--lat"),
+    lng: float = typer.Option(None, "--lng"),
+    json_out: bool = typer.Option(False, "--json"),
+) -> None:
+    """Set a unit's status or position."""
+    from perron.live.units import UnitError, unit_dict, update_unit
+
+    try:
+        with db_transaction() as s:
+            out = unit_dict(update_unit(s, code, status=status, lat=lat, lng=lng))
+    except UnitError as exc:
+        fail(str(exc))
+    if json_out:
+        print_json(out)
+    else:
+        console.print(f"unit {code}: {out['status']} at {out['lat']:.5f}, {out['lng']:.5f}")
+
+
+@units_app.command("seed-demo")
+def units_seed_cmd() -> None:
+    """Add synthetic demo units around the large stations (idempotent)."""
+    from perron.live.units import seed_demo_units
+
+    with db_transaction() as s:
+        n = seed_demo_units(s)
+    console.print(f"added {n} synthetic unit(s)")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(alerts_app, name="alerts")
+    app.add_typer(units_app, name="units")
