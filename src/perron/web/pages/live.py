@@ -58,6 +58,7 @@ CONSOLE_KEYS = (
     "live.kpi.resolve",
     "live.kpi.none",
     "live.export",
+    "live.status",
 )
 
 

@@ -1,0 +1,79 @@
+"""End-to-end: an operator takes an alert from new to resolved in the console in a real
+Chromium, and a new high-severity alert appears without reloading the page."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from conftest import login, screenshot
+from live.alertkit import change
+from perron.live.alerts import apply_changes
+from perron.live.units import create_unit
+from perron.store.db import make_engine, transaction
+
+pytestmark = pytest.mark.e2e
+
+
+def _add(db_url: str, changes, unit: str | None = None) -> list[int]:
+    engine = make_engine(db_url)
+    try:
+        with transaction(engine) as s:
+            if unit:
+                create_unit(
+                    s,
+                    code=unit,
+                    name="ProRail team",
+                    party="prorail",
+                    kind="security",
+                    lat=52.3790,
+                    lng=4.9010,
+                )
+            return apply_changes(s, changes, now=datetime.now(UTC), synthetic=True)
+    finally:
+        engine.dispose()
+
+
+def test_operator_takes_an_alert_from_new_to_resolved(page, live_server):
+    now = datetime.now(UTC)
+    (aid,) = _add(
+        live_server.db_url,
+        [change(station="ASD", zone="hall", severity="medium", at=now, rule="e2e_console")],
+        unit="PR-E2E-1",
+    )
+    login(page, live_server, next="/live")
+    item = page.locator(f"[data-alert-id='{aid}']")
+    item.wait_for()
+    page.wait_for_selector("[data-testid=feed-status].ok")
+
+    # a new high-severity alert appears live, with the visible cue
+    (bid,) = _add(
+        live_server.db_url,
+        [change(station="ASD", zone="platform", severity="high", at=now, rule="e2e_console_live")],
+    )
+    page.locator(f"[data-alert-id='{bid}']").wait_for(timeout=10_000)
+    banner = page.locator("[data-testid=high-banner]")
+    assert "is-on" in (banner.get_attribute("class") or "")
+    assert "Amsterdam Centraal" in banner.inner_text()
+    screenshot(page, "live-console-new-alert")
+
+    item.click()
+    detail = page.locator("[data-testid=alert-detail]")
+    detail.locator("button[data-action=acknowledge]").click()
+    page.wait_for_selector("[data-testid=detail-state]:has-text('bevestigd')")
+    page.locator("#unit-select").select_option("PR-E2E-1")
+    detail.locator("button[data-action=dispatch]").click()
+    page.wait_for_selector("[data-testid=detail-state]:has-text('eenheid gestuurd')")
+    page.wait_for_selector("[data-unit='PR-E2E-1'][data-status=dispatched]")
+    detail.locator("button[data-action=on-scene]").click()
+    page.wait_for_selector("[data-testid=detail-state]:has-text('ter plaatse')")
+    page.fill("#outcome-note", "Twee personen uit elkaar gehaald")
+    screenshot(page, "live-console-on-scene")
+    detail.locator("button[data-action=resolve]").first.click()
+    page.wait_for_selector("[data-testid=detail-state]:has-text('afgehandeld')")
+    # resolved alerts leave the open list; the unit is available again
+    page.locator(f"[data-alert-id='{aid}']").wait_for(state="detached")
+    page.wait_for_selector("[data-unit='PR-E2E-1'][data-status=available]")
+    assert "Twee personen uit elkaar gehaald" in detail.inner_text()
+    screenshot(page, "live-console-resolved")
