@@ -1,0 +1,1 @@
+"""The national incident registry: import, versions, linking, queries and exports."""

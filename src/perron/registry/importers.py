@@ -1,0 +1,461 @@
+"""Import of incident files (CSV, XLSX, JSON) through a mapping profile.
+
+Every row is validated first; if any row is wrong, the report names file, row, field, value and
+reason for each, and nothing is written. Otherwise everything is written in one transaction.
+Re-importing the same file changes nothing: incidents are keyed on (party, party's reference);
+a row whose facts changed becomes a correction (a new version) with the file as its reason.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session
+
+from perron.access import audit
+from perron.access.pseudonym import is_pseudonym, pseudonymise
+from perron.config import get_settings
+from perron.domain.incidents import (
+    IncidentError,
+    IncidentFacts,
+    Severity,
+    Source,
+    Status,
+    VictimRole,
+)
+from perron.domain.taxonomy import CATEGORIES
+from perron.domain.zones import ZONE_CODES
+from perron.registry.incidents import FACT_FIELDS
+from perron.registry.profiles import Profile
+from perron.store.tables.accounts import Party
+from perron.store.tables.reference import LevelCrossing, Station
+from perron.store.tables.registry import Incident, IncidentVersion
+
+Progress = Callable[[str, int, int], None]
+CHUNK = 5_000
+
+
+@dataclass(frozen=True)
+class RowError:
+    file: str
+    row: int
+    field: str
+    value: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.file}, row {self.row}, field {self.field!r} ({self.value!r}): {self.reason}"
+
+
+@dataclass
+class ImportResult:
+    file: str
+    party: str
+    profile: str
+    rows: int = 0
+    created: int = 0
+    corrected: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    errors: list[RowError] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "file": self.file,
+            "party": self.party,
+            "profile": self.profile,
+            "ok": self.ok,
+            "rows": self.rows,
+            "created": self.created,
+            "corrected": self.corrected,
+            "unchanged": self.unchanged,
+            "skipped": self.skipped,
+            "errors": [e.__dict__ for e in self.errors],
+        }
+
+
+class ImportRejected(Exception):
+    """The file was rejected; ``result.errors`` says why, row by row."""
+
+    def __init__(self, result: ImportResult) -> None:
+        first = result.errors[0] if result.errors else "no rows"
+        super().__init__(f"{len(result.errors)} error(s); first: {first}")
+        self.result = result
+
+
+# ---- reading ---------------------------------------------------------------------------------
+
+
+def read_rows(path: Path, data: bytes | None = None) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Yield (row number as a person sees it in the file, row as a dict) for CSV, XLSX or JSON."""
+    suffix = path.suffix.lower()
+    raw = data if data is not None else path.read_bytes()
+    if suffix in (".csv", ".txt"):
+        text = raw.decode("utf-8-sig")
+        sample = text[:4096]
+        delimiter = ";" if sample.count(";") > sample.count(",") else ","
+        reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
+        for i, row in enumerate(reader, start=2):
+            yield i, row
+    elif suffix == ".json":
+        doc = json.loads(raw)
+        items = doc.get("incidents", doc) if isinstance(doc, dict) else doc
+        if not isinstance(items, list):
+            raise ValueError(f"{path.name}: expected a list of incidents or {{'incidents': [...]}}")
+        for i, item in enumerate(items, start=1):
+            yield i, item
+    elif suffix == ".xlsx":
+        from openpyxl import load_workbook
+
+        book = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
+        sheet = book.worksheets[0]
+        rows = sheet.iter_rows(values_only=True)
+        header = [str(h).strip() if h is not None else "" for h in next(rows, [])]
+        for i, values in enumerate(rows, start=2):
+            if values is None or all(v is None for v in values):
+                continue
+            yield i, dict(zip(header, values, strict=False))
+        book.close()
+    else:
+        raise ValueError(f"{path.name}: unknown file type {suffix!r}; use .csv, .xlsx or .json")
+
+
+# ---- validating ------------------------------------------------------------------------------
+
+
+class _Parser:
+    def __init__(self, profile: Profile, stations: set[str], crossings: set[int], key: bytes):
+        self.p = profile
+        self.tz = ZoneInfo(profile.timezone)
+        self.stations = stations
+        self.crossings = crossings
+        self.key = key
+
+    def _time(self, value: Any) -> datetime:
+        if isinstance(value, datetime):
+            dt = value
+        elif self.p.datetime_format == "iso":
+            dt = datetime.fromisoformat(str(value).strip().replace("Z", "+00:00"))
+        else:
+            dt = datetime.strptime(str(value).strip(), self.p.datetime_format)
+        if dt.tzinfo is None:
+            dt = dt.replace(tzinfo=self.tz)
+        return dt.astimezone(UTC)
+
+    def parse(self, row: dict[str, Any], fail: Callable[[str, Any, str], None]) -> dict | None:
+        """Return the record of a row, None when it is skipped (not safety related), or an empty
+        dict when it is wrong;
+        calls ``fail(field, value, reason)`` for every wrong field."""
+        out: dict[str, Any] = {}
+        ok = True
+        for name, column in self.p.columns.items():
+            value = row.get(column)
+            if isinstance(value, str):
+                value = value.strip()
+            if value in ("", None):
+                out[name] = None
+                continue
+            if name in self.p.values:
+                mapping = self.p.values[name]
+                if str(value) in mapping:
+                    value = mapping[str(value)]
+                    if value is None and name == "category":
+                        if self.p.skip_unmapped_category:
+                            return None
+                        fail(column, row.get(column), "not a safety-related category")
+                        ok = False
+                        continue
+            try:
+                out[name] = self._field(name, value)
+            except (ValueError, TypeError) as exc:
+                fail(column, row.get(column), str(exc) or "invalid value")
+                ok = False
+        for name in ("party_ref", "category", "occurred_at"):
+            if out.get(name) is None and ok:
+                fail(self.p.columns[name], row.get(self.p.columns[name]), "required")
+                ok = False
+        if not ok:
+            return {}
+        facts = {k: out.get(k) for k in FACT_FIELDS}
+        facts["severity"] = facts["severity"] or Severity.MEDIUM.value
+        facts["status"] = facts["status"] or Status.OPEN.value
+        try:
+            IncidentFacts(**facts).validate()
+        except IncidentError as exc:
+            column = self.p.columns.get(exc.field, exc.field)
+            fail(column, row.get(column, ""), exc.reason)
+            return {}
+        facts["party_ref"] = out["party_ref"]
+        return facts
+
+    def _field(self, name: str, value: Any) -> Any:
+        if name == "party_ref":
+            return str(value)[:80]
+        if name in ("occurred_at", "reported_at"):
+            try:
+                return self._time(value)
+            except ValueError:
+                fmt = "ISO 8601" if self.p.datetime_format == "iso" else self.p.datetime_format
+                raise ValueError(f"not a date-time in the format {fmt}") from None
+        if name == "category":
+            if value not in CATEGORIES:
+                raise ValueError("unknown category")
+            return value
+        if name == "station_code":
+            code = str(value).upper()
+            if code not in self.stations:
+                raise ValueError("unknown station code")
+            return code
+        if name == "zone":
+            if value not in ZONE_CODES:
+                raise ValueError(f"unknown zone; one of {', '.join(ZONE_CODES)}")
+            return value
+        if name == "level_crossing_id":
+            number = int(value)
+            if number not in self.crossings:
+                raise ValueError("unknown level crossing")
+            return number
+        if name in ("lat", "lng"):
+            return float(str(value).replace(",", "."))
+        if name == "severity":
+            if value not in Severity.__members__.values():
+                raise ValueError(f"one of {', '.join(s.value for s in Severity)}")
+            return value
+        if name == "status":
+            if value not in Status.__members__.values():
+                raise ValueError(f"one of {', '.join(s.value for s in Status)}")
+            return value
+        if name == "victim_role":
+            if value not in VictimRole.__members__.values():
+                raise ValueError(f"one of {', '.join(v.value for v in VictimRole)}")
+            return value
+        if name in self.p.person_fields:
+            text = str(value)
+            return text if is_pseudonym(text) else pseudonymise(text, self.key)
+        if name in ("description", "line_section"):
+            return str(value)
+        return value
+
+
+def validate(
+    session: Session,
+    path: Path,
+    rows: Iterable[tuple[int, dict[str, Any]]],
+    party: str,
+    profile: Profile,
+) -> tuple[list[dict[str, Any]], ImportResult]:
+    """Check every row; return the records and a result carrying every error found."""
+    result = ImportResult(file=path.name, party=party, profile=profile.name)
+    if session.get(Party, party) is None:
+        result.errors.append(RowError(path.name, 0, "party", party, "unknown party"))
+        return [], result
+    stations = set(session.scalars(select(Station.code)))
+    crossings = set(session.scalars(select(LevelCrossing.id)))
+    parser = _Parser(profile, stations, crossings, get_settings().secret("pseudonym_key"))
+    records: list[dict[str, Any]] = []
+    seen: dict[str, int] = {}
+    for number, row in rows:
+        result.rows += 1
+        missing = [c for c in profile.columns.values() if c not in row]
+        if result.rows == 1 and len(missing) == len(profile.columns):
+            result.errors.append(
+                RowError(
+                    path.name,
+                    number,
+                    ", ".join(sorted(row)),
+                    "",
+                    f"no column of profile {profile.name!r} found",
+                )
+            )
+            break
+
+        def fail(column: str, value: Any, reason: str, _n: int = number) -> None:
+            result.errors.append(
+                RowError(path.name, _n, column, "" if value is None else str(value), reason)
+            )
+
+        record = parser.parse(row, fail)
+        if record is None:
+            result.skipped += 1
+            continue
+        if not record:
+            continue
+        ref = record["party_ref"]
+        if ref in seen:
+            fail(profile.columns["party_ref"], ref, f"appears again (first at row {seen[ref]})")
+            continue
+        seen[ref] = number
+        records.append(record)
+    if result.rows == 0:
+        result.errors.append(RowError(path.name, 0, "", "", "the file has no rows"))
+    return records, result
+
+
+# ---- writing ---------------------------------------------------------------------------------
+
+
+def write(
+    session: Session,
+    records: list[dict[str, Any]],
+    result: ImportResult,
+    author: str,
+    *,
+    source: str = Source.PARTY.value,
+    synthetic: bool = False,
+    digest: str = "",
+    progress: Progress | None = None,
+) -> ImportResult:
+    """Write validated records in the caller's transaction (new ones, and corrections)."""
+    progress = progress or (lambda *_: None)
+    party = result.party
+    now = datetime.now(UTC)
+    total = len(records)
+    new: list[dict[str, Any]] = []
+    for start in range(0, total, CHUNK):
+        chunk = records[start : start + CHUNK]
+        refs = [r["party_ref"] for r in chunk]
+        existing = {
+            row.party_ref: row
+            for row in session.execute(
+                select(
+                    Incident.id,
+                    Incident.party_ref,
+                    Incident.version,
+                    *[getattr(Incident, k) for k in FACT_FIELDS],
+                ).where(Incident.party_code == party, Incident.party_ref.in_(refs))
+            )
+        }
+        for record in chunk:
+            old = existing.get(record["party_ref"])
+            if old is None:
+                new.append(record)
+                continue
+            changes = {k: record[k] for k in FACT_FIELDS if getattr(old, k) != record[k]}
+            if not changes:
+                result.unchanged += 1
+                continue
+            incident = session.get(Incident, old.id)
+            incident.version += 1
+            for key, value in changes.items():
+                setattr(incident, key, value)
+            session.execute(
+                insert(IncidentVersion),
+                [
+                    {
+                        **{k: record[k] for k in FACT_FIELDS},
+                        "incident_id": old.id,
+                        "version": incident.version,
+                        "recorded_at": now,
+                        "recorded_by": author,
+                        "reason": f"re-import of {result.file}",
+                    }
+                ],
+            )
+            result.corrected += 1
+        progress("checking", min(start + CHUNK, total), total)
+    if new:
+        before = session.scalar(select(func.max(Incident.id))) or 0
+        for start in range(0, len(new), CHUNK):
+            chunk = new[start : start + CHUNK]
+            session.execute(
+                insert(Incident.__table__),
+                [
+                    {
+                        **{k: r[k] for k in FACT_FIELDS},
+                        "party_code": party,
+                        "party_ref": r["party_ref"],
+                        "source": source,
+                        "synthetic": synthetic,
+                        "version": 1,
+                        "created_at": now,
+                        "line_section": r.get("line_section"),
+                        "other_stations": r.get("other_stations"),
+                    }
+                    for r in chunk
+                ],
+            )
+            progress("writing incidents", start + len(chunk), len(new))
+        ids = dict(
+            session.execute(
+                select(Incident.party_ref, Incident.id).where(
+                    Incident.party_code == party, Incident.id > before
+                )
+            ).all()
+        )
+        for start in range(0, len(new), CHUNK):
+            chunk = new[start : start + CHUNK]
+            session.execute(
+                insert(IncidentVersion.__table__),
+                [
+                    {
+                        **{k: r[k] for k in FACT_FIELDS},
+                        "incident_id": ids[r["party_ref"]],
+                        "version": 1,
+                        "recorded_at": now,
+                        "recorded_by": author,
+                        "reason": None,
+                    }
+                    for r in chunk
+                ],
+            )
+            progress("writing versions", start + len(chunk), len(new))
+        result.created = len(new)
+    if result.created or result.corrected:
+        audit.record(
+            session,
+            actor=author,
+            party=party,
+            purpose="administration",
+            action="incidents.import",
+            subject=f"file/{result.file}",
+            detail={
+                "sha256": digest,
+                "profile": result.profile,
+                "created": result.created,
+                "corrected": result.corrected,
+                "unchanged": result.unchanged,
+                "skipped": result.skipped,
+            },
+        )
+    return result
+
+
+def import_file(
+    session: Session,
+    path: Path,
+    party: str,
+    profile: Profile,
+    author: str,
+    *,
+    data: bytes | None = None,
+    progress: Progress | None = None,
+) -> ImportResult:
+    """Validate and import one file in the caller's transaction; raises ImportRejected with
+    the full report when any row is wrong (the caller rolls back: nothing is written)."""
+    raw = data if data is not None else path.read_bytes()
+    try:
+        rows = list(read_rows(path, raw))
+    except (ValueError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        result = ImportResult(file=path.name, party=party, profile=profile.name)
+        result.errors.append(RowError(path.name, 0, "", "", f"cannot read the file: {exc}"))
+        raise ImportRejected(result) from exc
+    records, result = validate(session, path, rows, party, profile)
+    if result.errors:
+        raise ImportRejected(result)
+    return write(
+        session, records, result, author, digest=hashlib.sha256(raw).hexdigest(), progress=progress
+    )

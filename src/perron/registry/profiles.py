@@ -1,0 +1,173 @@
+"""Mapping profiles: how one party's export file maps onto the incident model.
+
+A profile names, for each field of the model, the column of the file it comes from, and how
+values are translated (category names, severity words, zone names, date formats). Built-in
+profiles cover the generic format and the exports of NS, ProRail and the police; a party can
+bring its own profile as a TOML file with the same keys.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from perron.domain.taxonomy import CATEGORIES, PRORAIL_LABELS
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    #: model field → column name in the file
+    columns: dict[str, str]
+    #: model field → {value in the file → value in the model}; values not listed pass as they are
+    values: dict[str, dict[str, str | None]] = field(default_factory=dict)
+    #: strptime format of date-times, or "iso"; naive times are read in ``timezone``
+    datetime_format: str = "iso"
+    timezone: str = "Europe/Amsterdam"
+    #: fields whose value is an identifier of a person: pseudonymised at import
+    person_fields: tuple[str, ...] = ("person_ref",)
+    #: a category value mapped to None means "not safety related": such rows are skipped
+    skip_unmapped_category: bool = False
+
+    REQUIRED = ("party_ref", "category", "occurred_at")
+
+    def check(self) -> None:
+        missing = [f for f in self.REQUIRED if f not in self.columns]
+        if missing:
+            raise ValueError(f"profile {self.name!r} maps no column to {', '.join(missing)}")
+
+
+GENERIC = Profile(
+    name="generic",
+    columns={
+        "party_ref": "ref",
+        "category": "category",
+        "severity": "severity",
+        "occurred_at": "occurred_at",
+        "reported_at": "reported_at",
+        "station_code": "station",
+        "zone": "zone",
+        "line_section": "line_section",
+        "level_crossing_id": "level_crossing",
+        "lat": "lat",
+        "lng": "lng",
+        "victim_role": "victim_role",
+        "description": "description",
+        "person_ref": "person_id",
+        "status": "status",
+    },
+)
+
+_DUTCH_ZONES = {
+    "Perron": "platform",
+    "Tunnel": "tunnel",
+    "Onderdoorgang": "tunnel",
+    "Hal": "hall",
+    "Stationshal": "hall",
+    "Wachtruimte": "waiting_room",
+    "Toilet": "toilets",
+    "Toiletten": "toilets",
+    "Lift": "lift",
+    "Fietsenstalling": "bicycle_parking",
+    "Stationsplein": "forecourt",
+    "Voorplein": "forecourt",
+    "P+R": "park_and_ride",
+}
+_DUTCH_SEVERITY = {"Laag": "low", "Middel": "medium", "Hoog": "high", "Kritiek": "critical"}
+_DUTCH_VICTIM = {
+    "Reiziger": "traveller",
+    "Personeel": "staff",
+    "Anders": "other",
+    "Geen": "none",
+    "": None,
+}
+_DUTCH_CATEGORIES = {c.label_nl: c.code for c in CATEGORIES.values()}
+
+NS = Profile(
+    name="ns",
+    columns={
+        "party_ref": "Meldingnummer",
+        "occurred_at": "Datum en tijd",
+        "station_code": "Stationscode",
+        "zone": "Locatie",
+        "category": "Soort incident",
+        "severity": "Ernst",
+        "victim_role": "Slachtoffer",
+        "description": "Omschrijving",
+        "person_ref": "Personeelsnummer",
+    },
+    values={
+        "zone": _DUTCH_ZONES,
+        "severity": _DUTCH_SEVERITY,
+        "victim_role": _DUTCH_VICTIM,
+        "category": _DUTCH_CATEGORIES,
+    },
+    datetime_format="%d-%m-%Y %H:%M",
+)
+
+PRORAIL = Profile(
+    name="prorail",
+    columns={
+        "party_ref": "Incidentnummer",
+        "occurred_at": "Starttijd",
+        "category": "Oorzaak",
+        "station_code": "Stationscode",
+        "line_section": "Baanvak",
+        "level_crossing_id": "Overweg",
+        "description": "Toelichting",
+    },
+    values={"category": dict(PRORAIL_LABELS)},
+    datetime_format="%Y-%m-%d %H:%M:%S",
+    skip_unmapped_category=True,
+)
+
+POLITIE = Profile(
+    name="politie",
+    columns={
+        "party_ref": "Registratienummer",
+        "occurred_at": "Pleegdatum",
+        "category": "Incidentsoort",
+        "station_code": "Station",
+        "lat": "Breedtegraad",
+        "lng": "Lengtegraad",
+        "severity": "Prioriteit",
+        "description": "Samenvatting",
+        "person_ref": "Betrokkene",
+    },
+    values={
+        "category": _DUTCH_CATEGORIES,
+        "severity": {"1": "critical", "2": "high", "3": "medium", "4": "low"},
+    },
+)
+
+BUILT_IN: dict[str, Profile] = {p.name: p for p in (GENERIC, NS, PRORAIL, POLITIE)}
+
+
+def load_profile(name_or_path: str | None, party: str) -> Profile:
+    """A built-in profile by name (default: the party's own, else generic) or a TOML file."""
+    if name_or_path is None:
+        return BUILT_IN.get(party, GENERIC)
+    if name_or_path in BUILT_IN:
+        return BUILT_IN[name_or_path]
+    path = Path(name_or_path)
+    if not path.exists():
+        raise ValueError(
+            f"unknown profile {name_or_path!r}: give one of {', '.join(BUILT_IN)} or a TOML file"
+        )
+    data: dict[str, Any] = tomllib.loads(path.read_text())
+    try:
+        profile = Profile(
+            name=data.get("name", path.stem),
+            columns=dict(data["columns"]),
+            values={k: dict(v) for k, v in data.get("values", {}).items()},
+            datetime_format=data.get("datetime_format", "iso"),
+            timezone=data.get("timezone", "Europe/Amsterdam"),
+            person_fields=tuple(data.get("person_fields", ("person_ref",))),
+            skip_unmapped_category=bool(data.get("skip_unmapped_category", False)),
+        )
+    except KeyError as exc:
+        raise ValueError(f"{path}: profile lacks [{exc.args[0]}]") from None
+    profile.check()
+    return profile
