@@ -148,3 +148,30 @@ def test_sse_stream_emits_created_and_updated(client, db_url, app):
     assert seen[0] == ("alert.created", seen[0][1]) and seen[0][1]["id"] == tunnel
     assert seen[-1][0] == "alert.updated" and seen[-1][1]["state"] == "acknowledged"
     assert all(d["id"] == tunnel for _, d in seen)  # the municipality's alert is not streamed
+
+
+def test_serve_escalates_in_the_background(settings, db_url, monkeypatch):
+    import time
+
+    from fastapi.testclient import TestClient
+
+    from perron.api.app import create_app
+    from perron.store.tables.live import Alert
+
+    monkeypatch.setenv("PERRON_ALERT_TASKS_INTERVAL", "0.2")
+    engine = make_engine(db_url)
+    long_ago = datetime.now(UTC) - timedelta(minutes=10)
+    with transaction(engine) as s:
+        (aid,) = apply_changes(s, [change(severity="medium", at=long_ago)], now=long_ago)
+    with TestClient(create_app(settings)):
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with transaction(engine) as s:
+                level = s.get(Alert, aid).escalation_level
+            if level:
+                break
+            time.sleep(0.1)
+    with transaction(engine) as s:
+        alert = s.get(Alert, aid)
+        assert alert.escalation_level == 1 and alert.severity == "high"
+    engine.dispose()

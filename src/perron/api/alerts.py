@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
@@ -37,10 +41,45 @@ from perron.live.units import UnitError, list_units, propose, unit_dict, update_
 from perron.store.tables.live import Alert
 from perron.store.tables.reference import Station
 
-router = APIRouter(prefix="/api", tags=["alerts"], responses={"4XX": PROBLEM_SCHEMA})
-
 FEED_POLL_S = 1.0
 FEED_HEARTBEAT_S = 15.0
+log = logging.getLogger("perron.alerts")
+
+
+async def _periodic(app, interval: float) -> None:
+    from perron.live.alerts import housekeeping
+
+    while True:
+        await asyncio.sleep(interval)
+        sessions = getattr(app.state, "sessions", None)
+        if sessions is None:
+            continue
+        try:
+            result = await run_in_threadpool(housekeeping, sessions)
+            if result["escalated"] or result["failed"]:
+                log.warning("alert housekeeping: %s", result)
+        except Exception:  # keep the loop alive; the next round tries again
+            log.exception("alert housekeeping failed")
+
+
+@asynccontextmanager
+async def alert_tasks(app) -> AsyncIterator[None]:
+    """While the app runs: escalation and webhook delivery every
+    ``PERRON_ALERT_TASKS_INTERVAL`` seconds (default 10; 0 switches them off)."""
+    interval = float(os.environ.get("PERRON_ALERT_TASKS_INTERVAL", "10"))
+    task = asyncio.create_task(_periodic(app, interval)) if interval > 0 else None
+    try:
+        yield
+    finally:
+        if task is not None:
+            task.cancel()
+            with suppress(asyncio.CancelledError):
+                await task
+
+
+router = APIRouter(
+    prefix="/api", tags=["alerts"], responses={"4XX": PROBLEM_SCHEMA}, lifespan=alert_tasks
+)
 
 
 def _detail(db, alert: Alert, user: Principal) -> dict[str, Any]:

@@ -475,3 +475,20 @@ def accept(
     alert.updated_at = now
     session.flush()
     return alert
+
+
+def housekeeping(sessions, now: datetime | None = None) -> dict[str, Any]:
+    """One round of the periodic alert work, each step in its own transaction: escalate the
+    alerts not acknowledged in time, then deliver the webhook messages that are due. ``serve``
+    runs it every ``PERRON_ALERT_TASKS_INTERVAL`` seconds (default 10; 0 switches it off);
+    the live engine can call it from its own loop."""
+    with sessions() as s, s.begin():
+        escalated = escalate_due(s, now)
+    with sessions() as s, s.begin():
+        run = webhooks.deliver_due(s, now=now)
+    return {
+        "escalated": escalated,
+        "delivered": run.delivered,
+        "retried": run.retried,
+        "failed": run.failed,
+    }
