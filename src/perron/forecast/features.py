@@ -90,6 +90,7 @@ class History:
         types = sorted({s.type for s in self.stations})
         self.type_code = np.array([types.index(s.type) for s in self.stations], float)
         self._dark_cache: dict[int, np.ndarray] = {}
+        self._matrix_cache: tuple[tuple[int, int], np.ndarray] | None = None
         self.adj = adjacency([s.code for s in self.stations])
 
     @property
@@ -117,6 +118,15 @@ class History:
             days = day_range(self.cube.day(t0), n_days)
             self._dark_cache[key] = darkness(self.lat, self.lng, days)
         return self._dark_cache[key]
+
+    def matrix(self, t0: int, n_days: int = WEEK) -> np.ndarray:
+        """``matrix(features(t0, n_days))``, kept for the last origin asked (read-only)."""
+        key = (t0, n_days)
+        if self._matrix_cache is None or self._matrix_cache[0] != key:
+            x = matrix(self.features(t0, n_days))
+            x.flags.writeable = False
+            self._matrix_cache = (key, x)
+        return self._matrix_cache[1]
 
     def features(self, t0: int, n_days: int = WEEK) -> dict[str, np.ndarray]:
         """Every feature as an array (S, n_days, B) for the days from ``t0`` on.

@@ -25,20 +25,17 @@ def captured(y: np.ndarray, f: np.ndarray, coverage: float) -> float:
         return 0.0
     order = np.argsort(-f, kind="stable")
     fs, ys = f[order], y[order]
-    # group equal forecasts
+    # groups of equal forecasts, in ranking order
     starts = np.flatnonzero(np.r_[True, fs[1:] != fs[:-1]])
-    ends = np.r_[starts[1:], n]
-    total = 0.0
-    taken = 0.0
-    gsum = np.add.reduceat(ys, starts)
-    for s, e, g in zip(starts, ends, gsum, strict=True):
-        size = e - s
-        if taken + size <= k:
-            total += g
-            taken += size
-        else:
-            total += g * (k - taken) / size
-            break
+    sizes = np.diff(np.r_[starts, n])
+    sums = np.add.reduceat(ys, starts)
+    before = np.r_[0, np.cumsum(sizes)[:-1]]  # cells ranked above each group
+    whole = before + sizes <= k
+    total = float(sums[whole].sum())
+    part = np.flatnonzero(~whole)
+    if part.size:
+        g = part[0]  # the group that straddles the cut-off shares pro rata
+        total += float(sums[g]) * (k - before[g]) / sizes[g]
     return float(total)
 
 

@@ -13,12 +13,14 @@ import lightgbm as lgb
 import numpy as np
 from scipy.optimize import minimize
 from sklearn.linear_model import PoissonRegressor
+from threadpoolctl import threadpool_limits
 
 from perron.forecast.data import N_BLOCKS
 from perron.forecast.features import CATEGORICAL, FEATURES, WEEK, History, matrix
 
 FLOOR = 1e-4  # smallest expected count per cell, for every model alike (deviance needs μ > 0)
 MIN_HISTORY = 364  # days of history a training week needs before it
+TRAIN_WEEKS = 156  # at most the last three years of weeks are training rows
 ZERO_SAMPLE = 0.03  # share of zero cells kept in training samples (weighted back)
 
 
@@ -154,16 +156,16 @@ class SeasonalGLM(Forecaster):
     )
 
     def fit(self, history, t0, samples):
-        x, y, w = samples.before(t0)
+        x, y, w = samples.before(t0, TRAIN_WEEKS)
         z = _glm_design(x)
         self.mu, self.sd = z.mean(0), z.std(0) + 1e-9
         self.model = PoissonRegressor(alpha=1e-4, max_iter=300)
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), threadpool_limits(1):
             warnings.simplefilter("ignore")
             self.model.fit((z - self.mu) / self.sd, y, sample_weight=w)
 
     def predict(self, history, t0, n_days=WEEK):
-        x = matrix(history.features(t0, n_days))
+        x = history.matrix(t0, n_days)
         p = self.model.predict((_glm_design(x) - self.mu) / self.sd)
         return p.reshape(history.n_stations, n_days, N_BLOCKS)
 
@@ -175,19 +177,21 @@ class SeasonalGLM(Forecaster):
 
 LGB_PARAMS = {
     "objective": "poisson",
-    "learning_rate": 0.08,
+    "learning_rate": 0.1,
     "max_bin": 63,
     "num_leaves": 15,
     "min_data_in_leaf": 200,
     "feature_fraction": 0.8,
     "lambda_l2": 1.0,
-    "num_threads": 2,
+    "num_threads": 1,
     "deterministic": True,
     "force_row_wise": True,
     "seed": 7,
     "verbose": -1,
 }
-LGB_ROUNDS = 150
+LGB_ROUNDS = 100
+GBM_ZERO_KEEP = 0.5
+GBM_SEED = 11
 
 
 class BoostedModel(Forecaster):
@@ -198,7 +202,11 @@ class BoostedModel(Forecaster):
     )
 
     def fit(self, history, t0, samples):
-        x, y, w = samples.before(t0)
+        x, y, w = samples.before(t0, TRAIN_WEEKS)
+        # half of the sampled empty cells, weighted up again: same expectation, half the rows
+        rng = np.random.default_rng(GBM_SEED)
+        keep = (y > 0) | (rng.random(y.size) < GBM_ZERO_KEEP)
+        x, y, w = x[keep], y[keep], np.where(y[keep] > 0, w[keep], w[keep] / GBM_ZERO_KEEP)
         ds = lgb.Dataset(
             x,
             y,
@@ -210,7 +218,7 @@ class BoostedModel(Forecaster):
         self.booster = lgb.train(LGB_PARAMS, ds, num_boost_round=LGB_ROUNDS)
 
     def predict(self, history, t0, n_days=WEEK):
-        x = matrix(history.features(t0, n_days))
+        x = history.matrix(t0, n_days)
         p = self.booster.predict(x)
         return p.reshape(history.n_stations, n_days, N_BLOCKS)
 
@@ -239,7 +247,7 @@ class SelfExciting(Forecaster):
         return base, exc
 
     def fit(self, history, t0, samples):
-        x, y, w = samples.before(t0)
+        x, y, w = samples.before(t0, TRAIN_WEEKS)
         best = None
         for tau in (7.0, 30.0):
             base, exc = self._parts(x, tau)
@@ -254,7 +262,7 @@ class SelfExciting(Forecaster):
         _, self.tau, (self.a, self.alpha) = best
 
     def predict(self, history, t0, n_days=WEEK):
-        x = matrix(history.features(t0, n_days))
+        x = history.matrix(t0, n_days)
         base, exc = self._parts(x, self.tau)
         p = self.a * base + self.alpha * exc
         return p.reshape(history.n_stations, n_days, N_BLOCKS)
