@@ -114,3 +114,18 @@ def test_population_from_file(tmp_path):
     path.write_text('{"cells": {"robot|16-24": 1}}')
     with pytest.raises(ValueError, match="unknown cell"):
         Population.from_file(path)
+
+
+def test_one_pass_tables_equal_the_direct_tables():
+    rng = np.random.default_rng(5)
+    frame = _frame(rng, 5000)
+    frame["size_class"] = np.where(frame.station_code == "A", "large", "small")
+    frame.loc[frame.index[::7], "overall"] = np.nan
+    frame = sc.add_weights(frame)
+    groupings = [["station_code", "year"], ["year"], ["year", "gender"], []]
+    fast = sc.score_tables(frame, groupings, ["safe_evening", "overall"], min_responses=30)
+    for by, table in zip(groupings, fast, strict=True):
+        direct = sc.score_table(frame, by, ["safe_evening", "overall"], min_responses=30)
+        assert table["n"].tolist() == direct["n"].tolist()
+        for col in ("mean", "se", "ci_low", "ci_high"):
+            np.testing.assert_allclose(table[col], direct[col], rtol=1e-10)

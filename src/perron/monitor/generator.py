@@ -414,17 +414,16 @@ def generate(
         )
 
     codes = stations["code"].to_numpy()
-    sizes = stations["size_class"].to_numpy()
     frames = []
     for y in years:
         d = draws[y]
         cols: dict[str, Any] = {
-            "station_code": codes[d.station],
+            "station_code": pd.Categorical.from_codes(d.station, categories=codes),
             "response_date": np.datetime64(f"{y}-01-01") + d.day.astype("timedelta64[D]"),
-            "part_of_day": np.asarray(PARTS_OF_DAY)[d.part],
-            "gender": np.asarray(GENDERS)[d.gender],
-            "age_band": np.asarray(AGE_BANDS)[d.age],
-            "frequency": np.asarray(FREQUENCIES)[d.freq],
+            "part_of_day": pd.Categorical.from_codes(d.part, categories=PARTS_OF_DAY),
+            "gender": pd.Categorical.from_codes(d.gender, categories=GENDERS),
+            "age_band": pd.Categorical.from_codes(d.age, categories=AGE_BANDS),
+            "frequency": pd.Categorical.from_codes(d.freq, categories=FREQUENCIES),
         }
         for item in ITEMS:
             if item == EVENING:
@@ -436,7 +435,7 @@ def generate(
                 cols[item] = d.scores(item, station_effect(item, y), ITEM_PARAMS[item][0])
         part = pd.DataFrame(cols)
         part["year"] = y
-        part["size_class"] = sizes[d.station]
+        part["size_class"] = pd.Categorical.from_codes(size_idx[d.station], categories=SIZE_CLASSES)
         # in date and station order (the order of the store's index, so bulk writes append)
         order = np.lexsort((d.station, d.day))
         part = part.iloc[order].reset_index(drop=True)

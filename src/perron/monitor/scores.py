@@ -45,10 +45,18 @@ CONFIDENCE = 0.95
 # --------------------------------------------------------------------------- weights
 
 
+def _codes(values: Any, categories: tuple[str, ...]) -> np.ndarray:
+    if isinstance(values, pd.Series) and isinstance(values.dtype, pd.CategoricalDtype):
+        if tuple(values.cat.categories) != categories:
+            values = values.cat.set_categories(categories)
+        return values.cat.codes.to_numpy().astype(np.int64)
+    return pd.Categorical(values, categories=categories).codes.astype(np.int64)
+
+
 def cell_codes(gender: Any, age_band: Any) -> np.ndarray:
     """Index 0..14 of the gender x age-band cell of every response."""
-    g = pd.Categorical(np.asarray(gender), categories=GENDERS).codes.astype(np.int64)
-    a = pd.Categorical(np.asarray(age_band), categories=AGE_BANDS).codes.astype(np.int64)
+    g = _codes(gender, GENDERS)
+    a = _codes(age_band, AGE_BANDS)
     if (g < 0).any() or (a < 0).any():
         raise ValueError("every response needs a known gender and age band to be weighted")
     return g * len(AGE_BANDS) + a
@@ -84,14 +92,11 @@ def poststrat_weights(
 
 def add_weights(frame: pd.DataFrame, population: Population = DEFAULT_POPULATION) -> pd.DataFrame:
     """Add ``year`` (when missing) and ``weight`` (post-stratified per year) to ``frame``."""
-    frame = frame.copy()
+    frame = frame.copy(deep=False)  # copy-on-write: the caller's frame is left untouched
     if "year" not in frame:
         frame["year"] = pd.DatetimeIndex(frame["response_date"]).year
     frame["weight"] = poststrat_weights(
-        frame["gender"].to_numpy(),
-        frame["age_band"].to_numpy(),
-        frame["year"].to_numpy(),
-        population,
+        frame["gender"], frame["age_band"], frame["year"].to_numpy(), population
     )
     return frame
 
@@ -104,10 +109,13 @@ def weighted_means(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Number of answers and weighted mean of ``y`` per group (NaN = no answer)."""
     ok = ~np.isnan(y)
-    g = group[ok]
+    if ok.all():
+        g, yy, ww = group, y, w
+    else:
+        g, yy, ww = group[ok], y[ok], w[ok]
     n = np.bincount(g, minlength=n_groups)
-    sw = np.bincount(g, weights=w[ok], minlength=n_groups)
-    swy = np.bincount(g, weights=w[ok] * y[ok], minlength=n_groups)
+    sw = np.bincount(g, weights=ww, minlength=n_groups)
+    swy = np.bincount(g, weights=ww * yy, minlength=n_groups)
     with np.errstate(divide="ignore", invalid="ignore"):
         return n, swy / sw
 
@@ -115,14 +123,22 @@ def weighted_means(
 def weighted_stats(
     y: np.ndarray, w: np.ndarray, group: np.ndarray, n_groups: int, confidence: float = CONFIDENCE
 ) -> dict[str, np.ndarray]:
-    """Weighted mean, linearisation SE and t-interval of ``y`` per group (NaN = no answer)."""
+    """Weighted mean, linearisation SE and t-interval of ``y`` per group (NaN = no answer).
+
+    The mean is computed with exactly the operations of :func:`weighted_means`."""
     y = np.asarray(y, dtype=np.float64)
-    n, mean = weighted_means(y, w, group, n_groups)  # the same sums as the calibration uses
     ok = ~np.isnan(y)
-    g, yy, ww = group[ok], y[ok], w[ok]
+    if ok.all():
+        g, yy, ww = group, y, w
+    else:
+        g, yy, ww = group[ok], y[ok], w[ok]
+    n = np.bincount(g, minlength=n_groups)
     sw = np.bincount(g, weights=ww, minlength=n_groups)
+    wy = ww * yy
+    swy = np.bincount(g, weights=wy, minlength=n_groups)
     with np.errstate(divide="ignore", invalid="ignore"):
-        resid = (yy - mean[g]) * ww
+        mean = swy / sw
+        resid = wy - ww * mean[g]  # w (y - mean)
         s2 = np.bincount(g, weights=resid * resid, minlength=n_groups)
         var = np.where(n > 1, n / (n - 1) * s2 / (sw * sw), np.nan)
         se = np.sqrt(var)
@@ -134,6 +150,29 @@ def weighted_stats(
         "ci_low": mean - tq * se,
         "ci_high": mean + tq * se,
     }
+
+
+def _finish(
+    keys: pd.DataFrame,
+    item: str,
+    n: np.ndarray,
+    mean: np.ndarray,
+    se: np.ndarray,
+    min_responses: int,
+    confidence: float = CONFIDENCE,
+) -> pd.DataFrame:
+    with np.errstate(invalid="ignore"):
+        tq = stdtrit(np.maximum(n - 1, 1), 0.5 + confidence / 2)
+    suppressed = n < min_responses
+    part = keys.copy()
+    part["item"] = item
+    part["n"] = n
+    part["mean"] = np.where(suppressed, np.nan, mean)
+    part["se"] = np.where(suppressed, np.nan, se)
+    part["ci_low"] = np.where(suppressed, np.nan, mean - tq * se)
+    part["ci_high"] = np.where(suppressed, np.nan, mean + tq * se)
+    part["suppressed"] = suppressed
+    return part
 
 
 def score_table(
@@ -159,15 +198,70 @@ def score_table(
     parts = []
     for item in items:
         res = weighted_stats(frame[item].to_numpy(dtype=np.float64), w, group, n_groups)
-        part = keys.copy()
-        part["item"] = item
-        suppressed = res["n"] < min_responses
-        part["n"] = res["n"]
-        for col in ("mean", "se", "ci_low", "ci_high"):
-            part[col] = np.where(suppressed, np.nan, res[col])
-        part["suppressed"] = suppressed
-        parts.append(part)
+        parts.append(_finish(keys, item, res["n"], res["mean"], res["se"], min_responses))
     return pd.concat(parts, ignore_index=True)
+
+
+def score_tables(
+    frame: pd.DataFrame,
+    groupings: Sequence[Sequence[str]],
+    items: Sequence[str] = ITEMS,
+    min_responses: int = MIN_RESPONSES,
+) -> list[pd.DataFrame]:
+    """:func:`score_table` for several groupings at once, in one pass over the responses.
+
+    Per item, the sums n, Σw, Σwy, Σw², Σw²y and Σw²y² are taken once over the finest cells
+    (the union of all grouping columns) and added up for each grouping; the linearisation
+    variance follows from them as (Σw²y² - 2 m Σw²y + m² Σw²) · n/(n-1) / (Σw)². Same
+    estimates as :func:`score_table` (to rounding), several times faster for many groupings.
+    """
+    columns = list(dict.fromkeys(c for g in groupings for c in g))
+    if columns:
+        fine = frame.groupby(columns, sort=True, observed=True)
+        cell = fine.ngroup().to_numpy()
+        cells = fine.size().index.to_frame(index=False)
+    else:
+        cell = np.zeros(len(frame), dtype=np.int64)
+        cells = pd.DataFrame(index=[0])
+    n_cells = len(cells)
+    maps = []
+    for by in groupings:
+        if by:
+            coarse = cells.groupby(list(by), sort=True, observed=True)
+            maps.append((coarse.ngroup().to_numpy(), coarse.size().index.to_frame(index=False)))
+        else:
+            maps.append((np.zeros(n_cells, dtype=np.int64), pd.DataFrame(index=[0])))
+    w = frame["weight"].to_numpy(dtype=np.float64)
+    w2 = w * w
+    parts: list[list[pd.DataFrame]] = [[] for _ in groupings]
+    for item in items:
+        y = frame[item].to_numpy(dtype=np.float64)
+        ok = ~np.isnan(y)
+        if ok.all():
+            g, yy, ww, ww2 = cell, y, w, w2
+        else:
+            g, yy, ww, ww2 = cell[ok], y[ok], w[ok], w2[ok]
+        w2y = ww2 * yy
+        sums = np.stack(
+            [
+                np.bincount(g, minlength=n_cells).astype(np.float64),
+                np.bincount(g, weights=ww, minlength=n_cells),
+                np.bincount(g, weights=ww * yy, minlength=n_cells),
+                np.bincount(g, weights=ww2, minlength=n_cells),
+                np.bincount(g, weights=w2y, minlength=n_cells),
+                np.bincount(g, weights=w2y * yy, minlength=n_cells),
+            ]
+        )
+        for k, (index, keys) in enumerate(maps):
+            agg = np.stack([np.bincount(index, weights=row, minlength=len(keys)) for row in sums])
+            n, sw, swy, sw2, sw2y, sw2y2 = agg
+            with np.errstate(divide="ignore", invalid="ignore"):
+                mean = swy / sw
+                s2 = np.maximum(sw2y2 - 2 * mean * sw2y + mean * mean * sw2, 0.0)
+                var = np.where(n > 1, n / (n - 1) * s2 / (sw * sw), np.nan)
+            n_int = np.rint(n).astype(np.int64)
+            parts[k].append(_finish(keys, item, n_int, mean, np.sqrt(var), min_responses))
+    return [pd.concat(p, ignore_index=True) for p in parts]
 
 
 # --------------------------------------------------------------------------- reports
@@ -222,9 +316,9 @@ def scores_report(
 
     The top level of each group repeats the ``headline`` item (evening safety by default)."""
     items = list(dict.fromkeys([headline, *items]))
-    national = score_table(frame, [], items, min_responses)
-    gender = score_table(frame, ["gender"], items, min_responses)
-    size = score_table(frame, ["size_class"], items, min_responses)
+    national, gender, size = score_tables(
+        frame, [[], ["gender"], ["size_class"]], items, min_responses
+    )
     by_gender = _grouped(gender, "gender", headline)
     by_size = _grouped(size, "size_class", headline)
     return {

@@ -11,7 +11,7 @@ import pandas as pd
 from sqlalchemy import String, and_, cast, delete, func, insert, select
 from sqlalchemy.orm import Session
 
-from perron.monitor.model import ITEMS
+from perron.monitor.model import AGE_BANDS, GENDERS, ITEMS, SIZE_CLASSES
 from perron.store.tables.monitor import SurveyResponse
 from perron.store.tables.reference import Station
 
@@ -181,12 +181,18 @@ def load_frame(
             data[name] = pd.to_datetime(
                 pd.Series(values, dtype=object).str.slice(0, 10), format="%Y-%m-%d"
             )
+        elif name == "gender":
+            data[name] = pd.Categorical(values, categories=GENDERS)
+        elif name == "age_band":
+            data[name] = pd.Categorical(values, categories=AGE_BANDS)
         else:
-            data[name] = np.array(values, dtype=object)
+            data[name] = pd.Categorical(values)
     frame = pd.DataFrame(data)
     frame["year"] = frame["response_date"].dt.year.astype(np.int64)
     sizes = dict(session.execute(select(Station.code, Station.size_class)).all())
-    frame["size_class"] = frame["station_code"].map(sizes)
+    frame["size_class"] = pd.Categorical(
+        frame["station_code"].astype(object).map(sizes), categories=SIZE_CLASSES
+    )
     if years is not None:
         frame = frame[frame["year"].isin(list(years))]
     return frame
