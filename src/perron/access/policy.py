@@ -61,17 +61,23 @@ STANDARD_FIELDS = frozenset(
     {
         "id",
         "owner_party",
+        "party_ref",
         "category",
-        "station_code",
+        "severity",
         "occurred_at",
         "reported_at",
+        "station_code",
+        "zone",
+        "line_section",
+        "level_crossing_id",
         "lat",
         "lng",
-        "severity",
+        "victim_role",
         "status",
         "source",
         "synthetic",
         "version",
+        "duplicate_of",
     }
 )
 #: Free text and fields that can hold personal data: only under an agreement that names them.

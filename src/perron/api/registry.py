@@ -1,1 +1,350 @@
-"""API of the registry capability."""
+"""API of the registry's read side and of the access capability: incidents (list, detail with
+history and links, corrections, aggregates, exports), agreements and the audit trail.
+
+Every incident query states its purpose; the access policy decides what comes back, and reads of
+detail data are written to the audit trail (see :mod:`perron.registry.queries`)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Body, Query, Response
+from pydantic import BaseModel, Field
+
+from perron.access import agreements as agreements_service
+from perron.access import audit
+from perron.access.policy import Purpose
+from perron.api.deps import CurrentUser, DbSession
+from perron.api.problems import PROBLEM_SCHEMA, Problem
+from perron.domain.parties import PartyKind, Role
+from perron.registry import exports, queries
+from perron.store.tables.accounts import Party
+
+router = APIRouter(prefix="/api", tags=["registry"], responses={403: PROBLEM_SCHEMA})
+
+PurposeParam = Annotated[
+    Purpose,
+    Query(description="Why you query: operational, analysis or accountability (required)."),
+]
+
+
+def _filters(
+    category: list[str] | None,
+    station: list[str] | None,
+    party: list[str] | None,
+    since: date | None,
+    until: date | None,
+    synthetic: bool | None = None,
+) -> queries.Filters:
+    return queries.Filters(
+        categories=tuple(category or ()),
+        stations=tuple(s.upper() for s in station or ()),
+        owners=tuple(party or ()),
+        since=since,
+        until=until,
+        synthetic=synthetic,
+    )
+
+
+def _viewer(db, user):
+    return agreements_service.viewer_for(db, user.party_code, user.role, user.username)
+
+
+def _denied(exc: queries.AccessDenied) -> Problem:
+    return Problem(403, "Forbidden", str(exc), missing=exc.missing)
+
+
+CategoryQ = Annotated[list[str] | None, Query(description="Category code or group; repeat.")]
+StationQ = Annotated[list[str] | None, Query(description="Station code; repeat.")]
+PartyQ = Annotated[list[str] | None, Query(description="Owner party code; repeat.")]
+SinceQ = Annotated[date | None, Query(description="Occurred on or after this date.")]
+UntilQ = Annotated[date | None, Query(description="Occurred before this date.")]
+
+
+@router.get("/incidents", summary="Incidents visible at detail level, filtered and paged")
+def list_incidents(
+    db: DbSession,
+    user: CurrentUser,
+    purpose: PurposeParam,
+    category: CategoryQ = None,
+    station: StationQ = None,
+    party: PartyQ = None,
+    since: SinceQ = None,
+    until: UntilQ = None,
+    synthetic: bool | None = None,
+    page: Annotated[int, Query(ge=1)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> dict[str, Any]:
+    try:
+        return queries.list_incidents(
+            db,
+            _viewer(db, user),
+            purpose,
+            _filters(category, station, party, since, until, synthetic),
+            page=page,
+            page_size=page_size,
+        ).as_dict()
+    except queries.AccessDenied as exc:
+        raise _denied(exc) from None
+
+
+@router.get("/incidents/aggregate", summary="Counts per station, month, category, ...")
+def aggregate_incidents(
+    db: DbSession,
+    user: CurrentUser,
+    purpose: PurposeParam,
+    by: Annotated[
+        list[str] | None,
+        Query(description="Group by: station, month, category, group, party, municipality."),
+    ] = None,
+    category: CategoryQ = None,
+    station: StationQ = None,
+    party: PartyQ = None,
+    since: SinceQ = None,
+    until: UntilQ = None,
+) -> dict[str, Any]:
+    try:
+        return queries.aggregate(
+            db,
+            _viewer(db, user),
+            purpose,
+            tuple(by or ("station", "month")),
+            _filters(category, station, party, since, until),
+        ).as_dict()
+    except queries.AccessDenied as exc:
+        raise _denied(exc) from None
+    except queries.QueryError as exc:
+        raise Problem(422, "Invalid request", str(exc)) from None
+
+
+@router.get(
+    "/incidents/export.{fmt}",
+    summary="Export what you may see as CSV, GeoJSON or Parquet",
+    response_class=Response,
+)
+def export_incidents(
+    db: DbSession,
+    user: CurrentUser,
+    fmt: Literal["csv", "geojson", "parquet"],
+    purpose: PurposeParam,
+    level: Annotated[Literal["detail", "aggregate"], Query()] = "detail",
+    by: Annotated[list[str] | None, Query()] = None,
+    category: CategoryQ = None,
+    station: StationQ = None,
+    party: PartyQ = None,
+    since: SinceQ = None,
+    until: UntilQ = None,
+    limit: Annotated[int, Query(ge=1, le=1_000_000)] = 100_000,
+) -> Response:
+    try:
+        body, name = queries.export(
+            db,
+            _viewer(db, user),
+            purpose,
+            fmt,
+            _filters(category, station, party, since, until),
+            level=level,
+            by=tuple(by or ("station", "month")),
+            limit=limit,
+        )
+    except queries.AccessDenied as exc:
+        raise _denied(exc) from None
+    except (queries.QueryError, exports.ExportError) as exc:
+        raise Problem(422, "Invalid request", str(exc)) from None
+    return Response(
+        body,
+        media_type=exports.MEDIA_TYPES[fmt],
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@router.get("/incidents/access", summary="What you may see, per purpose, and why")
+def my_access(db: DbSession, user: CurrentUser) -> dict[str, Any]:
+    return queries.explain_access(db, _viewer(db, user))
+
+
+@router.get("/incidents/{incident_id}", summary="One incident with its history and links")
+def get_incident(
+    incident_id: str, db: DbSession, user: CurrentUser, purpose: PurposeParam
+) -> dict[str, Any]:
+    try:
+        return queries.get_incident(db, _viewer(db, user), purpose, incident_id)
+    except queries.AccessDenied as exc:
+        raise _denied(exc) from None
+    except queries.NotFound as exc:
+        raise Problem(404, "Not Found", str(exc)) from None
+
+
+@router.get("/incidents/{incident_id}/links", summary="Incidents linked to this one")
+def get_links(
+    incident_id: str, db: DbSession, user: CurrentUser, purpose: PurposeParam
+) -> list[dict[str, Any]]:
+    try:
+        return queries.get_incident(db, _viewer(db, user), purpose, incident_id)["links"]
+    except queries.AccessDenied as exc:
+        raise _denied(exc) from None
+    except queries.NotFound as exc:
+        raise Problem(404, "Not Found", str(exc)) from None
+
+
+class Correction(BaseModel):
+    reason: str = Field(min_length=3, description="Why the record is corrected (kept on record).")
+    changes: dict[str, Any] = Field(description="Fields to change and their new values.")
+
+
+@router.post(
+    "/incidents/{incident_id}/corrections",
+    status_code=201,
+    summary="Correct an incident: a new version with a reason, never a silent edit",
+)
+def correct_incident(
+    incident_id: str,
+    db: DbSession,
+    user: CurrentUser,
+    correction: Annotated[Correction, Body()],
+) -> dict[str, Any]:
+    try:
+        return queries.correct(
+            db, _viewer(db, user), incident_id, correction.changes, correction.reason
+        )
+    except queries.AccessDenied as exc:
+        raise _denied(exc) from None
+    except queries.NotFound as exc:
+        raise Problem(404, "Not Found", str(exc)) from None
+    except queries.QueryError as exc:
+        raise Problem(422, "Invalid correction", str(exc)) from None
+
+
+@router.get("/incidents/stations/{code}/counts", summary="Counts by category at one station")
+def station_counts(
+    code: str, db: DbSession, user: CurrentUser, purpose: PurposeParam
+) -> dict[str, Any]:
+    try:
+        return queries.aggregate(
+            db,
+            _viewer(db, user),
+            purpose,
+            ("category",),
+            queries.Filters(stations=(code.upper(),)),
+        ).as_dict()
+    except queries.AccessDenied as exc:
+        raise _denied(exc) from None
+
+
+# ---- agreements ----------------------------------------------------------------------------
+
+
+class AgreementIn(BaseModel):
+    grantee: str
+    level: Literal["detail", "aggregate"]
+    purposes: list[Purpose] = Field(min_length=1)
+    categories: list[str] | None = None
+    fields: list[str] = []
+    reference: str = ""
+    valid_until: datetime | None = None
+
+
+@router.get("/agreements", tags=["access"], summary="Agreements your party takes part in")
+def list_agreements(db: DbSession, user: CurrentUser) -> list[dict[str, Any]]:
+    return [
+        agreements_service.as_dict(a)
+        for a in agreements_service.list_all(db, party=user.party_code)
+    ]
+
+
+@router.post(
+    "/agreements", tags=["access"], status_code=201, summary="Share your party's incidents"
+)
+def create_agreement(db: DbSession, user: CurrentUser, body: AgreementIn) -> dict[str, Any]:
+    if user.role is not Role.ADMIN:
+        raise Problem(403, "Forbidden", "only an admin of the owning party can make agreements")
+    try:
+        a = agreements_service.create(
+            db,
+            owner=user.party_code,
+            grantee=body.grantee,
+            level=body.level,
+            purposes=[p.value for p in body.purposes],
+            categories=body.categories,
+            fields=body.fields,
+            reference=body.reference,
+            valid_until=body.valid_until,
+            actor=user.username,
+            actor_party=user.party_code,
+        )
+    except agreements_service.AgreementError as exc:
+        raise Problem(422, "Invalid agreement", str(exc)) from None
+    return agreements_service.as_dict(a)
+
+
+@router.delete("/agreements/{agreement_id}", tags=["access"], summary="Revoke an agreement")
+def revoke_agreement(agreement_id: int, db: DbSession, user: CurrentUser) -> dict[str, Any]:
+    from perron.store.tables.access import Agreement
+
+    a = db.get(Agreement, agreement_id)
+    if a is None:
+        raise Problem(404, "Not Found", f"no agreement {agreement_id}")
+    if user.role is not Role.ADMIN or a.owner_party != user.party_code:
+        raise Problem(403, "Forbidden", "only an admin of the owning party can revoke it")
+    agreements_service.revoke(db, agreement_id, actor=user.username, actor_party=user.party_code)
+    return agreements_service.as_dict(a)
+
+
+# ---- audit trail -------------------------------------------------------------------------
+
+
+def _is_inspectorate(db, user) -> bool:
+    party = db.get(Party, user.party_code)
+    return party is not None and party.kind == PartyKind.INSPECTORATE.value
+
+
+@router.get("/audit/verify", tags=["access"], summary="Recompute the audit hash chain")
+def audit_verify(
+    db: DbSession,
+    user: CurrentUser,
+    anchor_seq: int | None = None,
+    anchor_hash: str | None = None,
+) -> dict[str, Any]:
+    mark = (
+        {"seq": anchor_seq, "hash": anchor_hash} if anchor_seq is not None and anchor_hash else None
+    )
+    return audit.verify(db, anchor=mark).as_dict()
+
+
+@router.get("/audit/anchor", tags=["access"], summary="The current head of the chain")
+def audit_anchor(db: DbSession, user: CurrentUser) -> dict[str, Any]:
+    return audit.anchor(db)
+
+
+@router.get("/audit/entries", tags=["access"], summary="Entries of the audit trail")
+def audit_entries(
+    db: DbSession,
+    user: CurrentUser,
+    since: int = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    action: str | None = None,
+) -> list[dict[str, Any]]:
+    """The inspectorate (analysts and admins) sees every entry; an admin of another party sees
+    the entries of their own party; other roles see none."""
+    if _is_inspectorate(db, user) and user.role in (Role.ADMIN, Role.ANALYST):
+        party = None
+    elif user.role is Role.ADMIN:
+        party = user.party_code
+    else:
+        raise Problem(
+            403,
+            "Forbidden",
+            "the audit trail is open to admins (their own party) and to the inspectorate",
+        )
+    rows = audit.entries(db, since_seq=since, limit=limit, party=party, action=action)
+    if rows:
+        audit.record(
+            db,
+            actor=user.username,
+            party=user.party_code,
+            purpose="accountability",
+            action="audit.read",
+            subject=f"audit/{rows[0]['seq']}-{rows[-1]['seq']}",
+        )
+    return rows

@@ -1,0 +1,641 @@
+"""Every read of the incident registry: lists, one incident with its history and links,
+aggregates and exports — each for a stated purpose, through the access policy, with an audit
+entry for every read of detail data. There is no other path to the data.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, date, datetime, time
+from functools import lru_cache
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, delete, false, func, insert, or_, select, text
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
+
+from perron.access import audit
+from perron.access.policy import (
+    ALL_FIELDS,
+    MIN_CELL,
+    STANDARD_FIELDS,
+    Level,
+    Purpose,
+    Scope,
+    Viewer,
+    check_role,
+    decide,
+    scope,
+)
+from perron.registry import exports
+from perron.registry import read_model as m
+from perron.store.tables.access import IncidentRollup, RollupState
+
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+
+
+class QueryError(ValueError):
+    """A query that cannot be answered as asked (bad grouping, bad filter)."""
+
+
+class NotFound(LookupError):
+    pass
+
+
+class AccessDenied(PermissionError):
+    """Refused by the access policy; the message says which agreement or right is missing."""
+
+    def __init__(self, reason: str, missing: dict[str, Any] | None = None) -> None:
+        super().__init__(reason)
+        self.missing = missing or {}
+
+
+@dataclass(frozen=True)
+class Filters:
+    categories: tuple[str, ...] = ()
+    stations: tuple[str, ...] = ()
+    owners: tuple[str, ...] = ()
+    since: date | None = None
+    until: date | None = None
+    synthetic: bool | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in asdict(self).items() if v not in ((), None)}
+
+
+def _start_of(day: date) -> datetime:
+    return datetime.combine(day, time(0), AMSTERDAM).astimezone(UTC)
+
+
+def _category_condition(categories: Sequence[str], column=None) -> ColumnElement[bool]:
+    """Incidents whose category, or its group, is one of ``categories``."""
+    column = m.category_col if column is None else column
+    codes = m.expand_categories(categories)
+    return column.in_(sorted(codes)) if codes else false()
+
+
+def _filter_conditions(f: Filters) -> list[ColumnElement[bool]]:
+    conds: list[ColumnElement[bool]] = []
+    if f.categories:
+        conds.append(_category_condition(f.categories))
+    if f.stations:
+        conds.append(m.station_col.in_(f.stations))
+    if f.owners:
+        conds.append(m.owner_col.in_(f.owners))
+    if f.since:
+        conds.append(m.occurred_col >= _start_of(f.since))
+    if f.until:
+        conds.append(m.occurred_col < _start_of(f.until))
+    if f.synthetic is not None and m.synthetic_col is not None:
+        conds.append(m.synthetic_col.is_(f.synthetic))
+    return conds
+
+
+def _visible(
+    owners: dict[str, frozenset[str] | None], owner_col=None, category_col=None
+) -> ColumnElement[bool]:
+    """Records of the given owners, restricted per owner to the given categories."""
+    owner_col = m.owner_col if owner_col is None else owner_col
+    if not owners:
+        return false()
+    everything = sorted(o for o, cats in owners.items() if cats is None)
+    parts: list[ColumnElement[bool]] = []
+    if everything:
+        parts.append(owner_col.in_(everything))
+    for owner, cats in sorted(owners.items()):
+        if cats is not None:
+            parts.append(and_(owner_col == owner, _category_condition(sorted(cats), category_col)))
+    return or_(*parts) if len(parts) > 1 else parts[0]
+
+
+def _refuse_role(viewer: Viewer, purpose: Purpose, level: Level) -> None:
+    refusal = check_role(viewer.role, purpose, level)
+    if refusal:
+        raise AccessDenied(
+            refusal,
+            {"role": viewer.role.value, "purpose": purpose.value, "level": level.value},
+        )
+
+
+def _row_dict(row: Any, fields: frozenset[str], withheld: bool = True) -> dict[str, Any]:
+    """The record with the fields not granted set to None (and named in ``withheld``)."""
+    out = m.row_to_dict(row)
+    item = {k: (v if k in fields else None) for k, v in out.items()}
+    if withheld:
+        item["withheld"] = sorted(k for k in out if k not in fields)
+    return item
+
+
+def _record_read(
+    session: Session,
+    viewer: Viewer,
+    purpose: Purpose,
+    action: str,
+    subject: str,
+    detail: dict[str, Any],
+) -> None:
+    audit.record(
+        session,
+        actor=viewer.username,
+        party=viewer.party,
+        purpose=purpose.value,
+        action=action,
+        subject=subject,
+        detail=detail,
+    )
+
+
+# ---- lists --------------------------------------------------------------------------------
+
+
+@dataclass
+class Page:
+    items: list[dict[str, Any]]
+    page: int
+    page_size: int
+    has_more: bool
+    columns: list[str]
+    purpose: str
+    scope: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _scope_summary(s: Scope) -> dict[str, Any]:
+    def cats(v: frozenset[str] | None) -> list[str] | None:
+        return None if v is None else sorted(v)
+
+    return {
+        "detail": {o: cats(c) for o, c in sorted(s.detail.items())},
+        "aggregate_only": {o: cats(c) for o, c in sorted(s.aggregate_only.items())},
+    }
+
+
+def _detail_scope(viewer: Viewer, purpose: Purpose) -> Scope:
+    _refuse_role(viewer, purpose, Level.DETAIL)
+    return scope(viewer, purpose, Level.DETAIL)
+
+
+def _fields_for(s: Scope, owner: str) -> frozenset[str]:
+    return s.fields.get(owner, STANDARD_FIELDS)
+
+
+def list_incidents(
+    session: Session,
+    viewer: Viewer,
+    purpose: Purpose | str,
+    filters: Filters = Filters(),
+    *,
+    page: int = 1,
+    page_size: int = 50,
+    audit_read: bool = True,
+) -> Page:
+    """A page of the incidents the viewer may see at detail level (newest first)."""
+    purpose = Purpose(purpose)
+    s = _detail_scope(viewer, purpose)
+    for owner in filters.owners:
+        if owner not in s.detail:
+            d = decide(viewer, purpose, Level.DETAIL, owner, None, m.group_of)
+            raise AccessDenied(
+                d.reason,
+                {
+                    "owner": owner,
+                    "grantee": viewer.party,
+                    "purpose": purpose.value,
+                    "level": "detail",
+                },
+            )
+    q = (
+        m.select_current()
+        .where(_visible(s.detail), *_filter_conditions(filters))
+        .order_by(m.occurred_col.desc(), m.id_col.desc())
+        .limit(page_size + 1)
+        .offset((page - 1) * page_size)
+    )
+    rows = session.execute(q).all()
+    has_more = len(rows) > page_size
+    rows = rows[:page_size]
+    items = [_row_dict(r, _fields_for(s, m.owner_of(r))) for r in rows]
+    shown = sorted(set().union(*(_fields_for(s, m.owner_of(r)) for r in rows))) if rows else []
+    columns = [c for c in m.COLUMNS if c in shown] or [c for c in m.COLUMNS if c in STANDARD_FIELDS]
+    if rows and audit_read:
+        _record_read(
+            session,
+            viewer,
+            purpose,
+            "incident.list",
+            "incidents",
+            {
+                "filters": filters.as_dict(),
+                "page": page,
+                "ids": [str(i["id"]) for i in items],
+                "protected_fields": sorted(set(shown) - STANDARD_FIELDS),
+            },
+        )
+    return Page(items, page, page_size, has_more, columns, purpose.value, _scope_summary(s))
+
+
+# ---- one incident -------------------------------------------------------------------------
+
+
+def get_incident(
+    session: Session, viewer: Viewer, purpose: Purpose | str, incident_id: Any
+) -> dict[str, Any]:
+    """One incident at detail level with its versions (history) and the links the viewer may
+    follow; refused (with the reason) without the owner's agreement."""
+    purpose = Purpose(purpose)
+    _refuse_role(viewer, purpose, Level.DETAIL)
+    row = m.get_current(session, incident_id)
+    if row is None:
+        raise NotFound(f"no incident {incident_id}")
+    owner, category = m.owner_of(row), m.category_of(row)
+    d = decide(viewer, purpose, Level.DETAIL, owner, category, m.group_of)
+    if not d.allowed:
+        raise AccessDenied(
+            d.reason,
+            {
+                "owner": owner,
+                "grantee": viewer.party,
+                "purpose": purpose.value,
+                "category": category,
+                "level": "detail",
+            },
+        )
+    item = _row_dict(row, d.fields)
+    item["versions"] = [
+        {k: (v if k in d.fields or k in m.VERSION_META else None) for k, v in ver.items()}
+        for ver in m.versions(session, row)
+    ]
+    s = scope(viewer, purpose, Level.DETAIL)
+    links = []
+    for link in m.links(session, row):
+        visible = link["owner_party"] in s.detail and (
+            s.detail[link["owner_party"]] is None
+            or link["category"] in s.detail[link["owner_party"]]
+            or m.group_of(link["category"]) in s.detail[link["owner_party"]]
+        )
+        links.append(
+            link
+            if visible
+            else {
+                "id": None,
+                "kind": link.get("kind"),
+                "visible": False,
+                "owner_party": link["owner_party"],
+            }
+        )
+    item["links"] = links
+    item["access"] = {"basis": d.basis, "fields": sorted(d.fields)}
+    _record_read(
+        session,
+        viewer,
+        purpose,
+        "incident.read",
+        f"incident/{item['id']}",
+        {"owner": owner, "basis": d.basis, "protected_fields": sorted(d.fields - STANDARD_FIELDS)},
+    )
+    return item
+
+
+def correct(
+    session: Session,
+    viewer: Viewer,
+    incident_id: Any,
+    changes: dict[str, Any],
+    reason: str,
+) -> dict[str, Any]:
+    """Correct an incident of the viewer's own party (a new version with a reason)."""
+    row = m.get_current(session, incident_id)
+    if row is None:
+        raise NotFound(f"no incident {incident_id}")
+    if m.owner_of(row) != viewer.party:
+        raise AccessDenied(
+            f"only the owner ({m.owner_of(row)!r}) can correct incident {incident_id}",
+            {"owner": m.owner_of(row)},
+        )
+    if viewer.role.value not in ("admin", "analyst", "operator"):
+        raise AccessDenied(f"the role {viewer.role.value!r} cannot correct incidents")
+    unknown = set(changes) - m.CORRECTABLE
+    if unknown:
+        raise QueryError(
+            f"cannot correct {', '.join(sorted(unknown))}; correctable fields: "
+            f"{', '.join(sorted(m.CORRECTABLE))}"
+        )
+    try:
+        version = m.correct(session, row, changes, reason, viewer.username, viewer.party)
+    except ValueError as exc:
+        raise QueryError(str(exc)) from None
+    return {"id": str(incident_id), "version": version}
+
+
+# ---- aggregates ---------------------------------------------------------------------------
+
+GROUPINGS = ("station", "month", "category", "group", "party", "municipality", "year")
+
+
+@dataclass
+class Aggregate:
+    by: list[str]
+    purpose: str
+    cells: list[dict[str, Any]]
+    min_cell: int
+    suppressed: int
+    scope: dict[str, Any]
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@lru_cache(maxsize=4096)
+def _local_month(value: str | None) -> str | None:
+    if value is None:
+        return None
+    dt = datetime.fromisoformat(value).replace(tzinfo=UTC)
+    return dt.astimezone(AMSTERDAM).strftime("%Y-%m")
+
+
+def _month_expr(session: Session) -> ColumnElement[str]:
+    """The month (Europe/Amsterdam) of the incident, computed in the database."""
+    if session.get_bind().dialect.name == "postgresql":
+        return func.to_char(func.timezone("Europe/Amsterdam", m.occurred_col), "YYYY-MM")
+    raw = session.connection().connection.driver_connection
+    if isinstance(raw, sqlite3.Connection):
+        raw.create_function("perron_local_month", 1, _local_month, deterministic=True)
+    return func.perron_local_month(m.occurred_col)
+
+
+def _group_expr(session: Session, key: str) -> ColumnElement:
+    if key == "station":
+        return m.station_col
+    if key == "month":
+        return _month_expr(session)
+    if key == "year":
+        return func.substr(_month_expr(session), 1, 4)
+    if key == "category":
+        return m.category_col
+    if key == "group":
+        return m.group_expr()
+    if key == "party":
+        return m.owner_col
+    if key == "municipality":
+        return m.municipality_expr()
+    raise QueryError(f"cannot group by {key!r}; choose from {', '.join(GROUPINGS)}")
+
+
+def aggregate(
+    session: Session,
+    viewer: Viewer,
+    purpose: Purpose | str,
+    by: Sequence[str] = ("station", "month"),
+    filters: Filters = Filters(),
+) -> Aggregate:
+    """Counts per cell over everything the viewer may see (detail or aggregate level).
+
+    A cell with fewer than ``MIN_CELL`` incidents is suppressed (count ``None``) when it holds
+    any record the viewer may not see in detail; cells made only of records the viewer may list
+    anyway are shown as they are.
+    """
+    purpose = Purpose(purpose)
+    _refuse_role(viewer, purpose, Level.AGGREGATE)
+    by = list(dict.fromkeys(by))
+    if not by:
+        raise QueryError("group by at least one of " + ", ".join(GROUPINGS))
+    s = scope(viewer, purpose, Level.AGGREGATE)
+    detail_visible = _visible(s.detail)
+    everything = dict(s.aggregate_only)
+    for owner, cats in s.detail.items():
+        if owner in everything:
+            a, b = everything[owner], cats
+            everything[owner] = None if a is None or b is None else a | b
+        else:
+            everything[owner] = cats
+    for owner in filters.owners:
+        if owner not in everything:
+            d = decide(viewer, purpose, Level.AGGREGATE, owner, None, m.group_of)
+            raise AccessDenied(
+                d.reason, {"owner": owner, "purpose": purpose.value, "level": "aggregate"}
+            )
+    if _rollup_usable(filters):
+        ensure_rollup(session)
+        q = _rollup_query(session, by, s.detail, everything, filters)
+    else:
+        keys = [_group_expr(session, k).label(k) for k in by]
+        n = func.count().label("n")
+        n_detail = func.sum(m.case_when(detail_visible, 1, 0)).label("n_detail")
+        q = (
+            select(*keys, n, n_detail)
+            .select_from(m.current_from())
+            .where(_visible(everything), m.counted(), *_filter_conditions(filters))
+            .group_by(*keys)
+            .order_by(*keys)
+        )
+    cells = []
+    suppressed = 0
+    for row in session.execute(q):
+        values = dict(zip(by, row[: len(by)], strict=True))
+        if values.get("station") == "":
+            values["station"] = None
+        count, exact = int(row.n), int(row.n_detail or 0)
+        hidden = count < MIN_CELL and exact < count
+        if hidden:
+            suppressed += 1
+        cells.append({**values, "count": None if hidden else count, "suppressed": hidden})
+    if "station" in by:
+        coords = m.station_positions(session)
+        for c in cells:
+            pos = coords.get(c.get("station"))
+            c["lat"], c["lng"] = pos if pos else (None, None)
+    return Aggregate(by, purpose.value, cells, MIN_CELL, suppressed, _scope_summary(s))
+
+
+# ---- the rollup: counts per owner, category, station and month -------------------------
+
+
+def _rollup_usable(filters: Filters) -> bool:
+    """Month-aligned periods can be answered from the rollup."""
+    return all(d is None or d.day == 1 for d in (filters.since, filters.until))
+
+
+def ensure_rollup(session: Session) -> bool:
+    """Rebuild the rollup when the registry was written since it was built; True if rebuilt.
+
+    The watermark is the registry's own write counter (:func:`read_model.write_watermark`),
+    so a cheap indexed look-up tells whether anything changed."""
+    mark = m.write_watermark(session)
+    state = session.get(RollupState, "incidents")
+    if state is not None and state.watermark == mark:
+        return False
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _ROLLUP_LOCK})
+        session.expire_all()
+        state = session.get(RollupState, "incidents")
+        if state is not None and state.watermark == mark:
+            return False
+    session.execute(delete(IncidentRollup))
+    month = _month_expr(session)
+    station = func.coalesce(m.station_col, "")
+    synthetic = m.synthetic_col if m.synthetic_col is not None else false()
+    source = (
+        select(m.owner_col, m.category_col, station, month, synthetic, func.count())
+        .select_from(m.current_from())
+        .where(m.counted())
+        .group_by(m.owner_col, m.category_col, station, month, synthetic)
+    )
+    session.execute(
+        insert(IncidentRollup).from_select(
+            ["owner_party", "category", "station_code", "month", "synthetic", "n"], source
+        )
+    )
+    now = datetime.now(UTC)
+    if state is None:
+        session.add(RollupState(name="incidents", watermark=mark, built_at=now))
+    else:
+        state.watermark, state.built_at = mark, now
+    session.flush()
+    return True
+
+
+_ROLLUP_LOCK = 0x524F4C4C5550  # "ROLLUP"
+
+
+def _rollup_query(session, by, detail, everything, filters: Filters):
+    R = IncidentRollup
+    exprs = {
+        "station": R.station_code,
+        "month": R.month,
+        "year": func.substr(R.month, 1, 4),
+        "category": R.category,
+        "group": m.group_expr(R.category),
+        "party": R.owner_party,
+        "municipality": m.municipality_expr(R.station_code),
+    }
+    unknown = [k for k in by if k not in exprs]
+    if unknown:
+        raise QueryError(f"cannot group by {unknown[0]!r}; choose from {', '.join(GROUPINGS)}")
+    keys = [exprs[k].label(k) for k in by]
+    conds = [_visible(everything, R.owner_party, R.category)]
+    if filters.categories:
+        conds.append(_category_condition(filters.categories, R.category))
+    if filters.stations:
+        conds.append(R.station_code.in_(filters.stations))
+    if filters.owners:
+        conds.append(R.owner_party.in_(filters.owners))
+    if filters.since:
+        conds.append(R.month >= filters.since.strftime("%Y-%m"))
+    if filters.until:
+        conds.append(R.month < filters.until.strftime("%Y-%m"))
+    if filters.synthetic is not None:
+        conds.append(R.synthetic.is_(filters.synthetic))
+    detail_visible = _visible(detail, R.owner_party, R.category)
+    return (
+        select(
+            *keys,
+            func.sum(R.n).label("n"),
+            func.sum(m.case_when(detail_visible, R.n, 0)).label("n_detail"),
+        )
+        .where(*conds)
+        .group_by(*keys)
+        .order_by(*keys)
+    )
+
+
+# ---- exports ------------------------------------------------------------------------------
+
+
+def export(
+    session: Session,
+    viewer: Viewer,
+    purpose: Purpose | str,
+    fmt: str,
+    filters: Filters = Filters(),
+    *,
+    level: str = "detail",
+    by: Sequence[str] = ("station", "month"),
+    limit: int = 100_000,
+) -> tuple[bytes, str]:
+    """Export as CSV, GeoJSON or Parquet; returns the bytes and a file name. Detail exports
+    contain only the fields granted per owner and are audited like any detail read; an
+    aggregate export applies the same suppression as :func:`aggregate`."""
+    purpose = Purpose(purpose)
+    if fmt not in exports.FORMATS:
+        raise exports.ExportError(
+            f"unknown export format {fmt!r}; choose one of {', '.join(exports.FORMATS)}"
+        )
+    stamp = datetime.now(UTC).strftime("%Y%m%d")
+    if level == "aggregate":
+        agg = aggregate(session, viewer, purpose, by, filters)
+        columns = [*agg.by, "count", "suppressed"]
+        if "station" in agg.by:
+            columns += ["lat", "lng"]
+        body = exports.render(fmt, agg.cells, columns)
+        return body, f"incidents-{'-'.join(agg.by)}-{stamp}.{fmt}"
+    if level != "detail":
+        raise QueryError("level is detail or aggregate")
+    s = _detail_scope(viewer, purpose)
+    q = (
+        m.select_current()
+        .where(_visible(s.detail), *_filter_conditions(filters))
+        .order_by(m.occurred_col, m.id_col)
+        .limit(limit)
+    )
+    rows = session.execute(q).all()
+    items = [_row_dict(r, _fields_for(s, m.owner_of(r)), withheld=False) for r in rows]
+    granted = set().union(*(_fields_for(s, m.owner_of(r)) for r in rows)) if rows else set()
+    columns = [c for c in m.COLUMNS if c in (granted or STANDARD_FIELDS)]
+    _record_read(
+        session,
+        viewer,
+        purpose,
+        "incident.export",
+        f"incidents.{fmt}",
+        {
+            "filters": filters.as_dict(),
+            "rows": len(items),
+            "protected_fields": sorted(granted - STANDARD_FIELDS),
+        },
+    )
+    return exports.render(fmt, items, columns), f"incidents-{stamp}.{fmt}"
+
+
+# ---- explanation --------------------------------------------------------------------------
+
+
+def explain_access(session: Session, viewer: Viewer) -> dict[str, Any]:
+    """Per purpose: whether the role may use it, and which owners are visible at which level."""
+    out: dict[str, Any] = {"party": viewer.party, "role": viewer.role.value, "purposes": {}}
+    for purpose in Purpose:
+        refusal = check_role(viewer.role, purpose, Level.AGGREGATE)
+        if refusal:
+            out["purposes"][purpose.value] = {"allowed": False, "reason": refusal}
+            continue
+        level = (
+            Level.DETAIL
+            if check_role(viewer.role, purpose, Level.DETAIL) is None
+            else Level.AGGREGATE
+        )
+        s = scope(viewer, purpose, level)
+        summary = _scope_summary(s)
+        summary["fields"] = {o: sorted(f) for o, f in sorted(s.fields.items())}
+        out["purposes"][purpose.value] = {"allowed": True, "level": level.value, **summary}
+    out["all_fields"] = sorted(ALL_FIELDS)
+    return out
+
+
+__all__ = [
+    "AccessDenied",
+    "Aggregate",
+    "Filters",
+    "NotFound",
+    "Page",
+    "QueryError",
+    "aggregate",
+    "correct",
+    "explain_access",
+    "export",
+    "get_incident",
+    "list_incidents",
+]
