@@ -47,25 +47,6 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _domain(session: Session, station_code: str, zone: str | None) -> str:
-    if zone is not None:
-        row = session.scalar(
-            select(Zone.domain).where(Zone.station_code == station_code, Zone.code == zone)
-        )
-        if row:
-            return row
-    return zone_domain(zone)
-
-
-def _open_alert(session: Session, dedup_key: str) -> Alert | None:
-    return session.scalar(
-        select(Alert)
-        .where(Alert.dedup_key == dedup_key, Alert.state.in_(OPEN_STATES))
-        .order_by(Alert.id.desc())
-        .limit(1)
-    )
-
-
 def apply_changes(
     session: Session,
     changes: Sequence[AlertChange],
@@ -78,37 +59,90 @@ def apply_changes(
 
     A change updates the open alert with the same de-duplication key when there is one (also
     when the correlator asked to open, e.g. after a restart or a long-running situation), and
-    opens a new alert otherwise. Nothing is committed here.
+    opens a new alert otherwise. Nothing is committed here. A batch costs a few queries
+    whatever its size: open alerts, stations and zones are read once.
     """
     now = now or _now()
-    ids: list[int] = []
-    for change in changes:
-        alert = _open_alert(session, change.dedup_key)
-        if alert is None:
-            alert = _create(session, change, now, synthetic)
-            webhooks.enqueue(session, alert, "alert.created", now=now)
-        else:
-            alert.last_event_at = max(alert.last_event_at, change.at)
-            alert.trigger_count += change.count
-            merged = list(dict.fromkeys([*alert.event_ids, *change.event_ids]))
-            alert.event_ids = merged[-MAX_EVENT_IDS:]
-            if higher(change.severity, alert.severity) != alert.severity:
-                alert.severity = change.severity
-                _reroute(session, alert)
-            alert.detail = {**alert.detail, **change.detail}
-            alert.updated_at = now
-            session.flush()
+    if not changes:
+        return []
+    keys = {c.dedup_key for c in changes}
+    codes = {c.station_code for c in changes}
+    open_by_key: dict[str, Alert] = {}
+    with session.no_autoflush:
+        for alert in session.scalars(
+            select(Alert)
+            .where(Alert.dedup_key.in_(keys), Alert.state.in_(OPEN_STATES))
+            .order_by(Alert.id)
+        ):
+            open_by_key[alert.dedup_key] = alert  # the newest open alert of a key wins
+        municipality = dict(
+            session.execute(
+                select(Station.code, Station.municipality_code).where(Station.code.in_(codes))
+            ).all()
+        )
+        domains = {
+            (sc, zc): d
+            for sc, zc, d in session.execute(
+                select(Zone.station_code, Zone.code, Zone.domain).where(
+                    Zone.station_code.in_(codes)
+                )
+            ).all()
+        }
+        order: list[Alert] = []
+        created: list[tuple[Alert, AlertChange]] = []
+        updated: dict[int, Alert] = {}
+        for change in changes:
+            alert = open_by_key.get(change.dedup_key)
+            if alert is None:
+                if change.station_code not in municipality:
+                    raise AlertError(
+                        f"unknown station {change.station_code!r} in {change.dedup_key}"
+                    )
+                domain = domains.get((change.station_code, change.zone)) or zone_domain(change.zone)
+                alert = _build(change, domain, municipality[change.station_code], now, synthetic)
+                session.add(alert)
+                open_by_key[change.dedup_key] = alert
+                created.append((alert, change))
+            else:
+                _update(session, alert, change, now)
+                updated[id(alert)] = alert
+            order.append(alert)
+    session.flush()
+    fresh = {id(a) for a, _ in created}
+    for alert, change in created:
+        session.add(
+            AlertTransition(
+                alert_id=alert.id,
+                from_state=None,
+                to_state=AlertState.NEW.value,
+                at=now,
+                actor=f"rule:{change.rule_id}",
+                note=None,
+            )
+        )
+        webhooks.enqueue(session, alert, "alert.created", now=now)
+    for key, alert in updated.items():
+        if key not in fresh:
             webhooks.enqueue(session, alert, "alert.updated", now=now)
-        ids.append(alert.id)
-    return ids
+    return [a.id for a in order]
 
 
-def _create(session: Session, change: AlertChange, now: datetime, synthetic: bool) -> Alert:
-    station = session.get(Station, change.station_code)
-    if station is None:
-        raise AlertError(f"unknown station {change.station_code!r} in {change.dedup_key}")
-    domain = _domain(session, change.station_code, change.zone)
-    alert = Alert(
+def _update(session: Session, alert: Alert, change: AlertChange, now: datetime) -> None:
+    alert.last_event_at = max(alert.last_event_at, change.at)
+    alert.trigger_count += change.count
+    merged = list(dict.fromkeys([*alert.event_ids, *change.event_ids]))
+    alert.event_ids = merged[-MAX_EVENT_IDS:]
+    if higher(change.severity, alert.severity) != alert.severity:
+        alert.severity = change.severity
+        _reroute(session, alert)
+    alert.detail = {**alert.detail, **change.detail}
+    alert.updated_at = now
+
+
+def _build(
+    change: AlertChange, domain: str, municipality_code: str, now: datetime, synthetic: bool
+) -> Alert:
+    return Alert(
         dedup_key=change.dedup_key,
         rule_id=change.rule_id,
         station_code=change.station_code,
@@ -120,9 +154,7 @@ def _create(session: Session, change: AlertChange, now: datetime, synthetic: boo
         title_nl=change.title_nl,
         title_en=change.title_en,
         state=AlertState.NEW.value,
-        responsible_party=responsible_party(
-            domain, change.severity, station.municipality_code, change.at
-        ),
+        responsible_party=responsible_party(domain, change.severity, municipality_code, change.at),
         escalation_level=0,
         trigger_count=change.count,
         event_ids=list(change.event_ids)[-MAX_EVENT_IDS:],
@@ -134,19 +166,6 @@ def _create(session: Session, change: AlertChange, now: datetime, synthetic: boo
         updated_at=now,
         ack_due_at=now + ACK_LIMITS[change.severity],
     )
-    session.add(alert)
-    session.flush()
-    session.add(
-        AlertTransition(
-            alert_id=alert.id,
-            from_state=None,
-            to_state=AlertState.NEW.value,
-            at=now,
-            actor=f"rule:{change.rule_id}",
-            note=None,
-        )
-    )
-    return alert
 
 
 def _reroute(session: Session, alert: Alert) -> None:

@@ -201,7 +201,7 @@ class AlertChange:
 class _Situation:
     last_trigger: float
     last_emit: float
-    pending_ids: list[str]
+    pending_ids: dict[str, None]
     pending_count: int
     severity: str
 
@@ -260,7 +260,8 @@ class _RuleState:
                     complete = False
             if not complete:
                 return None
-            ids = tuple(dict.fromkeys(i for win in wins for _, i in win))
+            # evidence: this event and the latest event of every other group
+            ids = tuple(dict.fromkeys([eid, *(win[-1][1] for win in wins)]))
             return ids, {"window_s": rule.window_s}
         if kind == "repeat":
             wins = self.windows.get(key)
@@ -344,22 +345,24 @@ class Correlator:
         sit = self._situations.get(key)
         severity = rule.severity.value
         if sit is None or t - sit.last_trigger > rule.cooldown_s:
-            self._situations[key] = _Situation(t, t, [], 0, severity)
+            self._situations[key] = _Situation(t, t, {}, 0, severity)
             action: Literal["open", "update"] = "open"
             count = 1
             out_ids = ids
         else:
-            sit.last_trigger = max(sit.last_trigger, t)
-            for i in ids:
-                if i not in sit.pending_ids and len(sit.pending_ids) < 50:
-                    sit.pending_ids.append(i)
+            if t > sit.last_trigger:
+                sit.last_trigger = t
+            pending = sit.pending_ids
+            if len(pending) < 50:
+                for i in ids:
+                    pending[i] = None
             sit.pending_count += 1
             if t - sit.last_emit < rule.update_interval_s:
                 return None
             action = "update"
-            out_ids = tuple(sit.pending_ids)
+            out_ids = tuple(pending)
             count = sit.pending_count
-            sit.pending_ids, sit.pending_count, sit.last_emit = [], 0, t
+            sit.pending_ids, sit.pending_count, sit.last_emit = {}, 0, t
             severity = higher(severity, sit.severity)
         return AlertChange(
             action=action,
