@@ -13,11 +13,20 @@ from perron.store.tables.registry import Incident
 AMS = ZoneInfo("Europe/Amsterdam")
 
 
-def test_synthetic_incidents_are_reproducible_and_shaped_like_the_real_thing(settings):
-    first = generate_records(2024, seed=7, scale=2)
-    second = generate_records(2024, seed=7, scale=2)
-    assert first == second
-    assert generate_records(2024, seed=8, scale=2) != first
+@pytest.fixture
+def data_dir(tmp_path, monkeypatch):
+    from perron.config import get_settings
+
+    monkeypatch.setenv("PERRON_DATA_DIR", str(tmp_path))
+    get_settings.cache_clear()
+    yield tmp_path
+    get_settings.cache_clear()
+
+
+def test_synthetic_incidents_are_reproducible_and_shaped_like_the_real_thing(data_dir):
+    first = generate_records(2024, seed=7)
+    assert generate_records(2024, seed=7) == first
+    assert generate_records(2024, seed=8) != first
     records = [r for rows in first.values() for r in rows]
     hours = Counter(r["occurred_at"].astimezone(AMS).hour for r in records)
     evening = sum(hours[h] for h in (19, 20, 21, 22, 23))
