@@ -108,7 +108,7 @@ def client(env, sqlite_url):
 @pytest.mark.filterwarnings("ignore:Using `httpx` with `starlette.testclient`")
 def test_api_and_web_page(client):
     assert client.get("/api/forecast/backtest").status_code == 404
-    night = client.get("/api/forecast/tonight", params={"date": "2021-01-05", "top": 5}).json()
+    night = client.get("/api/forecast/tonight", params={"date": "2021-01-04", "top": 5}).json()
     assert len(night["stations"]) == 5 and night["stations"][0]["drivers"]
     wk = client.get("/api/forecast/week", params={"start": "2021-01-04", "station": "ZL"}).json()
     assert {c["station"] for c in wk["cells"]} == {"ZL"} and len(wk["cells"]) == 42

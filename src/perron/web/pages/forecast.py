@@ -94,6 +94,7 @@ async def forecast_page(
             "report": report,
             "charts": _charts(report),
             "model": model,
+            "as_date": date.fromisoformat,
         },
     )
 
@@ -128,5 +129,6 @@ async def station_fragment(code: str, request: Request, user: PageUser) -> Respo
             "drivers": best.get("drivers", []),
             "start": wk["start"],
             "cells_total": len(wk["cells"]),
+            "as_date": date.fromisoformat,
         },
     )
