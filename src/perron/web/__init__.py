@@ -13,6 +13,7 @@ STATIC = Path(__file__).parent / "static"
 # One page module per capability; each exposes ``router``.
 PAGE_MODULES = (
     "perron.web.pages.home",
+    "perron.web.pages.registry_import",  # before registry: /incidents/import is no incident id
     "perron.web.pages.registry",
     "perron.web.pages.monitor",
     "perron.web.pages.live",
