@@ -106,7 +106,7 @@ def client(env, sqlite_url):
 
 
 @pytest.mark.filterwarnings("ignore:Using `httpx` with `starlette.testclient`")
-def test_api_and_web_page(client):
+def test_api_and_web_page(client, synth_file):
     assert client.get("/api/forecast/backtest").status_code == 404
     night = client.get("/api/forecast/tonight", params={"date": "2021-01-04", "top": 5}).json()
     assert len(night["stations"]) == 5 and night["stations"][0]["drivers"]
@@ -127,3 +127,18 @@ def test_api_and_web_page(client):
     assert "Tonight" in en.text
     frag = client.get("/forecast/stations/ZL/fragment")
     assert frag.status_code == 200 and 'data-testid="station-forecast"' in frag.text
+
+    # with a stored report the API serves it and the page shows the table and the charts
+    from perron.forecast import run_backtest, save_backtest
+
+    rep = run_backtest(synth_file, "2020-12-07", "2020-12-13")
+    save_backtest(rep, client.app.state.settings)
+    got = client.get("/api/forecast/backtest").json()
+    assert got["weeks"] == 1 and {m["kind"] for m in got["models"]} == {
+        "baseline",
+        "model",
+        "bound",
+    }
+    page = client.get("/forecast", params={"start": "2021-01-04"})
+    assert 'data-testid="backtest-table"' in page.text and "hindsight_bound" in page.text
+    assert 'id="chart-pai"' in page.text and 'id="chart-calibration"' in page.text
