@@ -2,8 +2,10 @@ from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
 
 from perron.access import audit
+from perron.store.db import make_engine
 from perron.store.tables.access import AuditEntry
 
 
@@ -201,3 +203,47 @@ def test_an_anchor_after_further_appends_still_verifies(session):
 def test_an_empty_chain_verifies(session):
     result = audit.verify(session)
     assert result.ok and result.checked == 0
+
+
+def test_slices_report_gaps_alterations_and_broken_links(session):
+    _fill(session, 9)
+    rows = list(audit._rows(session))
+    ok = audit.check_slice(rows[5:], 6, 9)
+    assert ok["bad"] is None and ok["checked"] == 4 and ok["first_prev"] == rows[4][-1]
+    gap = audit.check_slice(rows[5:6] + rows[7:], 6, 9)
+    assert gap["bad"] == 7 and gap["reason"].startswith("removed")
+    tail = audit.check_slice(rows[5:8], 6, 9)
+    assert tail["bad"] == 9 and tail["reason"].startswith("removed")
+    altered = [*rows[5:7], (*rows[7][:2], "forger", *rows[7][3:]), rows[8]]
+    assert audit.check_slice(altered, 6, 9)["bad"] == 8
+
+
+def test_parallel_verification_checks_every_slice_and_the_links_between(sqlite_url, monkeypatch):
+    engine = make_engine(sqlite_url)
+    with Session(engine) as session:
+        _fill(session, 9)
+        monkeypatch.setattr(audit, "PARALLEL_FROM", 1)
+        intact = audit.verify(session, workers=2)
+        assert intact.ok and intact.checked == 9
+        assert intact.head_hash == audit.check_chain(audit._rows(session)).head_hash
+        # entry 6 opens the second slice (9 entries, 2 workers): point it elsewhere, rehashed
+        row = session.get(AuditEntry, 6)
+        forged_prev = "f" * 64
+        digest = audit.entry_hash(
+            6,
+            audit.format_time(row.at),
+            row.actor,
+            row.party,
+            row.purpose,
+            row.action,
+            row.subject,
+            row.detail,
+            forged_prev,
+        )
+        session.execute(
+            update(AuditEntry).where(AuditEntry.seq == 6).values(prev_hash=forged_prev, hash=digest)
+        )
+        session.commit()
+        result = audit.verify(session, workers=2)
+        assert not result.ok and result.first_bad_seq == 6 and "does not follow" in result.reason
+    engine.dispose()

@@ -178,15 +178,29 @@ def _at_text(dialect: str) -> str:
 
 
 def _rows(session: Session, batch: int = 20_000) -> Iterator[tuple]:
-    """Every entry in seq order as plain tuples straight from the driver, streamed."""
+    """Every entry in seq order as plain tuples straight from the database driver (no ORM
+    objects, no result processing), fetched in batches."""
     dialect = session.get_bind().dialect.name
     sql = (
         f"SELECT seq, {_at_text(dialect)}, actor, party, purpose, action, subject, detail, "
         "prev_hash, hash FROM audit_entry ORDER BY seq"
-    )
-    result = session.execute(text(sql).execution_options(yield_per=batch))
-    for part in result.partitions():
-        yield from part
+    ).replace("\\:", ":")
+    connection = session.connection()
+    raw = connection.connection.driver_connection
+    if dialect == "postgresql":
+        cursor = raw.cursor(name="perron_audit_verify")  # server-side: streams
+        cursor.itersize = batch
+    else:
+        cursor = raw.cursor()
+    try:
+        cursor.execute(sql)
+        while True:
+            part = cursor.fetchmany(batch)
+            if not part:
+                break
+            yield from part
+    finally:
+        cursor.close()
 
 
 def check_chain(rows: Iterable[tuple], anchor: dict[str, Any] | None = None) -> VerifyResult:
@@ -267,10 +281,184 @@ def check_chain(rows: Iterable[tuple], anchor: dict[str, Any] | None = None) -> 
     return VerifyResult(True, checked, None, None, head_seq, prev)
 
 
-def verify(session: Session, anchor: dict[str, Any] | None = None) -> VerifyResult:
+#: Chains longer than this are verified in parallel slices, one process per core.
+PARALLEL_FROM = 250_000
+
+
+def _rows_between(session: Session, lo: int, hi: int, batch: int = 20_000) -> Iterator[tuple]:
+    dialect = session.get_bind().dialect.name
+    sql = (
+        f"SELECT seq, {_at_text(dialect)}, actor, party, purpose, action, subject, detail, "
+        f"prev_hash, hash FROM audit_entry WHERE seq >= {int(lo)} AND seq <= {int(hi)} "
+        "ORDER BY seq"
+    ).replace("\\:", ":")
+    raw = session.connection().connection.driver_connection
+    if dialect == "postgresql":
+        cursor = raw.cursor(name=f"perron_audit_{lo}")
+        cursor.itersize = batch
+    else:
+        cursor = raw.cursor()
+    try:
+        cursor.execute(sql)
+        while True:
+            part = cursor.fetchmany(batch)
+            if not part:
+                break
+            yield from part
+    finally:
+        cursor.close()
+
+
+def check_slice(rows: Iterable[tuple], lo: int, hi: int) -> dict[str, Any]:
+    """Check entries ``lo``..``hi`` on their own: every hash, every link inside the slice, no
+    gaps. The link of entry ``lo`` to the entry before it is left to the caller."""
+    sha = hashlib.sha256
+    encode = _ENCODER.encode
+    expected = lo
+    prev = None
+    first_prev = None
+    checked = 0
+    for seq, at, actor, party, purpose, action, subject, detail, prev_hash, digest in rows:
+        if seq != expected:
+            missing = (
+                f"entry {expected}" if seq == expected + 1 else f"entries {expected}–{seq - 1}"
+            )
+            return {
+                "bad": expected,
+                "reason": f"removed: {missing} missing before entry {seq}",
+                "checked": checked,
+                "first_prev": first_prev,
+                "last": prev,
+            }
+        payload = encode([seq, at, actor, party, purpose, action, subject, detail, prev_hash])
+        if sha(payload.encode()).hexdigest() != digest:
+            return {
+                "bad": seq,
+                "reason": f"altered: entry {seq} does not match its hash",
+                "checked": checked,
+                "first_prev": first_prev,
+                "last": prev,
+            }
+        if prev is None:
+            first_prev = prev_hash
+        elif prev_hash != prev:
+            return {
+                "bad": seq,
+                "reason": f"reordered or removed: entry {seq} does not follow entry {seq - 1} "
+                "(its prev_hash differs from the hash of the entry before it)",
+                "checked": checked,
+                "first_prev": first_prev,
+                "last": prev,
+            }
+        prev = digest
+        checked += 1
+        expected += 1
+    if expected <= hi:
+        return {
+            "bad": expected,
+            "reason": f"removed: entries from {expected} on are missing",
+            "checked": checked,
+            "first_prev": first_prev,
+            "last": prev,
+        }
+    return {"bad": None, "reason": None, "checked": checked, "first_prev": first_prev, "last": prev}
+
+
+def _slice_worker(url: str, lo: int, hi: int) -> dict[str, Any]:
+    from perron.store.db import make_engine
+
+    engine = make_engine(url)
+    try:
+        with Session(engine) as session:
+            return check_slice(_rows_between(session, lo, hi), lo, hi)
+    finally:
+        engine.dispose()
+
+
+def _verify_parallel(session: Session, head: int, workers: int) -> VerifyResult:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    url = session.get_bind().url.render_as_string(hide_password=False)
+    step = -(-head // workers)
+    bounds = [(lo, min(head, lo + step - 1)) for lo in range(1, head + 1, step)]
+    with ProcessPoolExecutor(len(bounds), mp_context=multiprocessing.get_context("spawn")) as pool:
+        results = list(pool.map(_slice_worker, [url] * len(bounds), *zip(*bounds, strict=True)))
+    checked = 0
+    prev = GENESIS
+    for (lo, _hi), r in zip(bounds, results, strict=True):
+        if (
+            r["first_prev"] is not None
+            and r["first_prev"] != prev
+            and (r["bad"] is None or r["bad"] > lo)
+        ):
+            return VerifyResult(
+                False,
+                checked,
+                lo,
+                f"reordered or removed: entry {lo} does not follow entry {lo - 1} "
+                "(its prev_hash differs from the hash of the entry before it)",
+                lo - 1,
+                prev,
+            )
+        if r["bad"] is not None:
+            return VerifyResult(
+                False,
+                checked + r["checked"],
+                r["bad"],
+                r["reason"],
+                r["bad"] - 1,
+                r["last"] or prev,
+            )
+        checked += r["checked"]
+        prev = r["last"]
+    return VerifyResult(True, checked, None, None, head, prev)
+
+
+def verify(
+    session: Session, anchor: dict[str, Any] | None = None, workers: int | None = None
+) -> VerifyResult:
     """Recompute the whole chain; report the first entry that was altered, removed or reordered,
-    and with an ``anchor`` (from :func:`anchor`) also a chain truncated since."""
-    return check_chain(_rows(session), anchor)
+    and with an ``anchor`` (from :func:`anchor`) also a chain truncated or rewritten since.
+
+    Long chains are checked in slices by one process per core (``workers``)."""
+    import os
+
+    head = session.scalar(select(func.max(AuditEntry.seq))) or 0
+    workers = workers if workers is not None else min(4, os.cpu_count() or 1)
+    if (
+        head < PARALLEL_FROM
+        or workers < 2
+        or session.get_bind().url.database in (None, "", ":memory:")
+    ):
+        return check_chain(_rows(session), anchor)
+    # the slices are read by other processes: they see what is committed
+    result = _verify_parallel(session, head, workers)
+    if not result.ok or anchor is None:
+        return result
+    anchor_seq = int(anchor["seq"])
+    if anchor_seq > result.head_seq:
+        return VerifyResult(
+            False,
+            result.checked,
+            result.head_seq + 1,
+            f"truncated: the chain ends at entry {result.head_seq} but the anchor records entry "
+            f"{anchor_seq}",
+            result.head_seq,
+            result.head_hash,
+        )
+    if anchor_seq > 0:
+        found = session.scalar(select(AuditEntry.hash).where(AuditEntry.seq == anchor_seq))
+        if found != anchor["hash"]:
+            return VerifyResult(
+                False,
+                anchor_seq - 1,
+                anchor_seq,
+                f"altered: entry {anchor_seq} differs from the anchored hash",
+                anchor_seq - 1,
+                "",
+            )
+    return result
 
 
 def anchor(session: Session) -> dict[str, Any]:
