@@ -10,6 +10,7 @@ import csv
 import os
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -217,7 +218,16 @@ def load_incidents(
 
 def last_day(path: str | Path) -> date:
     """The last day that has any disruption row (all causes) in the file."""
-    df = pd.read_csv(path, dtype=str, usecols=["start_time"], keep_default_na=False)
+    st = Path(path).stat()
+    return _last_day(str(Path(path).resolve()), st.st_size, st.st_mtime_ns)
+
+
+@lru_cache(maxsize=16)
+def _last_day(path: str, size: int, mtime_ns: int) -> date:
+    try:
+        df = pd.read_csv(path, dtype=str, usecols=["start_time"], keep_default_na=False)
+    except ValueError as exc:
+        raise DataError(f"{path}: row 1 (header): missing field start_time") from exc
     t = pd.to_datetime(df["start_time"], format="%Y-%m-%d %H:%M:%S", errors="coerce")
     return t.max().date()
 

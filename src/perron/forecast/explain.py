@@ -93,21 +93,25 @@ def sentence(factor: str, effect: float, lang: str = "nl") -> str:
 
 
 def drivers(factors: np.ndarray, top: int = 3, lang: str = "nl") -> list[list[dict]]:
-    """The ``top`` factors with the largest absolute effect per cell, in words."""
+    """The ``top`` factors with the largest absolute effect per cell, in words.
+
+    Factors whose effect is below 5 % (|log effect| < 0.05) are left out.
+    """
     order = np.argsort(-np.abs(factors), axis=1)[:, :top]
+    logs = np.take_along_axis(factors, order, axis=1)
+    eff = np.round(np.exp(logs), 3)
+    # the sentence depends only on the factor and the effect shown with one decimal
+    shown = np.where(eff >= 1, np.round(eff, 1), -np.round(1 / eff, 1))
+    keep = (np.abs(logs) >= 0.05).tolist()
+    texts: dict[tuple[int, float], str] = {}
     out = []
-    for i in range(factors.shape[0]):
+    for js, effs, keys, ks in zip(order.tolist(), eff.tolist(), shown.tolist(), keep, strict=True):
         row = []
-        for j in order[i]:
-            eff = float(np.exp(factors[i, j]))
-            if abs(factors[i, j]) < 0.05:
-                continue
-            row.append(
-                {
-                    "factor": FACTORS[j],
-                    "effect": round(eff, 3),
-                    "text": sentence(FACTORS[j], eff, lang),
-                }
-            )
+        for j, e, key, k in zip(js, effs, keys, ks, strict=True):
+            if k:
+                text = texts.get((j, key))
+                if text is None:
+                    text = texts[(j, key)] = sentence(FACTORS[j], e, lang)
+                row.append({"factor": FACTORS[j], "effect": e, "text": text})
         out.append(row)
     return out

@@ -174,26 +174,29 @@ def forecast_cells(
     if with_drivers:
         contrib, names = m.contributions(x)
         why = drivers(factor_matrix(contrib, names), lang=lang)
-    cells = []
     st = hist.stations
-    day_list = [start_d + timedelta(days=d) for d in range(days)]
+    day_list = [(start_d + timedelta(days=d)).isoformat() for d in range(days)]
+    expected = np.round(flat, 5).tolist()
+    ranks = rank.tolist()
+    cells = []
     i = 0
     for s in range(s_n):
+        code, name = st[s].code, st[s].name
         for d in range(days):
             for b in range(N_BLOCKS):
-                cells.append(
-                    {
-                        "station": st[s].code,
-                        "name": st[s].name,
-                        "date": day_list[d].isoformat(),
-                        "block": b,
-                        "hours": BLOCK_LABELS[b],
-                        "evening": b in EVENING_BLOCKS,
-                        "expected": round(float(flat[i]), 5),
-                        "rank": int(rank[i]),
-                        **({"drivers": why[i]} if why is not None else {}),
-                    }
-                )
+                cell = {
+                    "station": code,
+                    "name": name,
+                    "date": day_list[d],
+                    "block": b,
+                    "hours": BLOCK_LABELS[b],
+                    "evening": b in EVENING_BLOCKS,
+                    "expected": expected[i],
+                    "rank": ranks[i],
+                }
+                if why is not None:
+                    cell["drivers"] = why[i]
+                cells.append(cell)
                 i += 1
     return {
         "start": start_d.isoformat(),
