@@ -186,25 +186,40 @@ def links_list(
             )
 
 
-def _decide(link_id: int, confirm: bool, party: str) -> None:
+def _decide(link_id: int, confirm: bool, party: str, json_out: bool) -> None:
     try:
         with db_transaction() as session:
             link = linking.decide_link(session, link_id, confirm, _author(), party)
     except linking.LinkError as exc:
         fail(str(exc))
-    console.print(f"link {link.id}: {link.status}")
+    if json_out:
+        print_json(
+            {
+                "id": link.id,
+                "incident_id": link.incident_id,
+                "linked_id": link.linked_id,
+                "status": link.status,
+                "decided_by": link.decided_by,
+                "decided_at": link.decided_at,
+            }
+        )
+    else:
+        console.print(f"link {link.id}: {link.status}")
+
+
+PARTY = typer.Option("prorail", help="the analyst's party")
 
 
 @links_app.command("confirm")
-def links_confirm(link_id: int, party: str = typer.Option("prorail", help="the analyst's party")):
+def links_confirm(link_id: int, party: str = PARTY, json_out: bool = JSON) -> None:
     """Confirm that two reports are the same event (it then counts once)."""
-    _decide(link_id, True, party)
+    _decide(link_id, True, party, json_out)
 
 
 @links_app.command("reject")
-def links_reject(link_id: int, party: str = typer.Option("prorail", help="the analyst's party")):
+def links_reject(link_id: int, party: str = PARTY, json_out: bool = JSON) -> None:
     """Reject a proposed link."""
-    _decide(link_id, False, party)
+    _decide(link_id, False, party, json_out)
 
 
 def register(app: typer.Typer) -> None:

@@ -212,3 +212,42 @@ def facts_of(incident: Incident) -> IncidentFacts:
 
 def as_dict(facts: IncidentFacts) -> dict[str, Any]:
     return {k: v for k, v in asdict(facts).items() if k != "extra"}
+
+
+def record_incident(
+    session: Session,
+    party_code: str,
+    party_ref: str,
+    facts: IncidentFacts,
+    author: str,
+    *,
+    source: str = Source.PARTY.value,
+    synthetic: bool = False,
+    purpose: str = "operational",
+) -> Incident:
+    """Register a new incident (version 1); the same as :func:`record`."""
+    return record(
+        session,
+        party_code,
+        party_ref,
+        facts,
+        author,
+        source=source,
+        synthetic=synthetic,
+        purpose=purpose,
+    )
+
+
+def correct_incident(
+    session: Session,
+    incident_id: int,
+    changes: dict[str, Any],
+    author: str,
+    reason: str,
+    *,
+    party: str | None = None,
+    purpose: str = "operational",
+) -> int:
+    """Write a correction as a new version; the same as :func:`correct` with the author
+    before the reason. Refuses an empty reason."""
+    return correct(session, incident_id, changes, reason, author, party=party, purpose=purpose)

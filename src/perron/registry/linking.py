@@ -142,7 +142,7 @@ def _primary(session: Session, incident_id: int) -> int:
 
 
 def decide_link(
-    session: Session, link_id: int, confirm: bool, analyst: str, party: str
+    session: Session, link_id: int, confirm: bool, analyst: str, party: str = "-"
 ) -> IncidentLink:
     """Confirm or reject a proposed link; a confirmed duplicate then counts once."""
     link = session.get(IncidentLink, link_id)

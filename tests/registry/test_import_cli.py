@@ -1,0 +1,61 @@
+"""The incidents commands as the acceptance checks use them: JSON out, non-zero on rejection,
+idempotent re-import, and a confirmed link counting once in the summary."""
+
+import json
+
+from typer.testing import CliRunner
+
+from perron.cli import app
+
+HEADER = "ref,category,occurred_at,station,zone,person_id\n"
+ROWS = (
+    "C1,aggression_staff_physical,2024-05-01T22:10:00,UT,platform,EMP-17\n"
+    "C2,nuisance,2024-05-02T23:00:00,ASD,hall,\n"
+)
+
+
+def _run(*args: str):
+    return CliRunner().invoke(app, ["incidents", *args], catch_exceptions=False)
+
+
+def test_import_summary_and_links_through_the_cli(settings, tmp_path):
+    ns = tmp_path / "ns.csv"
+    ns.write_text(HEADER + ROWS)
+    first = _run("import", str(ns), "--party", "ns", "--profile", "generic", "--json")
+    assert first.exit_code == 0, first.output
+    assert json.loads(first.stdout)["created"] == 2
+    again = json.loads(
+        _run("import", str(ns), "--party", "ns", "--profile", "generic", "--json").stdout
+    )
+    assert (again["created"], again["unchanged"]) == (0, 2)
+
+    police = tmp_path / "politie.csv"
+    police.write_text(HEADER + "P9,aggression_staff_physical,2024-05-01T22:16:00,UT,platform,\n")
+    _run("import", str(police), "--party", "politie", "--profile", "generic", "--json")
+    summary = json.loads(_run("summary", "--json").stdout)
+    assert summary["total"] == 3
+    assert summary["by_source"] == {"ns": 2, "politie": 1}
+    assert summary["by_category"]["aggression_staff_physical"] == 2
+
+    proposed = json.loads(_run("links", "propose", "--json").stdout)
+    assert len(proposed) == 1
+    links = json.loads(_run("links", "list", "--json").stdout)
+    decided = json.loads(_run("links", "confirm", str(links[0]["id"]), "--json").stdout)
+    assert decided["status"] == "confirmed"
+    summary = json.loads(_run("summary", "--json").stdout)
+    assert summary["total"] == 2
+    assert summary["by_category"]["aggression_staff_physical"] == 1
+
+
+def test_a_rejected_file_exits_non_zero_with_the_report_as_json(settings, tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text(HEADER + ROWS + "C3,nuisance,not-a-date,ZZZ,platform,\n")
+    result = _run("import", str(bad), "--party", "ns", "--profile", "generic", "--json")
+    assert result.exit_code == 1
+    report = json.loads(result.stdout)
+    assert report["ok"] is False
+    assert {(e["row"], e["field"]) for e in report["errors"]} == {
+        (4, "occurred_at"),
+        (4, "station"),
+    }
+    assert json.loads(_run("summary", "--json").stdout)["total"] == 0
