@@ -175,3 +175,20 @@ def test_serve_escalates_in_the_background(settings, db_url, monkeypatch):
         alert = s.get(Alert, aid)
         assert alert.escalation_level == 1 and alert.severity == "high"
     engine.dispose()
+
+
+def test_units_report_status_and_position(client, db_url):
+    _seed(db_url)
+    _login(db_url, client, "gm-op3", "gm0344", "operator")
+    r = client.patch("/api/units/NS-UT-A", json={"status": "off_duty"})
+    assert r.status_code == 403  # another party's unit
+    client.cookies.clear()
+    _login(db_url, client, "ns-op3", "ns", "operator")
+    r = client.patch("/api/units/NS-UT-A", json={"status": "off_duty", "lat": 52.1, "lng": 5.2})
+    assert r.status_code == 200
+    assert (r.json()["status"], r.json()["lat"], r.json()["lng"]) == ("off_duty", 52.1, 5.2)
+    r = client.patch("/api/units/NS-UT-A", json={"lat": 52.1})
+    assert r.status_code == 422 and "both lat and lng" in r.json()["detail"]
+    assert client.patch("/api/units/NOPE", json={"status": "available"}).status_code == 404
+    units = client.get("/api/units?status=available").json()["units"]
+    assert [u["code"] for u in units] == ["NS-UT-B"]
