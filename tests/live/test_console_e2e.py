@@ -77,3 +77,69 @@ def test_operator_takes_an_alert_from_new_to_resolved(page, live_server):
     page.wait_for_selector("[data-unit='PR-E2E-1'][data-status=available]")
     assert "Twee personen uit elkaar gehaald" in detail.inner_text()
     screenshot(page, "live-console-resolved")
+
+
+def test_field_unit_on_a_phone_accepts_arrives_and_closes(browser, live_server):
+    from perron.access.accounts import create_user
+    from perron.live.alerts import transition
+
+    engine = make_engine(live_server.db_url)
+    with transaction(engine) as s:
+        user = create_user(s, "veld-e2e", "veld-password-1", "prorail", "field_unit", "Veld 1")
+        create_unit(
+            s,
+            code="PR-VELD-1",
+            name="ProRail veldteam 1",
+            party="prorail",
+            kind="security",
+            lat=52.0899,
+            lng=5.1105,
+            user_id=user.user_id,
+        )
+        (aid,) = apply_changes(
+            s,
+            [change(station="UT", zone="tunnel", rule="e2e_field", at=datetime.now(UTC))],
+            now=datetime.now(UTC),
+            synthetic=True,
+        )
+        transition(s, aid, "acknowledged", actor="op")
+        transition(s, aid, "dispatched", actor="op", unit="PR-VELD-1")
+    engine.dispose()
+
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844},
+        locale="nl-NL",
+        timezone_id="Europe/Amsterdam",
+        is_mobile=True,
+    )
+    page = context.new_page()
+    try:
+        login(page, live_server, "veld-e2e", "veld-password-1", next="/field")
+        card = page.locator("[data-testid=field-alert]")
+        assert card.get_attribute("data-state") == "dispatched"
+        assert "Utrecht Centraal" in card.inner_text()
+        screenshot(page, "live-field-dispatched")
+        with page.expect_navigation():
+            page.click("text=Opdracht aannemen")
+        assert page.locator("text=Opdracht aannemen").count() == 0
+        with page.expect_navigation():
+            page.click("button:has-text('Ter plaatse')")
+        assert card.get_attribute("data-state") == "on_scene"
+        page.fill("#note", "Niemand aangetroffen")
+        screenshot(page, "live-field-on-scene")
+        with page.expect_navigation():
+            page.click("button:has-text('Afsluiten: loos alarm')")
+        page.locator("[data-testid=field-idle]").wait_for()
+    finally:
+        context.close()
+    engine = make_engine(live_server.db_url)
+    with transaction(engine) as s:
+        from perron.store.tables.live import Alert
+
+        alert = s.get(Alert, aid)
+        assert (alert.state, alert.outcome, alert.outcome_note) == (
+            "resolved",
+            "false_alarm",
+            "Niemand aangetroffen",
+        )
+    engine.dispose()
