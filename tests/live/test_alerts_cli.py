@@ -75,3 +75,26 @@ def test_rules_check(tmp_path):
     res = _run("alerts", "rules", "check", str(bad), ok=False)
     assert res.exit_code == 1
     assert "bad.toml" in res.output and "rule 'x1'" in res.output and "needs count" in res.output
+
+
+def test_webhook_commands(settings):
+    out = json.loads(
+        _run(
+            "alerts",
+            "webhooks",
+            "add",
+            "--party",
+            "ns",
+            "--url",
+            "http://127.0.0.1:9/h",
+            "--format",
+            "cap",
+            "--json",
+        ).stdout
+    )
+    assert out["format"] == "cap" and len(out["secret"]) > 20
+    listed = json.loads(_run("alerts", "webhooks", "list", "--json").stdout)
+    assert [(w["id"], w["party"], w["pending"]) for w in listed] == [(out["id"], "ns", 0)]
+    assert "secret" not in listed[0]
+    bad = _run("alerts", "webhooks", "add", "--party", "nope", "--url", "http://x", ok=False)
+    assert bad.exit_code == 1 and "unknown party" in bad.output

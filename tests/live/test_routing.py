@@ -65,3 +65,26 @@ def test_nearest_available_unit_by_travel_time_not_distance():
     assert [p.unit_code for p in ranked] == ["CAR", "FOOT"]
     assert ranked[0].travel_minutes < ranked[1].travel_minutes
     assert ranked[1].distance_km < ranked[0].distance_km
+
+
+def test_demo_units_around_large_stations_and_the_proposal(session):
+    from sqlalchemy import func, select
+
+    from live.alertkit import change
+    from perron.live.alerts import apply_changes
+    from perron.live.units import propose, seed_demo_units
+    from perron.store.tables.live import Alert, ResponseUnit
+    from perron.store.tables.reference import Station
+
+    added = seed_demo_units(session)
+    large = session.scalar(select(func.count()).where(Station.size_class == "large"))
+    assert added == 4 * large
+    assert seed_demo_units(session) == 0  # idempotent
+    assert session.scalar(select(func.count()).select_from(ResponseUnit)) == added
+    (aid,) = apply_changes(session, [change(station="UT", zone="tunnel")])
+    alert = session.get(Alert, aid)
+    props = propose(session, alert)
+    # NS or ProRail security near Utrecht Centraal comes first; nobody from another city
+    assert props and props[0].party_code in ("ns", "prorail")
+    assert props[0].unit_code.endswith("-UT")
+    assert all(p.travel_minutes < 30 for p in props)

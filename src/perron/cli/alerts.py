@@ -302,6 +302,53 @@ def webhook_add_cmd(
         console.print(f"webhook {out['id']} added; secret: {out['secret']}")
 
 
+@webhooks_app.command("list")
+def webhook_list_cmd(json_out: bool = typer.Option(False, "--json")) -> None:
+    """List subscriptions with their pending and failed deliveries (secrets are not shown)."""
+    from sqlalchemy import func, select
+
+    from perron.store.tables.live import WebhookDelivery, WebhookSubscription
+
+    with db_transaction() as s:
+        counts = {
+            (sid, status): n
+            for sid, status, n in s.execute(
+                select(
+                    WebhookDelivery.subscription_id, WebhookDelivery.status, func.count()
+                ).group_by(WebhookDelivery.subscription_id, WebhookDelivery.status)
+            ).all()
+        }
+        rows = [
+            {
+                "id": w.id,
+                "party": w.party_code,
+                "url": w.url,
+                "format": w.format,
+                "only_responsible": w.only_responsible,
+                "active": w.active,
+                "pending": counts.get((w.id, "pending"), 0),
+                "delivered": counts.get((w.id, "delivered"), 0),
+                "failed": counts.get((w.id, "failed"), 0),
+            }
+            for w in s.scalars(select(WebhookSubscription).order_by(WebhookSubscription.id))
+        ]
+    if json_out:
+        print_json(rows)
+        return
+    table = Table("id", "party", "url", "format", "pending", "delivered", "failed")
+    for r in rows:
+        table.add_row(
+            str(r["id"]),
+            r["party"],
+            r["url"],
+            r["format"],
+            str(r["pending"]),
+            str(r["delivered"]),
+            str(r["failed"]),
+        )
+    console.print(table)
+
+
 @webhooks_app.command("deliver")
 def webhook_deliver_cmd(json_out: bool = typer.Option(False, "--json")) -> None:
     """Deliver what is due in the outbox now (serve and live do this continuously)."""
