@@ -10,6 +10,7 @@ Usage: .venv/bin/python bench/bench_monitor.py [--quick]
 from __future__ import annotations
 
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -123,6 +124,7 @@ def main() -> int:
     cells = figures["cells"]
     write_s, read_s, stored = store_roundtrip()
     stations_n = len(stations)
+    load = os.getloadavg()[0]
 
     lines = [
         f"scoring {figures['rows']:,} responses ({len(DEFAULT_YEARS)} years, {stations_n} stations, "
@@ -138,7 +140,8 @@ def main() -> int:
 Scoring: post-stratification weights per year, then weighted mean, linearisation standard
 error, 95 % interval and n for every station × year × item ({cells:,} cells) plus national, by
 gender and by size class per year; input {figures["rows"]:,} synthetic responses, read from a
-Parquet file by a separate process whose peak resident memory is reported.
+Parquet file by a separate process whose peak resident memory is reported. The two cores were
+shared with other work during the measurement (load average {load:.1f}).
 
 | measure | result | target | |
 |---|---|---|---|
