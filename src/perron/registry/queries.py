@@ -419,7 +419,7 @@ def aggregate(
             raise AccessDenied(
                 d.reason, {"owner": owner, "purpose": purpose.value, "level": "aggregate"}
             )
-    if _rollup_usable(filters):
+    if _rollup_usable(filters, by, everything):
         ensure_rollup(session)
         q = _rollup_query(session, by, s.detail, everything, filters)
     else:
@@ -455,9 +455,19 @@ def aggregate(
 # ---- the rollup: counts per owner, category, station and month -------------------------
 
 
-def _rollup_usable(filters: Filters) -> bool:
-    """Month-aligned periods can be answered from the rollup."""
-    return all(d is None or d.day == 1 for d in (filters.since, filters.until))
+def _rollup_usable(
+    filters: Filters, by: Sequence[str], owners: dict[str, frozenset[str] | None]
+) -> bool:
+    """The rollup (by category group and month) answers whole-month periods, groupings without
+    single categories, and scopes and filters that name category groups only."""
+    if any(d is not None and d.day != 1 for d in (filters.since, filters.until)):
+        return False
+    if "category" in by:
+        return False
+    named = list(filters.categories)
+    for cats in owners.values():
+        named.extend(cats or ())
+    return all(code in m.GROUPS for code in named)
 
 
 def ensure_rollup(session: Session) -> bool:
@@ -479,15 +489,16 @@ def ensure_rollup(session: Session) -> bool:
     month = _month_expr(session)
     station = func.coalesce(m.station_col, "")
     synthetic = m.synthetic_col if m.synthetic_col is not None else false()
+    group = func.coalesce(m.group_expr(), "")
     source = (
-        select(m.owner_col, m.category_col, station, month, synthetic, func.count())
+        select(m.owner_col, group, station, month, synthetic, func.count())
         .select_from(m.current_from())
         .where(m.counted())
-        .group_by(m.owner_col, m.category_col, station, month, synthetic)
+        .group_by(m.owner_col, group, station, month, synthetic)
     )
     session.execute(
         insert(IncidentRollup).from_select(
-            ["owner_party", "category", "station_code", "month", "synthetic", "n"], source
+            ["owner_party", "category_group", "station_code", "month", "synthetic", "n"], source
         )
     )
     now = datetime.now(UTC)
@@ -502,14 +513,27 @@ def ensure_rollup(session: Session) -> bool:
 _ROLLUP_LOCK = 0x524F4C4C5550  # "ROLLUP"
 
 
+def _rollup_visible(owners: dict[str, frozenset[str] | None]) -> ColumnElement[bool]:
+    R = IncidentRollup
+    if not owners:
+        return false()
+    parts: list[ColumnElement[bool]] = []
+    everything = sorted(o for o, cats in owners.items() if cats is None)
+    if everything:
+        parts.append(R.owner_party.in_(everything))
+    for owner, cats in sorted(owners.items()):
+        if cats is not None:
+            parts.append(and_(R.owner_party == owner, R.category_group.in_(sorted(cats))))
+    return or_(*parts) if len(parts) > 1 else parts[0]
+
+
 def _rollup_query(session, by, detail, everything, filters: Filters):
     R = IncidentRollup
     exprs = {
         "station": R.station_code,
         "month": R.month,
         "year": func.substr(R.month, 1, 4),
-        "category": R.category,
-        "group": m.group_expr(R.category),
+        "group": R.category_group,
         "party": R.owner_party,
         "municipality": m.municipality_expr(R.station_code),
     }
@@ -517,9 +541,9 @@ def _rollup_query(session, by, detail, everything, filters: Filters):
     if unknown:
         raise QueryError(f"cannot group by {unknown[0]!r}; choose from {', '.join(GROUPINGS)}")
     keys = [exprs[k].label(k) for k in by]
-    conds = [_visible(everything, R.owner_party, R.category)]
+    conds = [_rollup_visible(everything)]
     if filters.categories:
-        conds.append(_category_condition(filters.categories, R.category))
+        conds.append(R.category_group.in_(sorted(filters.categories)))
     if filters.stations:
         conds.append(R.station_code.in_(filters.stations))
     if filters.owners:
@@ -530,7 +554,7 @@ def _rollup_query(session, by, detail, everything, filters: Filters):
         conds.append(R.month < filters.until.strftime("%Y-%m"))
     if filters.synthetic is not None:
         conds.append(R.synthetic.is_(filters.synthetic))
-    detail_visible = _visible(detail, R.owner_party, R.category)
+    detail_visible = _rollup_visible(detail)
     return (
         select(
             *keys,

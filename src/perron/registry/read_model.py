@@ -154,6 +154,9 @@ def counted():
 # ---- categories ---------------------------------------------------------------------------
 
 
+GROUPS = frozenset(taxonomy.GROUPS)
+
+
 def group_of(category: str | None) -> str | None:
     if category is None:
         return None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from perron.store.base import Base
@@ -70,14 +70,15 @@ class RetentionPeriod(Base):
 
 
 class IncidentRollup(Base):
-    """Incident counts per owner, category, station and local month: the read side's summary
-    for fast aggregates, rebuilt from the registry when it is stale (see
+    """Incident counts per owner, category group, station and local month: the read side's
+    summary for fast aggregates, rebuilt from the registry when it is stale (see
     :mod:`perron.registry.queries`)."""
 
     __tablename__ = "incident_rollup"
+    __table_args__ = (Index("ix_incident_rollup_month_station", "month", "station_code"),)
 
     owner_party: Mapped[str] = mapped_column(String(20), primary_key=True)
-    category: Mapped[str] = mapped_column(String(60), primary_key=True)
+    category_group: Mapped[str] = mapped_column(String(40), primary_key=True)
     station_code: Mapped[str] = mapped_column(String(8), primary_key=True)  # "" when none
     month: Mapped[str] = mapped_column(String(7), primary_key=True)  # YYYY-MM, Europe/Amsterdam
     synthetic: Mapped[bool] = mapped_column(Boolean, primary_key=True)

@@ -71,19 +71,22 @@ def upgrade() -> None:
     op.create_table(
         "incident_rollup",
         sa.Column("owner_party", sa.String(length=20), nullable=False),
-        sa.Column("category", sa.String(length=60), nullable=False),
+        sa.Column("category_group", sa.String(length=40), nullable=False),
         sa.Column("station_code", sa.String(length=8), nullable=False),
         sa.Column("month", sa.String(length=7), nullable=False),
         sa.Column("synthetic", sa.Boolean(), nullable=False),
         sa.Column("n", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint(
             "owner_party",
-            "category",
+            "category_group",
             "station_code",
             "month",
             "synthetic",
             name=op.f("pk_incident_rollup"),
         ),
+    )
+    op.create_index(
+        "ix_incident_rollup_month_station", "incident_rollup", ["month", "station_code"]
     )
     op.create_table(
         "rollup_state",
@@ -96,6 +99,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("rollup_state")
+    op.drop_index("ix_incident_rollup_month_station", table_name="incident_rollup")
     op.drop_table("incident_rollup")
     op.drop_index(op.f("ix_agreement_owner_party"), table_name="agreement")
     op.drop_index(op.f("ix_agreement_grantee_party"), table_name="agreement")
