@@ -90,6 +90,14 @@ def measure(url: str, n: int, runs: int = 3) -> list[float]:
     return times
 
 
+def cpu_probe() -> float:
+    """Seconds for a fixed pure-Python loop (about 0.2 s on an idle core): shows how busy the
+    shared machine was while the figures were taken."""
+    t0 = time.perf_counter()
+    sum(range(10_000_000))
+    return time.perf_counter() - t0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="100,000 entries instead of 1,000,000")
@@ -129,6 +137,9 @@ def main() -> int:
                 f"{name}: audit verify median {m:.2f} s (target < {TARGET_S} s) {'OK' if ok else 'NOT MET'}"
             )
             lines.append(f"| {name} | {m:.2f} s | {verdict(ok)} |")
+    probe = cpu_probe()
+    lines += ["", f"CPU probe after the run: {probe:.2f} s (about 0.2 s on an idle core)."]
+    print(f"CPU probe {probe:.2f} s")
     if not args.quick:
         write_section("Audit trail", "\n".join(lines))
     return 0 if ok_all else 1
