@@ -122,3 +122,9 @@ def test_the_documented_policy_table_is_the_declared_policy():
 
     docs = Path(__file__).resolve().parents[2] / "docs" / "registry.md"
     assert policy_table() in docs.read_text()
+
+
+def test_protected_fields_are_the_columns_the_model_marks_personal():
+    from perron.registry.read_model import PERSONAL_COLUMNS
+
+    assert PERSONAL_COLUMNS == PROTECTED_FIELDS
