@@ -18,6 +18,7 @@ from perron.store.tables.accounts import User
 # Each capability may provide ``<package>.demo.prepare(settings) -> str``: it adds its demo
 # data (idempotently) and returns one line to print.
 DEMO_MODULES = (
+    "perron.access.demo",
     "perron.registry.demo",
     "perron.monitor.demo",
     "perron.live.demo",
