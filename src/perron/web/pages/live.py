@@ -10,6 +10,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from perron.api.deps import DbSession
 from perron.domain.alerts import ACK_LIMITS, TransitionError
+from perron.domain.parties import NATIONAL_PARTIES
+from perron.domain.zones import ZONE_BY_CODE, ZONE_KINDS
 from perron.web.i18n import language_of, translator
 from perron.web.render import PageUser, render
 
@@ -66,8 +68,13 @@ CONSOLE_KEYS = (
 def console(request: Request, user: PageUser) -> Response:
     """The operator console; the alerts, units and figures are loaded by the page's script from
     the API and kept current with the live feed."""
-    t = translator(language_of(request))
+    lang = language_of(request)
+    t = translator(lang)
     strings = {k: t(k) for k in CONSOLE_KEYS}
+    strings.update(
+        {f"zone.{z.code}": z.label_nl if lang == "nl" else z.label_en for z in ZONE_KINDS}
+    )
+    strings.update({f"party.{p.code}": p.name for p in NATIONAL_PARTIES})
     return render(
         request,
         "live/console.html",
@@ -105,6 +112,7 @@ def field_page(request: Request, user: PageUser, db: DbSession) -> Response:
             "unit": unit_dict(unit) if unit is not None else None,
             "alert": data,
             "accepted": accepted,
+            "zone_label": _zone_label(request),
             "message": request.query_params.get("msg"),
         },
     )
@@ -158,5 +166,19 @@ def station_fragment(code: str, request: Request, user: PageUser, db: DbSession)
     if not alerts:
         return HTMLResponse("", status_code=404)
     return render(
-        request, "live/station_fragment.html", {"alerts": [alert_dict(a) for a in alerts]}
+        request,
+        "live/station_fragment.html",
+        {"alerts": [alert_dict(a) for a in alerts], "zone_label": _zone_label(request)},
     )
+
+
+def _zone_label(request: Request):
+    lang = language_of(request)
+
+    def label(code: str | None) -> str:
+        zone = ZONE_BY_CODE.get(code or "")
+        if zone is None:
+            return code or ""
+        return zone.label_nl if lang == "nl" else zone.label_en
+
+    return label
