@@ -153,3 +153,30 @@ def test_type_specific_fields_and_duplicates_are_checked():
         parse_rules(doc, "f.toml")
     with pytest.raises(RulesError, match="not valid TOML"):
         parse_rules("[[rules]\n", "f.toml")
+
+
+def test_the_real_event_model_is_read_through_its_signal():
+    from perron.domain.events import Event
+
+    def real(kind: str, label: str, seconds: float, **kw) -> Event:
+        at = T0 + timedelta(seconds=seconds)
+        return Event(
+            id=f"e{seconds}",
+            source="simulator",
+            kind=kind,
+            label=label,
+            station_code="UT",
+            zone="hall",
+            occurred_at=at,
+            received_at=at,
+            **kw,
+        )
+
+    c = Correlator()
+    assert c.feed(real("audio", "glass_break", 0)) == []
+    out = c.feed(real("detection", "person", 12))
+    assert [(x.rule_id, x.event_ids) for x in out] == [("aggression", ("e12", "e0"))]
+    out = c.feed(real("panic", "panic", 20))
+    assert [(x.rule_id, x.severity) for x in out] == [("help_point", "critical")]
+    out = c.feed(real("crowd", "crowd", 30, value=180.0))
+    assert [x.rule_id for x in out] == ["crowding"]

@@ -35,6 +35,7 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from perron.domain.alerts import Severity, higher
+from perron.domain.events import Event
 from perron.domain.zones import ZONE_CODES
 
 BUILTIN_RULES = Path(__file__).with_name("rules.toml")
@@ -314,8 +315,14 @@ class Correlator:
         """Every event kind some rule listens to."""
         return frozenset(self._by_signal)
 
-    def feed(self, event: SensedEvent) -> list[AlertChange]:
-        """Take one event; return the alert changes it causes (usually none)."""
+    def feed(self, event: Event | SensedEvent) -> list[AlertChange]:
+        """Take one event; return the alert changes it causes (usually none).
+
+        Takes a :class:`perron.domain.events.Event` (read through its ``sensed()`` view, whose
+        kind is the signal: ``person``, ``yell``, ``panic_button`` …) or anything with the
+        fields of :class:`SensedEvent`."""
+        if isinstance(event, Event):
+            event = event.sensed()
         states = self._by_signal.get(event.kind)
         if not states:
             return []
