@@ -13,7 +13,6 @@ from sqlalchemy import Index as _Index  # noqa: E402
 from sqlalchemy import Integer as _Integer  # noqa: E402
 from sqlalchemy import String as _String  # noqa: E402
 from sqlalchemy import Text as _Text  # noqa: E402
-from sqlalchemy import UniqueConstraint as _UniqueConstraint  # noqa: E402
 from sqlalchemy.orm import Mapped as _Mapped  # noqa: E402
 from sqlalchemy.orm import mapped_column as _col  # noqa: E402
 
@@ -135,49 +134,6 @@ class WebhookDelivery(_Base):
     last_error: _Mapped[str | None] = _col(_Text, nullable=True)
     created_at: _Mapped[_dt] = _col(_UTC())
     delivered_at: _Mapped[_dt | None] = _col(_UTC(), nullable=True)
-
-
-# --- Sensed events and the camera registry (ingest half of live) -----------------------------
-
-
-class Camera(_Base):
-    """The camera registry: a camera (and optionally one of its Frigate zones) maps to a
-    station and a station zone. An empty ``frigate_zone`` maps the whole camera."""
-
-    __tablename__ = "camera"
-    __table_args__ = (
-        _UniqueConstraint("camera", "frigate_zone", name="uq_camera_camera_frigate_zone"),
-    )
-
-    id: _Mapped[int] = _col(_Integer, primary_key=True)
-    camera: _Mapped[str] = _col(_String(64))
-    frigate_zone: _Mapped[str] = _col(_String(64), default="")
-    station_code: _Mapped[str] = _col(_FK("station.code"), index=True)
-    zone: _Mapped[str] = _col(_String(20))
-    updated_at: _Mapped[_dt] = _col(_UTC())
-
-
-class SensedEvent(_Base):
-    """One sensed event, metadata only (see ``perron.domain.events``). The primary key is the
-    source-stable event id, so a redelivered message is stored once."""
-
-    __tablename__ = "sensed_event"
-    __table_args__ = (_Index("ix_sensed_event_station_occurred", "station_code", "occurred_at"),)
-
-    id: _Mapped[str] = _col(_String(120), primary_key=True)
-    source: _Mapped[str] = _col(_String(12))
-    kind: _Mapped[str] = _col(_String(12))
-    label: _Mapped[str] = _col(_String(20))
-    score: _Mapped[float | None] = _col(_Float, nullable=True)
-    station_code: _Mapped[str] = _col(_FK("station.code"))
-    zone: _Mapped[str | None] = _col(_String(20), nullable=True)
-    camera: _Mapped[str | None] = _col(_String(64), nullable=True)
-    frigate_zone: _Mapped[str | None] = _col(_String(64), nullable=True)
-    count: _Mapped[int | None] = _col(_Integer, nullable=True)
-    phase: _Mapped[str] = _col(_String(8))
-    occurred_at: _Mapped[_dt] = _col(_UTC(), index=True)
-    received_at: _Mapped[_dt] = _col(_UTC())
-    attributes: _Mapped[dict] = _col(_JSON)
 
 
 # --- Sensor events and the camera registry (ingest half of live) ----------------------------

@@ -18,11 +18,10 @@ depends_on = None
 def upgrade() -> None:
     _upgrade_alerts()
     _upgrade_ingest()
-    _upgrade_events()
 
 
 def downgrade() -> None:
-    _downgrade_events()
+    _downgrade_ingest()
     _downgrade_alerts()
 
 
@@ -225,65 +224,6 @@ def _downgrade_alerts() -> None:
     op.drop_table("response_unit")
     op.drop_index(op.f("ix_webhook_subscription_party_code"), table_name="webhook_subscription")
     op.drop_table("webhook_subscription")
-
-
-# --- Sensed events and the camera registry (ingest half of live) -----------------------------
-
-
-def _upgrade_events() -> None:
-    op.create_table(
-        "camera",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("camera", sa.String(length=64), nullable=False),
-        sa.Column("frigate_zone", sa.String(length=64), nullable=False),
-        sa.Column("station_code", sa.String(length=8), nullable=False),
-        sa.Column("zone", sa.String(length=20), nullable=False),
-        sa.Column("updated_at", perron.store.types.UTCDateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["station_code"], ["station.code"], name=op.f("fk_camera_station_code_station")
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_camera")),
-        sa.UniqueConstraint("camera", "frigate_zone", name="uq_camera_camera_frigate_zone"),
-    )
-    op.create_index(op.f("ix_camera_station_code"), "camera", ["station_code"], unique=False)
-    op.create_table(
-        "sensed_event",
-        sa.Column("id", sa.String(length=120), nullable=False),
-        sa.Column("source", sa.String(length=12), nullable=False),
-        sa.Column("kind", sa.String(length=12), nullable=False),
-        sa.Column("label", sa.String(length=20), nullable=False),
-        sa.Column("score", sa.Float(), nullable=True),
-        sa.Column("station_code", sa.String(length=8), nullable=False),
-        sa.Column("zone", sa.String(length=20), nullable=True),
-        sa.Column("camera", sa.String(length=64), nullable=True),
-        sa.Column("frigate_zone", sa.String(length=64), nullable=True),
-        sa.Column("count", sa.Integer(), nullable=True),
-        sa.Column("phase", sa.String(length=8), nullable=False),
-        sa.Column("occurred_at", perron.store.types.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("received_at", perron.store.types.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("attributes", sa.JSON(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["station_code"], ["station.code"], name=op.f("fk_sensed_event_station_code_station")
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_sensed_event")),
-    )
-    op.create_index(
-        op.f("ix_sensed_event_occurred_at"), "sensed_event", ["occurred_at"], unique=False
-    )
-    op.create_index(
-        "ix_sensed_event_station_occurred",
-        "sensed_event",
-        ["station_code", "occurred_at"],
-        unique=False,
-    )
-
-
-def _downgrade_events() -> None:
-    op.drop_index("ix_sensed_event_station_occurred", table_name="sensed_event")
-    op.drop_index(op.f("ix_sensed_event_occurred_at"), table_name="sensed_event")
-    op.drop_table("sensed_event")
-    op.drop_index(op.f("ix_camera_station_code"), table_name="camera")
-    op.drop_table("camera")
 
 
 # --- Sensor events and the camera registry (ingest half of live) ----------------------------
