@@ -93,9 +93,35 @@ def _station_fragment_counts_by_category(client, world):
     assert client.get("/incidents/stations/NOPE/fragment").status_code == 404
 
 
+def _corrections_are_new_versions_by_the_owner_only(client, world):
+    auth = {"Authorization": f"Bearer {world['token']}"}
+    own = world["ids"]["ns-agg-2"]
+    r = client.post(
+        f"/api/incidents/{own}/corrections",
+        json={"reason": "wrong station in the report", "changes": {"station_code": "ASD"}},
+        headers=auth,
+    )
+    assert r.status_code == 201, r.text
+    assert r.json()["version"] == 2
+    detail = client.get(f"/api/incidents/{own}", params={"purpose": "analysis"}, headers=auth)
+    versions = detail.json()["versions"]
+    assert [(v["version"], v["station_code"]) for v in versions] == [(1, "UT"), (2, "ASD")]
+    assert versions[1]["reason"] == "wrong station in the report"
+    other = world["ids"]["pr-van-1"]
+    r = client.post(
+        f"/api/incidents/{other}/corrections",
+        json={"reason": "not ours", "changes": {"severity": "high"}},
+        headers=auth,
+    )
+    assert r.status_code == 403 and "only the owner" in r.json()["detail"]
+    r = client.get(f"/api/incidents/{own}/links", params={"purpose": "analysis"}, headers=auth)
+    assert r.status_code == 200 and [lk["owner_party"] for lk in r.json()] == ["prorail"]
+
+
 def test_the_api_requires_a_purpose_and_explains_refusals(client, world):
     _api_requires_a_purpose(client, world)
     _api_explains_a_refusal(client, world)
+    _corrections_are_new_versions_by_the_owner_only(client, world)
 
 
 def test_pages(client, world):
