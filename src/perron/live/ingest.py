@@ -1,0 +1,157 @@
+"""The in-process ingest path: store events idempotently, correlate, persist alert changes.
+
+:meth:`Ingestor.process` does all of it in the caller's transaction, so a batch of events and the
+alerts they cause are committed together or not at all. An event whose id is already stored (a
+message redelivered after a crash or a retried HTTP request) is ignored: it is neither stored
+again nor fed to the correlator, so it can never raise a second alert. After a restart the
+correlator's windows are warmed up from the recently stored events (:meth:`Ingestor.warm_up`);
+alerts already open are found again by their de-duplication key in the database.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from perron.domain.events import Event
+from perron.live import cameras
+from perron.live.alerts import apply_changes
+from perron.live.rules import Correlator
+from perron.store.tables.live import SensorEvent
+from perron.store.tables.reference import Station
+
+WARM_UP = timedelta(minutes=35)
+
+
+@dataclass
+class Context:
+    """What the source adapters need: the camera registry and the known station codes."""
+
+    registry: cameras.CameraRegistry
+    stations: frozenset[str]
+
+    @classmethod
+    def load(cls, session: Session) -> Context:
+        return cls(cameras.load(session), frozenset(session.scalars(select(Station.code))))
+
+
+@dataclass
+class Result:
+    stored: int = 0
+    duplicates: int = 0
+    alert_ids: list[int] = field(default_factory=list)
+
+
+def event_row(e: Event) -> dict[str, Any]:
+    return {
+        "id": e.id,
+        "source": e.source,
+        "kind": e.kind,
+        "label": e.label,
+        "score": e.score,
+        "station_code": e.station_code,
+        "zone": e.zone,
+        "camera": e.camera,
+        "count": e.count,
+        "value": e.value,
+        "phase": e.phase,
+        "attributes": e.attributes,
+        "occurred_at": e.occurred_at,
+        "received_at": e.received_at,
+    }
+
+
+def event_dict(row: SensorEvent) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "source": row.source,
+        "kind": row.kind,
+        "label": row.label,
+        "score": row.score,
+        "station": row.station_code,
+        "zone": row.zone,
+        "camera": row.camera,
+        "count": row.count,
+        "value": row.value,
+        "phase": row.phase,
+        "attributes": row.attributes,
+        "occurred_at": row.occurred_at.isoformat(),
+        "received_at": row.received_at.isoformat(),
+    }
+
+
+class Ingestor:
+    """Stores and correlates batches of events; one per process (the correlator is stateful).
+
+    ``lock`` serialises callers from several threads (the HTTP ingest runs in a thread pool).
+    """
+
+    def __init__(self, correlator: Correlator | None = None, *, synthetic: bool = False) -> None:
+        self.correlator = correlator or Correlator()
+        self.synthetic = synthetic
+        self.lock = threading.Lock()
+
+    def warm_up(self, session: Session, now: datetime | None = None) -> int:
+        """Feed the recently stored events to the correlator without acting on its output (the
+        alerts they caused are stored already). Returns the number of events replayed."""
+        since = (now or datetime.now(UTC)) - WARM_UP
+        n = 0
+        rows = session.scalars(
+            select(SensorEvent)
+            .where(SensorEvent.occurred_at >= since)
+            .order_by(SensorEvent.occurred_at)
+        )
+        for row in rows:
+            ev = Event(
+                id=row.id,
+                source=row.source,
+                kind=row.kind,
+                label=row.label,
+                station_code=row.station_code,
+                zone=row.zone,
+                occurred_at=row.occurred_at,
+                received_at=row.received_at,
+                value=row.value,
+            )
+            self.correlator.feed(ev.sensed())
+            n += 1
+        return n
+
+    def process(
+        self, session: Session, events: Sequence[Event], *, now: datetime | None = None
+    ) -> Result:
+        """Store the new events of ``events``, correlate them and persist the alert changes, in
+        the caller's transaction (nothing is committed here)."""
+        result = Result()
+        fresh: dict[str, Event] = {}
+        for e in events:
+            if e.id in fresh:
+                result.duplicates += 1
+            else:
+                fresh[e.id] = e
+        if not fresh:
+            return result
+        ids = list(fresh)
+        known: set[str] = set()
+        for i in range(0, len(ids), 500):
+            known.update(
+                session.scalars(select(SensorEvent.id).where(SensorEvent.id.in_(ids[i : i + 500])))
+            )
+        new = [e for e in fresh.values() if e.id not in known]
+        result.duplicates += len(known)
+        if not new:
+            return result
+        session.execute(insert(SensorEvent), [event_row(e) for e in new])
+        result.stored = len(new)
+        changes = []
+        for e in sorted(new, key=lambda e: e.occurred_at):
+            changes.extend(self.correlator.feed(e.sensed()))
+        if changes:
+            result.alert_ids = apply_changes(session, changes, now=now, synthetic=self.synthetic)
+        return result

@@ -1,0 +1,192 @@
+"""Frigate over MQTT: ``frigate/events`` (new/update/end), ``frigate/reviews`` and the
+per-camera audio topics ``frigate/<camera>/audio/<type>``.
+
+Privacy at the door: an Event is built from an allow-list of fields (label, score, camera, zones,
+times, stationary). ``sub_label`` (recognised faces, names, classifications), face attributes,
+recognised licence plates, boxes and path data, snapshots and thumbnails are never read, so they
+are never stored. ``frigate/tracked_object_update`` (faces, plates, descriptions) is not
+subscribed at all; audio transcriptions are ignored.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from perron.domain.events import Event, clean_attributes, utc
+from perron.live.sources import SourceError, register
+
+SOURCE = "frigate"
+AUDIO_IGNORED = frozenset({"dBFS", "rms", "transcription", "all", "state", "set"})
+
+
+def _json(payload: bytes) -> dict[str, Any]:
+    try:
+        data = json.loads(payload)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise SourceError(f"payload: not JSON: {exc}") from exc
+    if not isinstance(data, dict):
+        raise SourceError("payload: not a JSON object")
+    return data
+
+
+def _zones(obj: dict[str, Any]) -> list[str]:
+    out: list[str] = []
+    for key in ("current_zones", "entered_zones"):
+        for z in obj.get(key) or ():
+            if isinstance(z, str) and z not in out:
+                out.append(z)
+    return out
+
+
+def _num(obj: dict[str, Any], key: str) -> float | None:
+    v = obj.get(key)
+    return float(v) if isinstance(v, int | float) and not isinstance(v, bool) else None
+
+
+@register("frigate", ("frigate/events", "frigate/reviews", "frigate/+/audio/+"))
+def parse(topic: str, payload: bytes, ctx: Any, received_at: datetime) -> list[Event]:
+    if topic == "frigate/events":
+        return parse_event(_json(payload), ctx, received_at)
+    if topic == "frigate/reviews":
+        return parse_review(_json(payload), ctx, received_at)
+    parts = topic.split("/")
+    if len(parts) == 4 and parts[2] == "audio":
+        return parse_audio(parts[1], parts[3], payload, ctx, received_at)
+    return []
+
+
+def parse_event(data: dict[str, Any], ctx: Any, received_at: datetime) -> list[Event]:
+    phase = data.get("type")
+    if phase not in ("new", "update", "end"):
+        raise SourceError(f"type: {phase!r} is not new, update or end")
+    after = data.get("after")
+    if not isinstance(after, dict):
+        raise SourceError("after: missing")
+    oid, camera, label = after.get("id"), after.get("camera"), after.get("label")
+    for name, v in (("after.id", oid), ("after.camera", camera), ("after.label", label)):
+        if not isinstance(v, str) or not v:
+            raise SourceError(f"{name}: missing")
+    if after.get("false_positive") is True:
+        return []
+    zones = _zones(after)
+    where = ctx.registry.resolve(camera, zones)
+    if where is None:
+        return []  # a camera that is not in the registry
+    start = _num(after, "start_time")
+    frame = _num(after, "frame_time")
+    end = _num(after, "end_time")
+    if start is None:
+        raise SourceError("after.start_time: missing")
+    t = {"new": start, "update": frame or start, "end": end or frame or start}[phase]
+    duration = max(0.0, t - start)
+    score = _num(after, "score") or _num(after, "top_score")
+    attrs = clean_attributes(
+        {
+            "frigate_zones": [z for z in (after.get("current_zones") or ()) if isinstance(z, str)],
+            "top_score": _num(after, "top_score"),
+            "stationary": bool(after.get("stationary")),
+            "duration_s": round(duration, 3),
+        }
+    )
+    return [
+        Event(
+            id=f"frigate:{oid}:{phase}:{t:.6f}"[:160],
+            source=SOURCE,
+            kind="detection",
+            label=label[:40],
+            station_code=where[0],
+            zone=where[1],
+            occurred_at=utc(t),
+            received_at=received_at,
+            score=score,
+            camera=camera[:80],
+            count=1,
+            phase=phase,
+            value=duration,
+            attributes=attrs,
+        )
+    ]
+
+
+def parse_review(data: dict[str, Any], ctx: Any, received_at: datetime) -> list[Event]:
+    phase = data.get("type")
+    if phase not in ("new", "update", "end"):
+        raise SourceError(f"type: {phase!r} is not new, update or end")
+    after = data.get("after")
+    if not isinstance(after, dict):
+        raise SourceError("after: missing")
+    rid, camera = after.get("id"), after.get("camera")
+    if not isinstance(rid, str) or not isinstance(camera, str):
+        raise SourceError("after.id / after.camera: missing")
+    review = after.get("data") if isinstance(after.get("data"), dict) else {}
+    zones = [z for z in review.get("zones") or () if isinstance(z, str)]
+    where = ctx.registry.resolve(camera, zones)
+    if where is None:
+        return []
+    start = _num(after, "start_time")
+    if start is None:
+        raise SourceError("after.start_time: missing")
+    end = _num(after, "end_time")
+    t = end if phase == "end" and end else start
+    objects = sorted({o for o in review.get("objects") or () if isinstance(o, str)})
+    audio = sorted({o for o in review.get("audio") or () if isinstance(o, str)})
+    n = len(review.get("detections") or ())
+    return [
+        Event(
+            id=f"frigate-review:{rid}:{phase}:{t:.6f}:{n}"[:160],
+            source=SOURCE,
+            kind="detection",
+            label="review",
+            station_code=where[0],
+            zone=where[1],
+            occurred_at=utc(t),
+            received_at=received_at,
+            camera=camera[:80],
+            count=n or None,
+            phase=phase,
+            attributes=clean_attributes(
+                {
+                    "severity": after.get("severity")
+                    if isinstance(after.get("severity"), str)
+                    else None,
+                    "objects": objects,
+                    "audio": audio,
+                    "frigate_zones": zones,
+                }
+            ),
+        )
+    ]
+
+
+def parse_audio(
+    camera: str, audio_type: str, payload: bytes, ctx: Any, received_at: datetime
+) -> list[Event]:
+    """``ON`` of an audio type is one audio event; OFF, levels and transcriptions are ignored.
+
+    The audio topics carry no id or time, so the event's id is made from the camera, the type
+    and the time of receipt (millisecond): a redelivery of the same message is not recognised.
+    """
+    if audio_type in AUDIO_IGNORED:
+        return []
+    if payload.strip().upper() != b"ON":
+        return []
+    where = ctx.registry.resolve(camera, ())
+    if where is None:
+        return []
+    ms = int(received_at.timestamp() * 1000)
+    return [
+        Event(
+            id=f"frigate-audio:{camera}:{audio_type}:{ms}"[:160],
+            source=SOURCE,
+            kind="audio",
+            label=audio_type[:40],
+            station_code=where[0],
+            zone=where[1],
+            occurred_at=received_at,
+            received_at=received_at,
+            camera=camera[:80],
+            count=1,
+        )
+    ]
