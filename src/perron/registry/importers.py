@@ -484,6 +484,13 @@ def import_file(
     """Validate and import one file in the caller's transaction; raises ImportRejected with
     the full report when any row is wrong (the caller rolls back: nothing is written)."""
     raw = data if data is not None else path.read_bytes()
+    digest = hashlib.sha256(raw).hexdigest()
+    if path.suffix.lower() == ".csv":
+        from perron.registry.fastpath import import_csv
+
+        fast = import_csv(session, path, raw, party, profile, author, digest, progress)
+        if fast is not None:
+            return fast
     try:
         rows = list(read_rows(path, raw))
     except (ValueError, UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -493,6 +500,4 @@ def import_file(
     records, result = validate(session, path, rows, party, profile)
     if result.errors:
         raise ImportRejected(result)
-    return write(
-        session, records, result, author, digest=hashlib.sha256(raw).hexdigest(), progress=progress
-    )
+    return write(session, records, result, author, digest=digest, progress=progress)

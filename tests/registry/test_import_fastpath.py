@@ -1,0 +1,96 @@
+"""The fast CSV path gives exactly what the row-by-row path gives, and steps aside for wrong
+rows and re-imports."""
+
+import random
+
+import pytest
+from sqlalchemy import select
+
+from perron.registry import fastpath
+from perron.registry.importers import ImportRejected, import_file
+from perron.registry.incidents import FACT_FIELDS
+from perron.registry.profiles import GENERIC
+from perron.store.tables.registry import Incident, IncidentVersion
+
+HEADER = (
+    "ref,category,severity,occurred_at,reported_at,station,zone,line_section,lat,lng,"
+    "victim_role,description,person_id,status\n"
+)
+TIMES = [
+    "2024-03-01T21:15:00",
+    "2024-03-31 02:30",  # does not exist in Amsterdam (clocks go forward)
+    "2024-10-27 02:30:00",  # happens twice in Amsterdam (clocks go back)
+    "2024-07-14T12:00:00+02:00",
+    "2024-01-05T08:00:00Z",
+    "2024-06-01T23:59:59.250",
+]
+
+
+def _rows(n: int, seed: int = 5) -> str:
+    rng = random.Random(seed)
+    lines = []
+    for i in range(n):
+        when = rng.choice(TIMES)
+        kind = i % 4
+        station = rng.choice(["UT", "ASD", "NA", "ut", "RTD"]) if kind != 1 else ""
+        line = "Utrecht - Amersfoort" if kind == 1 else ""
+        lat, lng = ("52.09", "5.11") if kind == 2 else ("", "")
+        reported = "2024-12-31T10:00:00" if kind == 3 else ""
+        lines.append(
+            f"R{i},{rng.choice(['nuisance', 'theft', 'aggression_staff_physical'])},"
+            f"{rng.choice(['', 'low', 'high'])},{when},{reported},{station},"
+            f"{rng.choice(['', 'platform', 'hall'])},{line},{lat},{lng},"
+            f"{rng.choice(['', 'staff', 'traveller'])},tekst {i},"
+            f"{rng.choice(['', 'EMP-1', 'EMP-2'])},{rng.choice(['', 'closed'])}\n"
+        )
+    return "".join(lines)
+
+
+def _facts(session, party):
+    return {
+        i.party_ref: tuple(getattr(i, k) for k in FACT_FIELDS)
+        for i in session.scalars(select(Incident).where(Incident.party_code == party))
+    }
+
+
+def test_fast_and_row_by_row_paths_agree(session, settings, tmp_path, monkeypatch):
+    n = fastpath.MIN_ROWS + 500
+    path = tmp_path / "big.csv"
+    path.write_text(HEADER + _rows(n))
+    calls = []
+    real = fastpath.import_csv
+    monkeypatch.setattr(fastpath, "import_csv", lambda *a, **k: calls.append(1) or real(*a, **k))
+    fast = import_file(session, path, "ns", GENERIC, "tester")
+    assert calls and fast.created == n
+    monkeypatch.setattr(fastpath, "import_csv", lambda *a, **k: None)
+    slow = import_file(session, path, "politie", GENERIC, "tester")
+    session.commit()
+    assert slow.created == n
+    a, b = _facts(session, "ns"), _facts(session, "politie")
+    assert len(a) == n and a == b
+    versions = session.scalars(
+        select(IncidentVersion)
+        .join(Incident, Incident.id == IncidentVersion.incident_id)
+        .where(Incident.party_code == "ns")
+    ).all()
+    assert len(versions) == n
+    assert all(v.person_ref is None or v.person_ref.startswith("psn_") for v in versions)
+
+
+def test_large_files_with_a_wrong_row_or_known_references_take_the_careful_path(
+    session, settings, tmp_path
+):
+    n = fastpath.MIN_ROWS + 10
+    good = HEADER + _rows(n)
+    path = tmp_path / "big.csv"
+    path.write_text(good + "X1,nuisance,,2024-13-01T10:00,,UT,,,,,,,,\n")
+    with pytest.raises(ImportRejected) as exc:
+        import_file(session, path, "ns", GENERIC, "tester")
+    session.rollback()
+    assert [(e.row, e.field) for e in exc.value.result.errors] == [(n + 2, "occurred_at")]
+    assert session.scalar(select(Incident.id).limit(1)) is None
+    path.write_text(good)
+    assert import_file(session, path, "ns", GENERIC, "tester").created == n
+    session.commit()
+    again = import_file(session, path, "ns", GENERIC, "tester")
+    assert (again.created, again.unchanged) == (0, n)
