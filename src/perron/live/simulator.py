@@ -1,0 +1,264 @@
+"""A generator of realistic, synthetic event streams for all 397 stations, in Frigate format.
+
+Every station gets cameras by size (small 2, medium 4, large 8) spread over its default zones.
+Stations are picked in proportion to their travellers per day times a day/night rhythm (quiet at
+night, peaks in the rush hours, in Europe/Amsterdam time). Almost everything is an ordinary
+detection — a person, bicycle or car tracked by Frigate (new, update, end). Rarely a real
+incident is mixed in: a yell on the audio topic and a person in the same zone (aggression), a
+person lingering in a tunnel at night, or a crowd count above the limit on a platform (a generic
+JSON event, since Frigate does not count crowds).
+
+Use :func:`camera_mappings` for the registry that fits the stream (``perron simulate
+--write-cameras FILE``), :class:`Stream` for the messages, :func:`publish` to send them to a
+broker at a given rate.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+import random
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from itertools import accumulate
+from zoneinfo import ZoneInfo
+
+from perron.domain.zones import default_zones
+from perron.live.cameras import Mapping
+from perron.reference import bundle
+
+LOCAL = ZoneInfo("Europe/Amsterdam")
+CAMERAS_BY_SIZE = {"small": 2, "medium": 4, "large": 8}
+# relative activity per local hour (0-23): quiet nights, morning and evening peaks
+HOURLY = (
+    0.05,
+    0.03,
+    0.02,
+    0.02,
+    0.04,
+    0.15,
+    0.45,
+    0.9,
+    1.0,
+    0.7,
+    0.55,
+    0.55,
+    0.6,
+    0.6,
+    0.6,
+    0.65,
+    0.85,
+    1.0,
+    0.9,
+    0.6,
+    0.45,
+    0.35,
+    0.25,
+    0.12,
+)
+ORDINARY = (("person", 0.8), ("bicycle", 0.12), ("car", 0.05), ("dog", 0.03))
+INCIDENT_RATE = 0.0015  # share of messages that start a real incident
+
+
+def camera_mappings() -> list[Mapping]:
+    out = []
+    for st in bundle.stations():
+        zones = default_zones(st.size_class, st.type)
+        for i in range(CAMERAS_BY_SIZE.get(st.size_class, 2)):
+            zone = zones[i % len(zones)]
+            out.append(Mapping(f"{st.code.lower()}_{zone}_{i + 1}", "", st.code, zone))
+    return out
+
+
+class Stream:
+    """An endless stream of (topic, payload) messages, reproducible by ``seed``.
+
+    ``clock`` gives the event time (the wall clock by default; the demo and the benchmarks pass
+    their own). ``incident_rate`` is the share of messages that start an incident.
+    """
+
+    def __init__(
+        self,
+        seed: int = 1,
+        clock: Callable[[], float] = time.time,
+        incident_rate: float = INCIDENT_RATE,
+    ) -> None:
+        self.rng = random.Random(seed)
+        self.seed = seed
+        self.clock = clock
+        self.incident_rate = incident_rate
+        self.cameras: dict[str, list[Mapping]] = {}
+        for m in camera_mappings():
+            self.cameras.setdefault(m.station, []).append(m)
+        self.stations = {s.code: s for s in bundle.stations()}
+        self.codes = sorted(self.cameras)
+        self._weights_hour = -1
+        self._cum: list[float] = []
+        self.n = 0
+        self.incidents: list[tuple[str, str, str]] = []  # (kind, station, zone)
+        self._queue: list[tuple[str, bytes]] = []
+
+    def _pick_station(self, t: float) -> str:
+        hour = datetime.fromtimestamp(t, LOCAL).hour
+        if hour != self._weights_hour:
+            f = HOURLY[hour]
+            self._cum = list(
+                accumulate(max(self.stations[c].travellers_per_day, 200) * f for c in self.codes)
+            )
+            self._weights_hour = hour
+        x = self.rng.random() * self._cum[-1]
+        return self.codes[bisect.bisect_left(self._cum, x)]
+
+    def _oid(self, t: float) -> str:
+        self.n += 1
+        return f"{t:.6f}-s{self.seed}n{self.n:x}"
+
+    def _frigate(
+        self,
+        oid: str,
+        cam: str,
+        label: str,
+        phase: str,
+        start: float,
+        t: float,
+        score: float,
+        stationary: bool = False,
+    ) -> tuple[str, bytes]:
+        after = {
+            "id": oid,
+            "camera": cam,
+            "frame_time": t,
+            "label": label,
+            "sub_label": None,
+            "top_score": score,
+            "false_positive": False,
+            "start_time": start,
+            "end_time": t if phase == "end" else None,
+            "score": score,
+            "current_zones": [],
+            "entered_zones": [],
+            "thumbnail": None,
+            "has_snapshot": False,
+            "has_clip": False,
+            "active": phase != "end",
+            "stationary": stationary,
+            "motionless_count": 0,
+            "position_changes": 1,
+            "attributes": {},
+            "current_attributes": [],
+        }
+        return "frigate/events", json.dumps(
+            {"type": phase, "before": after, "after": after}
+        ).encode()
+
+    def _ordinary(self, t: float) -> None:
+        code = self._pick_station(t)
+        cam = self.rng.choice(self.cameras[code]).camera
+        r, label = self.rng.random(), "person"
+        for lab, p in ORDINARY:
+            if r < p:
+                label = lab
+                break
+            r -= p
+        score = round(self.rng.uniform(0.62, 0.97), 3)
+        oid = self._oid(t)
+        dwell = self.rng.uniform(2, 40)
+        self._queue += [
+            self._frigate(oid, cam, label, "new", t, t, score),
+            self._frigate(oid, cam, label, "update", t, t + dwell / 2, score),
+            self._frigate(oid, cam, label, "end", t, t + dwell, score),
+        ]
+
+    def _incident(self, t: float) -> None:
+        code = self._pick_station(t)
+        cams = self.cameras[code]
+        hour = datetime.fromtimestamp(t, LOCAL).hour
+        tunnels = [c for c in cams if c.zone == "tunnel"]
+        platforms = [c for c in cams if c.zone == "platform"]
+        kind = self.rng.choice(("aggression", "loitering", "crowd"))
+        if kind == "loitering" and tunnels and (hour >= 19 or hour < 6):
+            cam = self.rng.choice(tunnels)
+            oid = self._oid(t)
+            self._queue += [
+                self._frigate(oid, cam.camera, "person", "update", t - 700, t, 0.9, True),
+            ]
+        elif kind == "crowd" and platforms:
+            cam = self.rng.choice(platforms)
+            body = {
+                "id": f"crowd-{self.seed}-{self.n}-{t:.3f}",
+                "source": "counter",
+                "kind": "crowd",
+                "station": code,
+                "zone": cam.zone,
+                "count": self.rng.randint(160, 320),
+                "occurred_at": datetime.fromtimestamp(t, UTC).isoformat(),
+            }
+            self.n += 1
+            self._queue.append(("perron/events", json.dumps(body).encode()))
+        else:
+            kind = "aggression"
+            cam = self.rng.choice(cams)
+            oid = self._oid(t)
+            self._queue += [
+                (f"frigate/{cam.camera}/audio/{self.rng.choice(('yell', 'scream'))}", b"ON"),
+                self._frigate(oid, cam.camera, "person", "new", t, t, 0.88),
+            ]
+        self.incidents.append((kind, code, cam.zone))
+
+    def __iter__(self) -> Iterator[tuple[str, bytes]]:
+        return self
+
+    def __next__(self) -> tuple[str, bytes]:
+        if not self._queue:
+            t = self.clock()
+            if self.rng.random() < self.incident_rate:
+                self._incident(t)
+            else:
+                self._ordinary(t)
+        return self._queue.pop(0)
+
+
+def publish(
+    host: str,
+    port: int,
+    *,
+    rate: float,
+    duration: float,
+    seed: int = 1,
+    client_id: str | None = None,
+    on_progress: Callable[[int], None] | None = None,
+    incident_rate: float = INCIDENT_RATE,
+) -> dict:
+    """Publish the stream at ``rate`` messages/s for ``duration`` s with QoS 1; wait for the
+    broker's acknowledgements. Returns counts and the achieved rate."""
+    from perron.live.mqtt import Publisher
+
+    pub = Publisher(host, port, client_id or f"perron-sim-{seed}-{time.time_ns()}")
+    stream = Stream(seed, incident_rate=incident_rate)
+    start = time.monotonic()
+    sent = 0
+    try:
+        while True:
+            elapsed = time.monotonic() - start
+            if elapsed >= duration:
+                break
+            due = int(elapsed * rate) + 1
+            while sent < due:
+                topic, payload = next(stream)
+                pub.publish(topic, payload)
+                sent += 1
+            if on_progress is not None:
+                on_progress(sent)
+            time.sleep(min(0.005, max(0.0, (sent / rate) - (time.monotonic() - start))))
+        acked = pub.wait(60)
+    finally:
+        pub.close()
+    took = time.monotonic() - start
+    return {
+        "published": sent,
+        "acknowledged_by_broker": acked,
+        "seconds": round(took, 2),
+        "rate": round(sent / took, 1) if took else 0.0,
+        "incidents": len(stream.incidents),
+    }
