@@ -1,1 +1,169 @@
-"""Commands of the live capability; `register(app)` mounts them."""
+"""Commands of the live capability (ingest): `perron live`, `perron simulate`,
+`perron cameras import|list` and `perron events list`; `register(app)` mounts them."""
+
+from __future__ import annotations
+
+import logging
+import signal
+from pathlib import Path
+
+import typer
+
+from perron.cli.common import console, db_transaction, fail, print_json, progress, settings
+
+cameras_app = typer.Typer(help="The camera registry: camera (and Frigate zone) → station zone.")
+events_app = typer.Typer(help="Stored sensor events (metadata only).")
+
+
+def live_cmd(
+    mqtt_url: str = typer.Option(..., "--mqtt", help="The broker, mqtt://HOST:PORT"),
+    client_id: str = typer.Option("perron-live", help="MQTT client id (the persistent session)"),
+    batch_ms: float = typer.Option(50.0, help="Commit a batch at least this often (ms)"),
+    batch_max: int = typer.Option(500, help="Commit a batch at this many messages"),
+    duration: float | None = typer.Option(None, help="Stop after this many seconds"),
+    synthetic: bool = typer.Option(False, help="Mark the alerts raised as synthetic"),
+) -> None:
+    """Run the live engine: read Frigate and generic events from the broker, store them,
+    correlate them and raise alerts."""
+    from perron.live.engine import LiveEngine
+    from perron.live.mqtt import MqttError, parse_url
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    try:
+        host, port = parse_url(mqtt_url)
+    except MqttError as exc:
+        fail(str(exc))
+    eng = LiveEngine(
+        settings().database_url,
+        host,
+        port,
+        client_id=client_id,
+        batch_ms=batch_ms,
+        batch_max=batch_max,
+        synthetic=synthetic,
+    )
+    signal.signal(signal.SIGTERM, lambda *_: eng.stop.set())
+    console.print(f"live: reading mqtt://{host}:{port} ({', '.join(eng.topics)})")
+    try:
+        stats = eng.run(duration)
+    except MqttError as exc:
+        fail(str(exc))
+    except KeyboardInterrupt:
+        stats = eng.stats
+    console.print(
+        f"live: {stats.messages} messages, {stats.stored} events stored, "
+        f"{stats.duplicates} duplicates, {stats.invalid} invalid, {stats.alerts} alert changes"
+    )
+
+
+def simulate_cmd(
+    mqtt_url: str | None = typer.Option(None, "--mqtt", help="The broker, mqtt://HOST:PORT"),
+    rate: float = typer.Option(100.0, help="Messages per second"),
+    duration: float = typer.Option(10.0, help="Seconds"),
+    seed: int = typer.Option(1),
+    write_cameras: Path | None = typer.Option(
+        None, "--write-cameras", help="Write the camera registry CSV the stream uses"
+    ),
+    json_out: bool = typer.Option(False, "--json"),
+) -> None:
+    """Publish a synthetic Frigate event stream for all 397 stations."""
+    from perron.live import cameras, simulator
+    from perron.live.mqtt import MqttError, parse_url
+
+    if write_cameras is not None:
+        n = cameras.write_csv(write_cameras, simulator.camera_mappings())
+        console.print(f"wrote {n} camera mappings to {write_cameras}")
+    if mqtt_url is None:
+        if write_cameras is None:
+            fail("give --mqtt mqtt://HOST:PORT (or --write-cameras FILE)")
+        return
+    if rate <= 0 or duration <= 0:
+        fail("--rate and --duration must be positive")
+    try:
+        host, port = parse_url(mqtt_url)
+        with progress() as bar:
+            task = bar.add_task("simulate (synthetic)", total=int(rate * duration))
+            result = simulator.publish(
+                host,
+                port,
+                rate=rate,
+                duration=duration,
+                seed=seed,
+                on_progress=lambda n: bar.update(task, completed=n),
+            )
+    except MqttError as exc:
+        fail(str(exc))
+    if json_out:
+        print_json(result)
+    else:
+        console.print(
+            f"published {result['published']} synthetic messages in {result['seconds']} s "
+            f"({result['rate']}/s), {result['incidents']} incidents"
+        )
+
+
+@cameras_app.command("import")
+def cameras_import_cmd(file: Path, json_out: bool = typer.Option(False, "--json")) -> None:
+    """Replace the camera registry by a CSV (camera,frigate_zone,station,zone)."""
+    from perron.live.cameras import CameraImportError, import_csv
+
+    try:
+        with db_transaction() as s:
+            n = import_csv(s, file)
+    except CameraImportError as exc:
+        fail(str(exc))
+    if json_out:
+        print_json({"imported": n})
+    else:
+        console.print(f"imported {n} camera mappings")
+
+
+@cameras_app.command("list")
+def cameras_list_cmd(json_out: bool = typer.Option(False, "--json")) -> None:
+    """The camera registry."""
+    from perron.live.cameras import list_mappings
+
+    with db_transaction() as s:
+        rows = list_mappings(s)
+    if json_out:
+        print_json(rows)
+        return
+    for r in rows:
+        typer.echo(f"{r['camera']}\t{r['frigate_zone'] or '*'}\t{r['station']}\t{r['zone']}")
+
+
+@events_app.command("list")
+def events_list_cmd(
+    station: str | None = typer.Option(None, help="Only this station"),
+    kind: str | None = typer.Option(None, help="Only this kind"),
+    limit: int = typer.Option(100, help="At most this many, newest first"),
+    json_out: bool = typer.Option(False, "--json"),
+) -> None:
+    """Stored sensor events: exactly what is kept of each (metadata only)."""
+    from sqlalchemy import select
+
+    from perron.live.ingest import event_dict
+    from perron.store.tables.live import SensorEvent
+
+    q = select(SensorEvent).order_by(SensorEvent.occurred_at.desc(), SensorEvent.id)
+    if station:
+        q = q.where(SensorEvent.station_code == station.upper())
+    if kind:
+        q = q.where(SensorEvent.kind == kind)
+    with db_transaction() as s:
+        rows = [event_dict(r) for r in s.scalars(q.limit(limit))]
+    if json_out:
+        print_json(rows)
+        return
+    for r in rows:
+        typer.echo(
+            f"{r['occurred_at']}\t{r['station']}\t{r['zone'] or '-'}\t{r['kind']}\t{r['label']}"
+            f"\t{r['score'] if r['score'] is not None else '-'}"
+        )
+
+
+def register(app: typer.Typer) -> None:
+    app.command("live")(live_cmd)
+    app.command("simulate")(simulate_cmd)
+    app.add_typer(cameras_app, name="cameras")
+    app.add_typer(events_app, name="events")
