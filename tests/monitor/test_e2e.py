@@ -27,13 +27,16 @@ def survey(live_server_db):
 
 
 def test_monitor_page_charts_map_and_list(survey, page, live_server):
-    login(page, live_server, next="/monitor")
+    login(page, live_server)
+    page.goto(f"{live_server}/monitor", timeout=60_000)
     assert page.locator("[data-testid=synthetic-badge]").is_visible()
-    page.wait_for_selector("#chart-gender svg.marks")
+    page.wait_for_selector("#chart-gender svg.marks", timeout=60_000)
     width = page.eval_on_selector("#chart-gender svg.marks", "e => e.getBoundingClientRect().width")
     assert width > 200
     assert page.locator("[data-testid=kpi-national] .monitor-kpi__value").inner_text() == "6,9"
-    page.wait_for_function("document.querySelectorAll('path.monitor-marker').length >= 397")
+    page.wait_for_function(
+        "document.querySelectorAll('path.monitor-marker').length >= 397", timeout=60_000
+    )
     suppressed = page.locator("path.monitor-marker--suppressed").count()
     assert suppressed > 0  # small stations: too few responses, drawn grey
     rows = page.locator("[data-testid=below-table] tbody tr")
@@ -47,9 +50,11 @@ def test_monitor_page_charts_map_and_list(survey, page, live_server):
 
 
 def test_station_page_shows_the_monitor_section(survey, page, live_server):
-    login(page, live_server, next="/stations/UT")
+    login(page, live_server)
+    page.goto(f"{live_server}/stations/UT", timeout=60_000)
     section = page.locator("#section-monitor")
-    section.locator("[data-testid=station-monitor-trend]").wait_for()
+    # the first request reads and weights every year: allow for a busy machine
+    section.locator("[data-testid=station-monitor-trend]").wait_for(timeout=60_000)
     assert section.is_visible()
     assert "synthetisch" in section.inner_text()
     assert section.locator("tr[data-item]").count() == 6
