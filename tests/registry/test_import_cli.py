@@ -59,3 +59,18 @@ def test_a_rejected_file_exits_non_zero_with_the_report_as_json(settings, tmp_pa
         (4, "station"),
     }
     assert json.loads(_run("summary", "--json").stdout)["total"] == 0
+
+
+def test_a_correction_through_the_cli_is_a_new_version_and_needs_a_reason(settings, tmp_path):
+    ns = tmp_path / "ns.csv"
+    ns.write_text(HEADER + ROWS)
+    _run("import", str(ns), "--party", "ns", "--profile", "generic", "--json")
+    refused = _run("correct", "1", "--set", "category=theft", "--reason", " ", "--json")
+    assert refused.exit_code != 0
+    done = _run("correct", "1", "--set", "category=theft", "--reason", "wrong category", "--json")
+    assert done.exit_code == 0, done.output
+    out = json.loads(done.stdout)
+    assert out["version"] == 2
+    assert [v["category"] for v in out["history"]] == ["aggression_staff_physical", "theft"]
+    assert out["history"][1]["reason"] == "wrong category"
+    assert out["history"][1]["recorded_by"].startswith("cli:")

@@ -153,6 +153,58 @@ def summary_cmd(json_out: bool = JSON) -> None:
             console.print(f"  {name:32} {n:>8}")
 
 
+def _change_value(field: str, value: str):
+    """A correction's value from the command line, in the model's type."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from perron.access.pseudonym import is_pseudonym, pseudonymise
+
+    if value == "":
+        return None
+    if field in ("occurred_at", "reported_at"):
+        dt = datetime.fromisoformat(value)
+        return dt if dt.tzinfo else dt.replace(tzinfo=ZoneInfo("Europe/Amsterdam"))
+    if field in ("lat", "lng"):
+        return float(value)
+    if field == "level_crossing_id":
+        return int(value)
+    if field == "station_code":
+        return value.upper()
+    if field == "person_ref":
+        return value if is_pseudonym(value) else pseudonymise(value)
+    return value
+
+
+@incidents_app.command("correct")
+def correct_cmd(
+    incident_id: int = typer.Argument(..., help="the incident's id"),
+    change: list[str] = typer.Option(..., "--set", help="FIELD=VALUE, e.g. category=theft"),
+    reason: str = typer.Option(..., help="why the incident is corrected (required)"),
+    json_out: bool = JSON,
+) -> None:
+    """Correct an incident: a new version with author, time and reason; nothing is overwritten."""
+    changes = {}
+    for item in change:
+        field, sep, value = item.partition("=")
+        if not sep:
+            fail(f"--set {item!r}: give FIELD=VALUE", 2)
+        try:
+            changes[field.strip()] = _change_value(field.strip(), value.strip())
+        except ValueError as exc:
+            fail(f"--set {item!r}: {exc}", 2)
+    try:
+        with db_transaction() as session:
+            version = incidents.correct_incident(session, incident_id, changes, _author(), reason)
+            history = incidents.history(session, incident_id)
+    except incidents.RegistryError as exc:
+        fail(str(exc))
+    if json_out:
+        print_json({"id": incident_id, "version": version, "history": history})
+    else:
+        console.print(f"incident {incident_id}: version {version}")
+
+
 @links_app.command("propose")
 def links_propose(
     window: int = typer.Option(30, help="minutes between the reports at most"),
