@@ -1,8 +1,8 @@
 """Alerts as CAP 1.2 (OASIS Common Alerting Protocol) messages, built with lxml and validated
 with xmlschema against the shipped CAP-v1.2.xsd.
 
-Mapping (docs/live.md, "Exports"): identifier ``perron-alert-<id>-<n>`` where n counts the
-message's revision (its ``updated_at``); msgType ``Alert`` for the first message, ``Update``
+Mapping (docs/live.md, "Exports"): identifier ``perron-alert-<id>-<n>`` where n is the
+revision of the alert (its ``updated_at`` in milliseconds); msgType ``Alert`` for the first message, ``Update``
 afterwards (referencing the first); status ``Exercise`` for synthetic alerts, else ``Actual``;
 scope ``Restricted`` to the parties of the station safety partnership; one ``info`` block in
 Dutch and one in English; severity low/medium/high/critical → Minor/Moderate/Severe/Extreme;
@@ -85,7 +85,7 @@ def alert_to_cap(session: Session, alert: Alert, *, check: bool = True) -> str:
     """The alert as a CAP 1.2 XML document (validated against the schema when ``check``)."""
     station = session.get(Station, alert.station_code)
     unit = session.get(ResponseUnit, alert.unit_id) if alert.unit_id else None
-    revision = int(alert.updated_at.timestamp())
+    revision = int(alert.updated_at.timestamp() * 1000)
     first = alert.created_at
     root = etree.Element(f"{{{NS}}}alert", nsmap={None: NS})
     _sub(root, "identifier", f"perron-alert-{alert.id}-{revision}")
@@ -103,7 +103,7 @@ def alert_to_cap(session: Session, alert: Alert, *, check: bool = True) -> str:
         _sub(
             root,
             "references",
-            f"perron.{alert.responsible_party},perron-alert-{alert.id}-{int(first.timestamp())},"
+            f"perron.{alert.responsible_party},perron-alert-{alert.id}-{int(first.timestamp() * 1000)},"
             f"{_time(first)}",
         )
     _sub(root, "incidents", f"perron-alert-{alert.id}")
