@@ -173,9 +173,9 @@ def api_response_times(
     station: str | None = None,
 ) -> dict[str, Any]:
     """Seconds from opening to acknowledge, dispatch, arrive and resolve: p50, p90, p95 per
-    group, over the alerts of the user's party (all of them for the police)."""
+    group, over the alerts the user's party was responsible for (NS and ProRail together)."""
     since = datetime.now(UTC) - timedelta(days=days)
-    parties = None if user.party_code == "politie" else frozenset({user.party_code})
+    parties = frozenset({user.party_code})
     if user.party_code in ("ns", "prorail"):
         parties = frozenset({"ns", "prorail"})
     rows = kpi.response_times(
