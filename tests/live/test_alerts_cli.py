@@ -98,3 +98,18 @@ def test_webhook_commands(settings):
     assert "secret" not in listed[0]
     bad = _run("alerts", "webhooks", "add", "--party", "nope", "--url", "http://x", ok=False)
     assert bad.exit_code == 1 and "unknown party" in bad.output
+
+
+def test_escalate_command(settings, db_url):
+    from datetime import timedelta
+
+    long_ago = datetime.now(UTC) - timedelta(hours=1)
+    engine = make_engine(db_url)
+    with transaction(engine) as s:
+        (aid,) = apply_changes(s, [change(severity="low", at=long_ago)], now=long_ago)
+    engine.dispose()
+    assert json.loads(_run("alerts", "escalate", "--json").stdout) == {"escalated": [aid]}
+    assert json.loads(_run("alerts", "escalate", "--json").stdout) == {"escalated": []}
+    shown = json.loads(_run("alerts", "show", str(aid), "--json").stdout)
+    assert shown["severity"] == "medium" and shown["escalation_level"] == 1
+    assert shown["transitions"][-1]["actor"] == "system:escalation"
