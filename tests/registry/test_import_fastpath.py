@@ -53,15 +53,25 @@ def _facts(session, party):
     }
 
 
+@pytest.fixture(autouse=True)
+def small_files_take_the_fast_path(monkeypatch):
+    monkeypatch.setattr(fastpath, "MIN_ROWS", 100)
+
+
 def test_fast_and_row_by_row_paths_agree(session, settings, tmp_path, monkeypatch):
-    n = fastpath.MIN_ROWS + 500
+    n = 400
     path = tmp_path / "big.csv"
     path.write_text(HEADER + _rows(n))
-    calls = []
+    answers = []
     real = fastpath.import_csv
-    monkeypatch.setattr(fastpath, "import_csv", lambda *a, **k: calls.append(1) or real(*a, **k))
+
+    def spy(*args, **kwargs):
+        answers.append(real(*args, **kwargs))
+        return answers[-1]
+
+    monkeypatch.setattr(fastpath, "import_csv", spy)
     fast = import_file(session, path, "ns", GENERIC, "tester")
-    assert calls and fast.created == n
+    assert answers and answers[0] is fast and fast.created == n
     monkeypatch.setattr(fastpath, "import_csv", lambda *a, **k: None)
     slow = import_file(session, path, "politie", GENERIC, "tester")
     session.commit()
@@ -80,7 +90,7 @@ def test_fast_and_row_by_row_paths_agree(session, settings, tmp_path, monkeypatc
 def test_large_files_with_a_wrong_row_or_known_references_take_the_careful_path(
     session, settings, tmp_path
 ):
-    n = fastpath.MIN_ROWS + 10
+    n = 150
     good = HEADER + _rows(n)
     path = tmp_path / "big.csv"
     path.write_text(good + "X1,nuisance,,2024-13-01T10:00,,UT,,,,,,,,\n")
