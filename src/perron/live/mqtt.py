@@ -66,22 +66,30 @@ class Publisher:
         self.client = client(client_id)
         self._lock = threading.Lock()
         self._pending: set[int] = set()
+        self._early: set[int] = set()
         self._done = threading.Condition(self._lock)
         self.client.on_publish = self._on_publish
         connect(self.client, host, port)
 
     def _on_publish(self, cl, userdata, mid, reason_code, properties) -> None:
         with self._done:
-            self._pending.discard(mid)
+            if mid in self._pending:
+                self._pending.discard(mid)
+            else:
+                self._early.add(mid)  # acknowledged before publish() recorded it
             self._done.notify_all()
 
     def publish(self, topic: str, payload: bytes | str, qos: int = 1) -> None:
-        with self._lock:
-            info = self.client.publish(topic, payload, qos=qos)
-            if info.rc != paho.MQTT_ERR_SUCCESS:
-                raise MqttError(f"publish to {topic} failed: {paho.error_string(info.rc)}")
-            if qos and not info.is_published():
-                self._pending.add(info.mid)
+        # paho's own lock is taken inside publish(); ours is never held while calling it
+        info = self.client.publish(topic, payload, qos=qos)
+        if info.rc != paho.MQTT_ERR_SUCCESS:
+            raise MqttError(f"publish to {topic} failed: {paho.error_string(info.rc)}")
+        if qos:
+            with self._lock:
+                if info.mid in self._early:
+                    self._early.discard(info.mid)
+                else:
+                    self._pending.add(info.mid)
 
     def pending(self) -> int:
         with self._lock:
