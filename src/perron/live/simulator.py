@@ -96,6 +96,7 @@ class Stream:
         self._weights_hour = -1
         self._cum: list[float] = []
         self.n = 0
+        self.last_t = 0.0
         self.incidents: list[tuple[str, str, str]] = []  # (kind, station, zone)
         self._queue: list[tuple[str, bytes]] = []
 
@@ -211,7 +212,7 @@ class Stream:
 
     def __next__(self) -> tuple[str, bytes]:
         if not self._queue:
-            t = self.clock()
+            t = self.last_t = self.clock()
             if self.rng.random() < self.incident_rate:
                 self._incident(t)
             else:
