@@ -1,0 +1,111 @@
+"""The simulator: all stations, day/night rhythm, rare incidents, a registry that fits, and a
+stream that the engine takes in through a real broker."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+import time
+import uuid
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import func, select
+from typer.testing import CliRunner
+
+from perron.cli import app
+from perron.live.engine import LiveEngine
+from perron.live.simulator import Stream, camera_mappings, publish
+from perron.store.db import make_engine
+from perron.store.tables.live import CameraMapping, SensorEvent
+
+AMS = ZoneInfo("Europe/Amsterdam")
+
+
+def _at(hour: int) -> float:
+    return datetime(2026, 11, 20, hour, 0, tzinfo=AMS).timestamp()
+
+
+def test_cameras_cover_all_stations_by_size():
+    maps = camera_mappings()
+    per = {}
+    for m in maps:
+        per[m.station] = per.get(m.station, 0) + 1
+    assert len(per) == 397
+    assert per["UT"] == 8 and min(per.values()) == 2
+
+
+def test_rhythm_and_rare_incidents():
+    day = Stream(3, clock=lambda: _at(8))
+    night = Stream(3, clock=lambda: _at(3))
+    msgs = list(itertools.islice(day, 9000))
+    list(itertools.islice(night, 30))
+    assert night._cum[-1] < day._cum[-1] / 10  # nights are far quieter than the morning peak
+    topics = {t for t, _ in msgs}
+    assert "frigate/events" in topics
+    labels = [json.loads(p)["after"]["label"] for t, p in msgs if t == "frigate/events"]
+    assert labels.count("person") / len(labels) > 0.6
+    assert 0 < len(day.incidents) < 30  # rare
+    stations = {
+        json.loads(p)["after"]["camera"].split("_")[0] for t, p in msgs if t == "frigate/events"
+    }
+    assert len(stations) > 150
+
+
+def test_cli_registry_roundtrip_and_errors(sqlite_url, tmp_path, monkeypatch):
+    monkeypatch.setenv("PERRON_DATABASE_URL", sqlite_url)
+    from perron.config import get_settings
+
+    get_settings.cache_clear()
+    runner = CliRunner()
+    f = tmp_path / "cams.csv"
+    r = runner.invoke(app, ["simulate", "--write-cameras", str(f)])
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(app, ["cameras", "import", str(f), "--json"])
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout) == {"imported": len(camera_mappings())}
+    bad = tmp_path / "bad.csv"
+    bad.write_text("camera,frigate_zone,station,zone\nc1,,UT,tunnel\nc2,,NOPE,hall\n")
+    r = runner.invoke(app, ["cameras", "import", str(bad)])
+    assert r.exit_code == 1
+    assert f"{bad}: row 3: field 'station'" in r.output.replace("\n", "")
+    engine = make_engine(sqlite_url)
+    with engine.connect() as c:
+        assert c.execute(select(func.count()).select_from(CameraMapping)).scalar_one() == len(
+            camera_mappings()
+        )
+    engine.dispose()
+    r = runner.invoke(app, ["cameras", "list", "--json"])
+    assert r.exit_code == 0 and len(json.loads(r.stdout)) == len(camera_mappings())
+    get_settings.cache_clear()
+
+
+@pytest.mark.mqtt
+def test_simulated_stream_through_the_broker_is_stored(sqlite_url, mqtt_broker):
+    from perron.live import cameras
+    from perron.store.db import transaction
+
+    engine = make_engine(sqlite_url)
+    with transaction(engine) as s:
+        cameras.replace(s, camera_mappings())
+    eng = LiveEngine(sqlite_url, *mqtt_broker, client_id=f"sim-{uuid.uuid4().hex[:8]}")
+    th = threading.Thread(target=eng.run, daemon=True)
+    th.start()
+    assert eng.ready.wait(10)
+    time.sleep(0.3)
+    try:
+        result = publish(*mqtt_broker, rate=600, duration=1.0, seed=5)
+        assert result["acknowledged_by_broker"]
+        end = time.monotonic() + 15
+        while eng.stats.messages < result["published"] and time.monotonic() < end:
+            time.sleep(0.05)
+        assert eng.stats.messages == result["published"]
+        with engine.connect() as c:
+            stored = c.execute(select(func.count()).select_from(SensorEvent)).scalar_one()
+        assert stored == eng.stats.stored and stored >= result["published"] * 0.95
+    finally:
+        eng.stop.set()
+        th.join(10)
+        engine.dispose()
