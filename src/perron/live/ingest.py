@@ -147,7 +147,7 @@ class Ingestor:
         result.duplicates += len(known)
         if not new:
             return result
-        session.execute(insert(SensorEvent), [event_row(e) for e in new])
+        session.execute(insert(SensorEvent.__table__), [event_row(e) for e in new])
         result.stored = len(new)
         changes = []
         for e in sorted(new, key=lambda e: e.occurred_at):
