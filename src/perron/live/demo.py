@@ -13,6 +13,7 @@ from perron.live.cameras import CameraMapping, list_mappings
 from perron.live.ingest import Context, Ingestor
 from perron.live.simulator import Stream, camera_mappings
 from perron.live.sources import adapter_for, load_builtin
+from perron.live.units import seed_demo_units
 from perron.store.db import engine_for, transaction
 from perron.store.tables.live import SensorEvent
 
@@ -38,13 +39,17 @@ def prepare(settings: Settings) -> str:
             )
             for m in added
         )
+        units = seed_demo_units(s)  # synthetic response units to dispatch (idempotent)
         done = s.scalar(
             select(func.count())
             .select_from(SensorEvent)
             .where(SensorEvent.id.like(f"frigate:%-s{SEED}n%"))
         )
     if done:
-        return f"live: synthetic events already present ({len(added)} camera mappings added)"
+        return (
+            f"live: synthetic events already present ({len(added)} camera mappings, "
+            f"{units} units added)"
+        )
     start = time.time() - SPAN_S
     step = SPAN_S / MESSAGES
     tick = iter(range(10**9))
@@ -66,6 +71,6 @@ def prepare(settings: Settings) -> str:
         r = ingestor.process(s, batch)
         stored, alerts = stored + r.stored, alerts + len(r.alert_ids)
     return (
-        f"live: {len(added)} camera mappings, {stored} synthetic events, "
+        f"live: {len(added)} camera mappings, {units} synthetic units, {stored} synthetic events, "
         f"{len(stream.incidents)} incidents, {alerts} alert changes"
     )
