@@ -62,7 +62,8 @@ class LiveEngine:
         self.stats = Stats()
         self.inbox: queue.Queue = queue.Queue()
         self.stop = threading.Event()
-        self.ready = threading.Event()
+        self.ready = threading.Event()  # connected and subscribed
+        self.subscribed = threading.Event()
         self.topics = all_topics()
         self._ctx: Context | None = None
         self._ctx_at = 0.0
@@ -71,6 +72,9 @@ class LiveEngine:
     def _on_connect(self, cl, userdata, flags, reason_code, properties) -> None:
         if not reason_code.is_failure:
             cl.subscribe([(t, 1) for t in self.topics])
+
+    def _on_subscribe(self, cl, userdata, mid, reason_codes, properties) -> None:
+        self.subscribed.set()
 
     def _on_message(self, cl, userdata, msg) -> None:
         self.inbox.put((msg.topic, msg.payload, msg.mid, msg.qos))
@@ -91,7 +95,11 @@ class LiveEngine:
         client = mqtt.client(self.client_id, clean_session=False, manual_ack=True)
         client.on_connect = self._on_connect
         client.on_message = self._on_message
+        client.on_subscribe = self._on_subscribe
         mqtt.connect(client, self.host, self.port)
+        if not self.subscribed.wait(10):
+            client.loop_stop()
+            raise mqtt.MqttError(f"mqtt://{self.host}:{self.port} did not confirm the subscription")
         self.ready.set()
         end = time.monotonic() + duration if duration else None
         try:
