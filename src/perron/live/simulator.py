@@ -165,10 +165,11 @@ class Stream:
         score = round(self.rng.uniform(0.62, 0.97), 3)
         oid = self._oid(t)
         dwell = self.rng.uniform(2, 40)
+        s = t - dwell  # the object's track ends now: no event lies in the future
         self._queue += [
-            self._frigate(oid, cam, label, "new", t, t, score),
-            self._frigate(oid, cam, label, "update", t, t + dwell / 2, score),
-            self._frigate(oid, cam, label, "end", t, t + dwell, score),
+            self._frigate(oid, cam, label, "new", s, s, score),
+            self._frigate(oid, cam, label, "update", s, s + dwell / 2, score),
+            self._frigate(oid, cam, label, "end", s, t, score),
         ]
 
     def _incident(self, t: float) -> None:
