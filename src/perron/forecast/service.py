@@ -155,6 +155,47 @@ def forecast_cells(
     cats = _cats(categories)
     data_until = last_day(path)
     start_d = as_date(start) if start else data_until + timedelta(days=1)
+    memo_key = (
+        str(path),
+        path.stat().st_mtime_ns,
+        start_d,
+        days,
+        model,
+        cats,
+        lang,
+        with_drivers,
+        tuple(
+            sorted(
+                (f.name, f.stat().st_mtime_ns) for f in forecast_dir(settings).glob("model-*.pkl")
+            )
+        ),
+    )
+    if memo_key in _MEMO:
+        return _copy(_MEMO[memo_key])
+    result = _forecast_cells(
+        path, cats, data_until, start_d, days, model, settings, lang, with_drivers
+    )
+    if len(_MEMO) >= 8:
+        _MEMO.pop(next(iter(_MEMO)))
+    _MEMO[memo_key] = result
+    return _copy(result)
+
+
+def _copy(result: dict[str, Any]) -> dict[str, Any]:
+    """A copy callers may filter and extend without touching the remembered forecast."""
+    return {
+        **result,
+        "cells": [dict(c) for c in result["cells"]],
+        "stations": [dict(s) for s in result["stations"]],
+    }
+
+
+#: forecasts already made in this process, keyed on the data file, the stored models and the
+#: request: pages and fragments ask for the same week many times
+_MEMO: dict[tuple, dict[str, Any]] = {}
+
+
+def _forecast_cells(path, cats, data_until, start_d, days, model, settings, lang, with_drivers):
     stored = _load_model(path, cats, model, start_d, settings)
     if stored is None:
         meta = train(path, start_d, model, list(cats), settings)
