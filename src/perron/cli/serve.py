@@ -32,11 +32,41 @@ def serve(
     port: int = typer.Option(8000, help="port to listen on"),
 ) -> None:
     """Serve the API and the web app."""
+    import threading
+
     import uvicorn
 
     from perron.api.app import create_app
 
-    uvicorn.run(create_app(settings()), host=host, port=port, log_level="info")
+    cfg = settings()
+    app = create_app(cfg)
+    threading.Thread(target=_warm_caches, args=(cfg,), name="warm-caches", daemon=True).start()
+    uvicorn.run(app, host=host, port=port, log_level="info")
+
+
+def _warm_caches(cfg, delay: float = 3.0) -> None:
+    """Shortly after start, compute what the first visitors of the monitor and forecast pages
+    would otherwise wait for (weighted survey responses, this week's forecast)."""
+    import logging
+    import time
+
+    from perron.store.db import engine_for, session_factory
+
+    time.sleep(delay)
+    log = logging.getLogger("perron.warm")
+    try:
+        from perron.monitor.service import station_scores
+
+        with session_factory(engine_for(cfg.database_url))() as session:
+            station_scores(session, "UT")
+    except Exception as exc:  # a cold cache is slower, not wrong: never stop the server
+        log.info("monitor cache not warmed: %s", exc)
+    try:
+        from perron.forecast.service import week
+
+        week(None, None, "poisson_glm", None, cfg)
+    except Exception as exc:
+        log.info("forecast cache not warmed: %s", exc)
 
 
 def _demo_password() -> str:
