@@ -29,7 +29,7 @@ demo: setup
 	$(BIN)/perron demo
 
 test: setup
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q --durations=20
 
 test-fast: setup
 	$(BIN)/python -m pytest -q -m "not e2e and not slow"
