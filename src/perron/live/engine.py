@@ -18,8 +18,10 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from sqlalchemy.exc import DBAPIError
+
 from perron.live import mqtt
-from perron.live.ingest import Context, Ingestor
+from perron.live.ingest import Context, Ingestor, Result
 from perron.live.sources import SourceError, adapter_for, all_topics, load_builtin
 from perron.store.db import make_engine, session_factory
 
@@ -132,6 +134,25 @@ class LiveEngine:
                 break
         return batch
 
+    def _one_by_one(self, events) -> Result:
+        """Store the events of a refused batch singly; the ones refused again are dropped and
+        counted as invalid (retrying them could never succeed)."""
+        total = Result()
+        for e in events:
+            try:
+                with self.sessions() as s, s.begin():
+                    r = self.ingestor.process(s, [e])
+            except DBAPIError:
+                raise
+            except Exception as exc:  # noqa: BLE001
+                log.error("event %s refused: %s", e.id, exc)
+                self.stats.invalid += 1
+                continue
+            total.stored += r.stored
+            total.duplicates += r.duplicates
+            total.alert_ids += r.alert_ids
+        return total
+
     def _handle(self, client, batch) -> None:
         ctx = self.context()
         received = datetime.now(UTC)
@@ -157,12 +178,17 @@ class LiveEngine:
                 with self.sessions() as s, s.begin():
                     result = self.ingestor.process(s, events)
                 break
-            except Exception as exc:  # the database is away or busy: retry, do not ack
+            except DBAPIError as exc:  # the database is away or busy: retry, do not ack
                 log.error("storing a batch failed, retrying: %s", exc)
                 self.stats.errors.append(str(exc)[:200])
                 if self.stop.wait(delay):
                     return  # not acknowledged: the broker redelivers after restart
                 delay = min(delay * 2, 5.0)
+            except Exception as exc:  # noqa: BLE001 - an event the store refuses for good
+                log.error("a batch was refused (%s); storing its events one by one", exc)
+                self.stats.errors.append(str(exc)[:200])
+                result = self._one_by_one(events)
+                break
         for _topic, _payload, mid, qos in batch:
             if qos > 0:
                 client.ack(mid, qos)
