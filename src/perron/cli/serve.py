@@ -30,6 +30,9 @@ DEMO_USER = "demo"
 def serve(
     host: str = typer.Option("127.0.0.1", help="address to listen on"),
     port: int = typer.Option(8000, help="port to listen on"),
+    warm: bool = typer.Option(
+        False, "--warm", help="after start, precompute the monitor scores and this week's forecast"
+    ),
 ) -> None:
     """Serve the API and the web app."""
     import threading
@@ -40,7 +43,8 @@ def serve(
 
     cfg = settings()
     app = create_app(cfg)
-    threading.Thread(target=_warm_caches, args=(cfg,), name="warm-caches", daemon=True).start()
+    if warm:
+        threading.Thread(target=_warm_caches, args=(cfg,), name="warm-caches", daemon=True).start()
     uvicorn.run(app, host=host, port=port, log_level="info")
 
 
@@ -118,4 +122,4 @@ def demo(
     console.print(f"\nPerron demo: [bold]http://{host}:{port}/[/bold]")
     console.print(f"login: [bold]{DEMO_USER}[/bold]  password: [bold]{password}[/bold]\n")
     if serve_app:
-        serve(host, port)
+        serve(host, port, warm=True)
