@@ -46,9 +46,14 @@ TARGET_P99_MS = 50.0
 TARGET_MQTT_EPS = 5_000
 BATCH_MAX = 500
 POOL_MAX = 150_000
+OVERRUN_S = 5.0  # a path that cannot keep up is stopped this long after the offered time
 START = datetime(2026, 11, 20, 16, 0, tzinfo=UTC)  # 17:00 local: evening peak, then night
 BIN_MS = 0.1  # latency histogram resolution
 BINS = 200_000  # up to 20 s
+
+
+def fmt_ms(ms: float) -> str:
+    return f"≥ {ms:,.0f} ms" if ms >= BINS * BIN_MS else f"{ms:,.1f} ms"
 
 
 def rss_mb() -> float:
@@ -81,13 +86,14 @@ def make_pool(n: int, rate: float, seed: int = 11) -> list[tuple[str, bytes]]:
     return [next(stream) for _ in range(n)]
 
 
-def renamed(pool: list[tuple[str, bytes]], rnd: int, seed: int = 11) -> list[tuple[str, bytes]]:
-    """The pool with fresh ids for replay round ``rnd`` (cheap byte replacement)."""
+def renamed(part: list[tuple[str, bytes]], rnd: int, seed: int = 11) -> list[tuple[str, bytes]]:
+    """Pool messages with fresh ids for replay round ``rnd`` (cheap byte replacement, done per
+    batch so no second copy of the pool is held)."""
     if rnd == 0:
-        return pool
+        return part
     a, b = f"-s{seed}n".encode(), f"-s{seed}r{rnd}n".encode()
     c, d = f'"crowd-{seed}-'.encode(), f'"crowd-{seed}r{rnd}-'.encode()
-    return [(t, p.replace(a, b).replace(c, d)) for t, p in pool]
+    return [(t, p.replace(a, b).replace(c, d)) for t, p in part]
 
 
 def in_process(seconds: float, rate: float, quick: bool) -> dict:
@@ -109,9 +115,11 @@ def in_process(seconds: float, rate: float, quick: bool) -> dict:
     cpu0 = time.process_time()
     t0 = time.perf_counter()
     next_rss = 0.0
-    rnd, offset, current = 0, 0, pool
+    rnd, offset = 0, 0
     while done < total:
         now = time.perf_counter()
+        if now - t0 > seconds + OVERRUN_S:
+            break  # not keeping up: report what was processed in the time
         due = min(total, int((now - t0) * rate))
         if due <= done:
             time.sleep(max(0.0, (done + 1) / rate - (now - t0)))
@@ -119,12 +127,11 @@ def in_process(seconds: float, rate: float, quick: bool) -> dict:
         n = min(BATCH_MAX, due - done)
         batch = []
         while len(batch) < n:
-            take = min(n - len(batch), len(current) - offset)
-            batch.extend(current[offset : offset + take])
+            take = min(n - len(batch), len(pool) - offset)
+            batch.extend(renamed(pool[offset : offset + take], rnd))
             offset += take
-            if offset >= len(current):
-                rnd += 1
-                current, offset = renamed(pool, rnd), 0
+            if offset >= len(pool):
+                rnd, offset = rnd + 1, 0
         received = datetime.now(UTC)
         events = []
         for topic, payload in batch:
@@ -161,6 +168,7 @@ def in_process(seconds: float, rate: float, quick: bool) -> dict:
     steady = [m for t, m in rss if t >= min(10.0, seconds / 4)]
     return {
         "events": done,
+        "offered": total,
         "stored": stored,
         "rows": rows,
         "alert_changes": alerts,
@@ -247,7 +255,8 @@ def main() -> None:
     load = os.getloadavg()[0]
     r = in_process(args.seconds, args.rate, args.quick)
     ok_eps = r["eps"] >= TARGET_EPS * 0.99 and args.rate >= TARGET_EPS
-    ok_p99 = r["p99_ms"] <= TARGET_P99_MS
+    kept_up = r["events"] == r["offered"]
+    ok_p99 = r["p99_ms"] <= TARGET_P99_MS and kept_up
     ok_rows = r["rows"] == r["stored"]
     lines = [
         f"Load average when started: {load:.1f} on {os.cpu_count()} cores (the machine is shared).",
@@ -256,9 +265,11 @@ def main() -> None:
         "|---|---|---|---|",
         f"| in-process events/s over {r['seconds']:.0f} s (offered {args.rate:,.0f}/s) "
         f"| {r['eps']:,.0f} | ≥ {TARGET_EPS:,} | {verdict(ok_eps)} |",
-        f"| p99 event-to-alert (commit) latency | {r['p99_ms']:.1f} ms "
-        f"(p50 {r['p50_ms']:.1f}, max {r['max_ms']:.0f}) | ≤ {TARGET_P99_MS:.0f} ms "
+        f"| p99 event-to-alert (commit) latency | {fmt_ms(r['p99_ms'])} "
+        f"(p50 {fmt_ms(r['p50_ms'])}, max {fmt_ms(r['max_ms'])}) | ≤ {TARGET_P99_MS:.0f} ms "
         f"| {verdict(ok_p99)} |",
+        f"| events processed / offered in {args.seconds:.0f} s | {r['events']:,} / "
+        f"{r['offered']:,} | all | {verdict(kept_up)} |",
         f"| events per CPU-second of the process | {r['cpu_eps']:,.0f} | | |",
         f"| stored rows = events stored | {r['rows']:,} = {r['stored']:,} | equal "
         f"| {verdict(ok_rows)} |",
