@@ -305,8 +305,6 @@ def main() -> None:
         f"The stream is a pool of {r['pool']:,} simulator messages (generated in "
         f"{r['gen_s']:.0f} s, not counted) replayed with fresh ids; {r['batches']:,} batches "
         "committed to SQLite.",
-        "The pool and at most one renamed copy of it are held in memory by the benchmark "
-        "itself, so resident memory steps up once when the first copy is made.",
         "Run: `.venv/bin/python bench/bench_live_ingest.py` (short runs; `--full` for 60 s, "
         "`--seconds 600` for the 10-minute memory run).",
     ]
