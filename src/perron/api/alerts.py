@@ -22,7 +22,7 @@ from perron.api.deps import CurrentUser, DbSession
 from perron.api.problems import PROBLEM_SCHEMA, Problem
 from perron.domain.alerts import ACK_LIMITS, AlertState, TransitionError
 from perron.domain.parties import Role
-from perron.live import kpi
+from perron.lazy import lazy_module
 from perron.live.alerts import (
     AlertForbidden,
     AlertNotFound,
@@ -40,6 +40,8 @@ from perron.live.feed import AlertFeed
 from perron.live.units import UnitError, list_units, propose, unit_dict, update_unit
 from perron.store.tables.live import Alert
 from perron.store.tables.reference import Station
+
+kpi = lazy_module("perron.live.kpi")  # NumPy loads with the first response-time request
 
 FEED_POLL_S = 1.0
 FEED_HEARTBEAT_S = 15.0

@@ -13,9 +13,13 @@ from sqlalchemy import select
 
 from perron.api.deps import CurrentUser, DbSession
 from perron.api.problems import PROBLEM_SCHEMA, Problem
-from perron.monitor import service, store
+from perron.lazy import lazy_module
 from perron.monitor.model import ITEMS, THRESHOLD
 from perron.store.tables.reference import Station
+
+# pandas and SciPy load with the first monitor request, not at start-up
+service = lazy_module("perron.monitor.service")
+store = lazy_module("perron.monitor.store")
 
 router = APIRouter(prefix="/api/monitor", tags=["monitor"])
 

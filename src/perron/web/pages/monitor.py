@@ -9,9 +9,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from perron.api.deps import DbSession
-from perron.monitor import service, store
+from perron.lazy import lazy_module
 from perron.monitor.model import EVENING, GENDERS, ITEMS, SIZE_CLASSES, THRESHOLD
 from perron.web.render import PageUser, render
+
+# pandas and SciPy load with the first monitor request, not at start-up
+service = lazy_module("perron.monitor.service")
+store = lazy_module("perron.monitor.store")
 
 router = APIRouter(include_in_schema=False)
 
