@@ -64,9 +64,7 @@ def stop(proc: subprocess.Popen) -> None:
     proc.wait(10)
 
 
-def load(port: int, seconds: float, pause: float) -> tuple[list[float], int]:
-    """50 clients request /api/stations for ``seconds``; each waits ``pause`` between requests
-    (0 = back to back). Returns the latencies in ms and the number of errors."""
+def _client_process(port: int, seconds: float, pause: float, threads: int, first: int, out) -> None:
     latencies: list[float] = []
     errors = [0]
     lock = threading.Lock()
@@ -74,25 +72,52 @@ def load(port: int, seconds: float, pause: float) -> tuple[list[float], int]:
 
     def client(i: int) -> None:
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as c:
-            time.sleep(pause * i / CLIENTS)  # spread the start
+            time.sleep(pause * i / CLIENTS)  # spread the start over one pause
             while time.perf_counter() < deadline:
                 t0 = time.perf_counter()
                 r = c.get("/api/stations")
+                body = r.content
                 dt = (time.perf_counter() - t0) * 1000
+                ok = r.status_code == 200 and len(body) > 100_000
                 with lock:
-                    if r.status_code == 200 and r.json()["count"] == 397:
+                    if ok:
                         latencies.append(dt)
                     else:
                         errors[0] += 1
                 if pause:
                     time.sleep(max(0.0, pause - dt / 1000))
 
-    threads = [threading.Thread(target=client, args=(i,)) for i in range(CLIENTS)]
-    for t in threads:
+    pool = [threading.Thread(target=client, args=(first + i,)) for i in range(threads)]
+    for t in pool:
         t.start()
-    for t in threads:
+    for t in pool:
         t.join()
-    return latencies, errors[0]
+    out.put((latencies, errors[0]))
+
+
+def load(port: int, seconds: float, pause: float, processes: int = 5) -> tuple[list[float], int]:
+    """50 clients (5 processes of 10 threads, so that the clients' own interpreter lock does not
+    queue their measurements) request /api/stations for ``seconds``; each waits ``pause`` between
+    requests (0 = back to back). Returns the latencies in ms and the number of errors."""
+    import multiprocessing as mp
+
+    queue = mp.Queue()
+    per = CLIENTS // processes
+    procs = [
+        mp.Process(target=_client_process, args=(port, seconds, pause, per, k * per, queue))
+        for k in range(processes)
+    ]
+    for p in procs:
+        p.start()
+    latencies: list[float] = []
+    errors = 0
+    for _ in procs:
+        lat, err = queue.get()
+        latencies += lat
+        errors += err
+    for p in procs:
+        p.join()
+    return latencies, errors
 
 
 def main() -> int:
@@ -119,7 +144,7 @@ def main() -> int:
     start_median = median(starts)
     body = f"""
 Command: `.venv/bin/python bench/bench_api.py` (a real `perron serve`, one uvicorn worker,
-SQLite; 50 client threads with their own HTTP connections in a second process).
+SQLite; 50 clients with their own HTTP connections in 5 other processes).
 
 | figure | result | target | |
 |---|---|---|---|
