@@ -59,6 +59,7 @@ HOURLY = (
 )
 ORDINARY = (("person", 0.8), ("bicycle", 0.12), ("car", 0.05), ("dog", 0.03))
 INCIDENT_RATE = 0.0015  # share of messages that start a real incident
+MAX_PENDING = 20_000  # QoS 1 messages not yet acknowledged by the broker
 
 
 def camera_mappings() -> list[Mapping]:
@@ -247,6 +248,10 @@ def publish(
                 break
             due = int(elapsed * rate) + 1
             while sent < due:
+                if pub.pending() >= MAX_PENDING:
+                    # the broker lags: wait for acknowledgements (paho message ids are 16-bit)
+                    time.sleep(0.005)
+                    break
                 topic, payload = next(stream)
                 pub.publish(topic, payload)
                 sent += 1
