@@ -61,6 +61,9 @@ def simulate_cmd(
     rate: float = typer.Option(100.0, help="Messages per second"),
     duration: float = typer.Option(10.0, help="Seconds"),
     seed: int = typer.Option(1),
+    incident_rate: float = typer.Option(
+        0.0015, "--incident-rate", help="Share of messages that start a real incident"
+    ),
     write_cameras: Path | None = typer.Option(
         None, "--write-cameras", help="Write the camera registry CSV the stream uses"
     ),
@@ -79,6 +82,8 @@ def simulate_cmd(
         return
     if rate <= 0 or duration <= 0:
         fail("--rate and --duration must be positive")
+    if not 0 <= incident_rate <= 1:
+        fail("--incident-rate must be between 0 and 1")
     try:
         host, port = parse_url(mqtt_url)
         with progress() as bar:
@@ -89,6 +94,7 @@ def simulate_cmd(
                 rate=rate,
                 duration=duration,
                 seed=seed,
+                incident_rate=incident_rate,
                 on_progress=lambda n: bar.update(task, completed=n),
             )
     except MqttError as exc:

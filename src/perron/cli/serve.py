@@ -89,7 +89,8 @@ def demo(
     port: int = typer.Option(8000),
     serve_app: bool = typer.Option(True, "--serve/--no-serve", help="serve after preparing"),
 ) -> None:
-    """Prepare a demo database (reference data, demo data, a demo login) and serve it."""
+    """Prepare a demo database (reference data, demo data, a demo login) and serve it, with a
+    live feed: the simulator publishing to a private Mosquitto, read by the live engine."""
     cfg = settings()
     lines: list[str] = []
     with progress() as bar:
@@ -122,4 +123,11 @@ def demo(
     console.print(f"\nPerron demo: [bold]http://{host}:{port}/[/bold]")
     console.print(f"login: [bold]{DEMO_USER}[/bold]  password: [bold]{password}[/bold]\n")
     if serve_app:
-        serve(host, port, warm=True)
+        from perron.live.demo import Feed
+
+        with Feed(cfg) as feed:
+            try:
+                console.print(f"  {feed.start()}")
+            except RuntimeError as exc:  # the demo still serves what it prepared
+                console.print(f"  live feed: off ({exc})")
+            serve(host, port, warm=True)
