@@ -19,11 +19,15 @@ class SourceError(ValueError):
 # An adapter: (topic, payload, context, received_at) → events (zero or more).
 Adapter = Callable[[str, bytes, Any, datetime], list[Event]]
 ADAPTERS: dict[str, tuple[tuple[str, ...], Adapter]] = {}
+# topic → adapter (or None), filled by adapter_for; emptied when an adapter registers
+_BY_TOPIC: dict[str, Adapter | None] = {}
+_BY_TOPIC_MAX = 10_000
 
 
 def register(name: str, topics: tuple[str, ...]) -> Callable[[Adapter], Adapter]:
     def deco(fn: Adapter) -> Adapter:
         ADAPTERS[name] = (topics, fn)
+        _BY_TOPIC.clear()
         return fn
 
     return deco
@@ -40,10 +44,19 @@ def topic_matches(pattern: str, topic: str) -> bool:
 
 
 def adapter_for(topic: str) -> Adapter | None:
+    try:
+        return _BY_TOPIC[topic]
+    except KeyError:
+        pass
+    found = None
     for topics, fn in ADAPTERS.values():
         if any(topic_matches(t, topic) for t in topics):
-            return fn
-    return None
+            found = fn
+            break
+    if len(_BY_TOPIC) >= _BY_TOPIC_MAX:
+        _BY_TOPIC.clear()  # bounded: topics are few (one per camera and audio type)
+    _BY_TOPIC[topic] = found
+    return found
 
 
 def all_topics() -> list[str]:

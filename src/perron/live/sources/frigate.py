@@ -10,11 +10,12 @@ subscribed at all; audio transcriptions are ignored.
 
 from __future__ import annotations
 
-import json
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from perron.domain.events import Event, clean_attributes, utc
+import orjson
+
+from perron.domain.events import Event, clean_attributes
 from perron.live.sources import SourceError, register
 
 SOURCE = "frigate"
@@ -23,26 +24,18 @@ AUDIO_IGNORED = frozenset({"dBFS", "rms", "transcription", "all", "state", "set"
 
 def _json(payload: bytes) -> dict[str, Any]:
     try:
-        data = json.loads(payload)
-    except (ValueError, UnicodeDecodeError) as exc:
+        data = orjson.loads(payload)
+    except orjson.JSONDecodeError as exc:
         raise SourceError(f"payload: not JSON: {exc}") from exc
     if not isinstance(data, dict):
         raise SourceError("payload: not a JSON object")
     return data
 
 
-def _zones(obj: dict[str, Any]) -> list[str]:
-    out: list[str] = []
-    for key in ("current_zones", "entered_zones"):
-        for z in obj.get(key) or ():
-            if isinstance(z, str) and z not in out:
-                out.append(z)
-    return out
-
-
 def _num(obj: dict[str, Any], key: str) -> float | None:
     v = obj.get(key)
-    return float(v) if isinstance(v, int | float) and not isinstance(v, bool) else None
+    t = type(v)
+    return float(v) if t is float or t is int else None
 
 
 @register("frigate", ("frigate/events", "frigate/reviews", "frigate/+/audio/+"))
@@ -66,30 +59,39 @@ def parse_event(data: dict[str, Any], ctx: Any, received_at: datetime) -> list[E
         raise SourceError("after: missing")
     oid, camera, label = after.get("id"), after.get("camera"), after.get("label")
     for name, v in (("after.id", oid), ("after.camera", camera), ("after.label", label)):
-        if not isinstance(v, str) or not v:
+        if type(v) is not str or not v:
             raise SourceError(f"{name}: missing")
     if after.get("false_positive") is True:
         return []
-    zones = _zones(after)
+    current = [z for z in after.get("current_zones") or () if type(z) is str]
+    entered = after.get("entered_zones")
+    if entered:
+        zones = list(dict.fromkeys([*current, *(z for z in entered if type(z) is str)]))
+    else:
+        zones = list(dict.fromkeys(current)) if len(current) > 1 else current
     where = ctx.registry.resolve(camera, zones)
     if where is None:
         return []  # a camera that is not in the registry
     start = _num(after, "start_time")
-    frame = _num(after, "frame_time")
-    end = _num(after, "end_time")
     if start is None:
         raise SourceError("after.start_time: missing")
-    t = {"new": start, "update": frame or start, "end": end or frame or start}[phase]
-    duration = max(0.0, t - start)
-    score = _num(after, "score") or _num(after, "top_score")
-    attrs = clean_attributes(
-        {
-            "frigate_zones": [z for z in (after.get("current_zones") or ()) if isinstance(z, str)],
-            "top_score": _num(after, "top_score"),
-            "stationary": bool(after.get("stationary")),
-            "duration_s": round(duration, 3),
-        }
-    )
+    if phase == "new":
+        t = start
+    elif phase == "update":
+        t = _num(after, "frame_time") or start
+    else:
+        t = _num(after, "end_time") or _num(after, "frame_time") or start
+    duration = t - start if t > start else 0.0
+    top = _num(after, "top_score")
+    score = _num(after, "score") or top
+    # an allow-list: only these keys are read from the message (see the module documentation)
+    attrs: dict[str, Any] = {
+        "frigate_zones": current,
+        "stationary": bool(after.get("stationary")),
+        "duration_s": round(duration, 3),
+    }
+    if top is not None:
+        attrs["top_score"] = top
     return [
         Event(
             id=f"frigate:{oid}:{phase}:{t:.6f}"[:160],
@@ -98,7 +100,7 @@ def parse_event(data: dict[str, Any], ctx: Any, received_at: datetime) -> list[E
             label=label[:40],
             station_code=where[0],
             zone=where[1],
-            occurred_at=utc(t),
+            occurred_at=datetime.fromtimestamp(t, UTC),
             received_at=received_at,
             score=score,
             camera=camera[:80],
@@ -141,7 +143,7 @@ def parse_review(data: dict[str, Any], ctx: Any, received_at: datetime) -> list[
             label="review",
             station_code=where[0],
             zone=where[1],
-            occurred_at=utc(t),
+            occurred_at=datetime.fromtimestamp(t, UTC),
             received_at=received_at,
             camera=camera[:80],
             count=n or None,

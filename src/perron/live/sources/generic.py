@@ -17,10 +17,10 @@ Any other field is dropped unread (an allow-list): person-identifying data never
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Any, Literal
 
+import orjson
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from perron.domain.events import Event, clean_attributes
@@ -135,8 +135,8 @@ def to_events(
 @register("generic", ("perron/events",))
 def parse(topic: str, payload: bytes, ctx: Any, received_at: datetime) -> list[Event]:
     try:
-        data = json.loads(payload)
-    except (ValueError, UnicodeDecodeError) as exc:
+        data = orjson.loads(payload)
+    except orjson.JSONDecodeError as exc:
         raise SourceError(f"payload: not JSON: {exc}") from exc
     try:
         if isinstance(data, list):
