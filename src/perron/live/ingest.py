@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import orjson
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
@@ -65,6 +66,68 @@ def event_row(e: Event) -> dict[str, Any]:
         "occurred_at": e.occurred_at,
         "received_at": e.received_at,
     }
+
+
+_COLUMNS = (
+    "id",
+    "source",
+    "kind",
+    "label",
+    "score",
+    "station_code",
+    "zone",
+    "camera",
+    "count",
+    "value",
+    "phase",
+    "attributes",
+    "occurred_at",
+    "received_at",
+)
+_SQLITE_INSERT = (
+    f"INSERT INTO sensor_event ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})"
+)
+
+
+def sqlite_time(d: datetime) -> str:
+    """A timestamp as the UTC text :class:`perron.store.types.UTCDateTime` stores on SQLite
+    (``YYYY-MM-DD HH:MM:SS.ffffff``, always with microseconds, so that text order is time
+    order and the same instant is always the same text)."""
+    if d.tzinfo is not UTC:
+        d = d.astimezone(UTC)
+    text = d.replace(tzinfo=None).isoformat(" ")
+    return text if d.microsecond else text + ".000000"
+
+
+def sqlite_rows(events: Sequence[Event]) -> list[tuple]:
+    """Rows for an executemany of :data:`_SQLITE_INSERT`: ready tuples in column order, the
+    attributes as JSON text and the times as :func:`sqlite_time` text."""
+    times: dict[datetime, str] = {}  # the events of a batch share their time of receipt
+    rows = []
+    for e in events:
+        r = e.received_at
+        received = times.get(r)
+        if received is None:
+            received = times[r] = sqlite_time(r)
+        rows.append(
+            (
+                e.id,
+                e.source,
+                e.kind,
+                e.label,
+                e.score,
+                e.station_code,
+                e.zone,
+                e.camera,
+                e.count,
+                e.value,
+                e.phase,
+                orjson.dumps(e.attributes).decode(),
+                sqlite_time(e.occurred_at),
+                received,
+            )
+        )
+    return rows
 
 
 def event_dict(row: SensorEvent) -> dict[str, Any]:
@@ -139,15 +202,23 @@ class Ingestor:
             return result
         ids = list(fresh)
         known: set[str] = set()
+        conn = session.connection()
+        sqlite = conn.dialect.name == "sqlite"
         for i in range(0, len(ids), 500):
-            known.update(
-                session.scalars(select(SensorEvent.id).where(SensorEvent.id.in_(ids[i : i + 500])))
-            )
+            part = ids[i : i + 500]
+            if sqlite:
+                sql = f"SELECT id FROM sensor_event WHERE id IN ({', '.join('?' * len(part))})"
+                known.update(r[0] for r in conn.exec_driver_sql(sql, tuple(part)))
+            else:
+                known.update(conn.scalars(select(SensorEvent.id).where(SensorEvent.id.in_(part))))
         new = [e for e in fresh.values() if e.id not in known]
         result.duplicates += len(known)
         if not new:
             return result
-        session.execute(insert(SensorEvent.__table__), [event_row(e) for e in new])
+        if sqlite:  # ready tuples straight to the driver: no per-row type processing
+            conn.exec_driver_sql(_SQLITE_INSERT, sqlite_rows(new))
+        else:
+            conn.execute(insert(SensorEvent.__table__), [event_row(e) for e in new])
         result.stored = len(new)
         changes = []
         for e in sorted(new, key=lambda e: e.occurred_at):

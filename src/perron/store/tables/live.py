@@ -146,11 +146,10 @@ class SensorEvent(_Base):
     stable per source message, so a redelivered message is recognised and ignored."""
 
     __tablename__ = "sensor_event"
-    __table_args__ = (_Index("ix_sensor_event_station_time", "station_code", "occurred_at"),)
 
     id: _Mapped[str] = _col(_String(160), primary_key=True)
     source: _Mapped[str] = _col(_String(20))
-    kind: _Mapped[str] = _col(_String(20), index=True)
+    kind: _Mapped[str] = _col(_String(20))
     label: _Mapped[str] = _col(_String(40))
     score: _Mapped[float | None] = _col(_Float, nullable=True)
     station_code: _Mapped[str] = _col(_String(10))
