@@ -79,7 +79,7 @@ def prepare(settings: Settings) -> str:
 # The running demo: a private Mosquitto broker, the live engine and the simulator, so that the
 # operator console receives new alerts while it is open.
 FEED_RATE = 20.0  # messages per second: a quiet evening over 397 stations
-FEED_INCIDENT_RATE = 0.004  # share of messages that start an incident: a few alerts a minute
+FEED_INCIDENT_RATE = 0.01  # share of messages that start an incident: a few alerts a minute
 FEED_DURATION_S = 7 * 24 * 3600.0
 
 
