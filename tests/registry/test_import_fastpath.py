@@ -104,3 +104,26 @@ def test_large_files_with_a_wrong_row_or_known_references_take_the_careful_path(
     session.commit()
     again = import_file(session, path, "ns", GENERIC, "tester")
     assert (again.created, again.unchanged) == (0, n)
+
+
+def test_a_fast_import_into_an_empty_registry_keeps_every_index(session, settings, tmp_path):
+    from sqlalchemy import inspect
+
+    def indexes():
+        found = {}
+        for table in ("incident", "incident_version"):
+            for ix in inspect(session.connection()).get_indexes(table):
+                found[ix["name"]] = (table, tuple(ix["column_names"]), bool(ix["unique"]))
+        return found
+
+    before = indexes()
+    path = tmp_path / "big.csv"
+    path.write_text(HEADER + _rows(300))
+    assert import_file(session, path, "ns", GENERIC, "tester").created == 300
+    session.commit()
+    assert indexes() == before
+    versions = session.execute(
+        select(IncidentVersion.incident_id, IncidentVersion.version, IncidentVersion.recorded_by)
+    ).all()
+    ids = session.scalars(select(Incident.id)).all()
+    assert sorted(versions) == [(i, 1, "tester") for i in sorted(ids)]

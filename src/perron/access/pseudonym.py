@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 
 from perron.config import get_settings
@@ -19,7 +18,7 @@ def pseudonymise(value: str, key: bytes | None = None) -> str:
     """
     key = key if key is not None else get_settings().secret("pseudonym_key")
     normalised = " ".join(value.strip().lower().split())
-    digest = hmac.new(key, normalised.encode(), hashlib.sha256).hexdigest()
+    digest = hmac.digest(key, normalised.encode(), "sha256").hex()
     return PREFIX + digest[:32]
 
 

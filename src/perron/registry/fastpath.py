@@ -20,6 +20,8 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -139,7 +141,9 @@ def _columns(
     cols = profile.columns
     if not any(c in df.columns for c in cols.values()):
         raise _Unsure("no column of the profile")
-    s = {name: _text(df, column) for name, column in cols.items()}
+    s = {name: _text(df, column) for name, column in cols.items() if column in df.columns}
+    if any(name not in s for name in ("party_ref", "category", "occurred_at")):
+        raise _Unsure("a required column is missing")
     for name in list(s):
         s[name] = _mapped(profile, name, s[name])
     skipped = 0
@@ -179,47 +183,69 @@ def _columns(
     else:
         reported = np.full(n, np.datetime64("NaT"), dtype="datetime64[us]")
     out: dict[str, Any] = {"party_ref": ref.tolist(), "category": s["category"].tolist()}
+    nothing = [None] * n
 
     def opt(name: str, series: pd.Series | None = None) -> list:
+        """The column's values with None for empty cells (all None when it is absent)."""
         series = s.get(name) if series is None else series
         if series is None:
-            return [None] * n
-        return [v if v != "" else None for v in series.tolist()]
+            return nothing
+        empty = (series == "").to_numpy(dtype=bool)
+        if empty.all():
+            return nothing
+        values = series.to_numpy(dtype=object, copy=True)
+        values[empty] = None
+        return values.tolist()
 
     out["station_code"] = opt("station_code", station)
     out["zone"] = opt("zone")
     out["victim_role"] = opt("victim_role")
     out["description"] = opt("description")
     out["line_section"] = opt("line_section")
-    out["severity"] = [v or Severity.MEDIUM.value for v in opt("severity")]
-    out["status"] = [v or Status.OPEN.value for v in opt("status")]
-    crossing: list = [None] * n
-    if "level_crossing_id" in s:
+    medium, open_ = Severity.MEDIUM.value, Status.OPEN.value
+    severity, status = opt("severity"), opt("status")
+    out["severity"] = [medium] * n if severity is nothing else [v or medium for v in severity]
+    out["status"] = [open_] * n if status is nothing else [v or open_ for v in status]
+    crossing: list = opt("level_crossing_id")
+    if crossing is not nothing:
         try:
-            crossing = [int(v) if v else None for v in opt("level_crossing_id")]
+            crossing = [int(v) if v else None for v in crossing]
         except ValueError:
             raise _Unsure("level crossing") from None
         if any(v is not None and v not in crossings for v in crossing):
             raise _Unsure("unknown level crossing")
     out["level_crossing_id"] = crossing
+    point = {}
     for name in ("lat", "lng"):
         values = opt(name)
+        if values is nothing:
+            point[name] = np.full(n, np.nan)
+            out[name] = nothing
+            continue
+        text = np.array(values, dtype=object)
+        given = text != None  # noqa: E711 - elementwise
+        number = np.full(n, np.nan)
         try:
-            out[name] = [float(v.replace(",", ".")) if v else None for v in values]
+            # float() of each text, as the row-by-row path reads it
+            number[given] = np.char.replace(text[given].astype(str), ",", ".").astype(float)
         except ValueError:
             raise _Unsure(name) from None
-    lat, lng = out["lat"], out["lng"]
-    for a, b in zip(lat, lng, strict=True):
-        if (a is None) != (b is None) or (
-            a is not None and not (50.0 <= a <= 54.0 and 3.0 <= b <= 7.5)
-        ):
-            raise _Unsure("point")
-    located = (
-        (station != "").to_numpy()
-        | np.array([v is not None for v in out["line_section"]], dtype=bool)
-        | np.array([v is not None for v in crossing], dtype=bool)
-        | np.array([v is not None for v in lat], dtype=bool)
-    )
+        if np.isnan(number[given]).any():
+            raise _Unsure(name)
+        point[name] = number
+        out[name] = [None if np.isnan(v) else v for v in number.tolist()]
+    lat, lng = point["lat"], point["lng"]
+    has_lat, has_lng = ~np.isnan(lat), ~np.isnan(lng)
+    if (has_lat != has_lng).any():
+        raise _Unsure("point")
+    with np.errstate(invalid="ignore"):
+        inside = (lat >= 50.0) & (lat <= 54.0) & (lng >= 3.0) & (lng <= 7.5)
+    if (has_lat & ~inside).any():
+        raise _Unsure("point")
+    located = (station != "").to_numpy(dtype=bool) | has_lat
+    for values in (out["line_section"], crossing):
+        if values is not nothing:
+            located |= np.array([v is not None for v in values], dtype=bool)
     if n and not located.all():
         raise _Unsure("no location")
     for name in FACT_FIELDS:
@@ -230,22 +256,22 @@ def _columns(
                 cache[v] = v if is_pseudonym(v) else pseudonymise(v, key)
             out[name] = [cache.get(v) if v is not None else None for v in values]
         elif name in profile.person_fields:
-            out[name] = [None] * n
-    out.setdefault("person_ref", [None] * n)
+            out[name] = nothing
+    out.setdefault("person_ref", nothing)
     out["occurred_at"] = occurred
     out["reported_at"] = reported
     return out, skipped
 
 
 def _stamp(values: np.ndarray, sqlite: bool) -> list:
-    """Timestamps as the store writes them (SQLite: UTC text without zone)."""
+    """Timestamps as the store writes them (SQLite: UTC text without zone, as
+    ``datetime.isoformat(" ", "microseconds")`` gives it)."""
+    missing = np.isnat(values)
+    if missing.all():
+        return [None] * len(values)
     if sqlite:
-        missing = np.isnat(values)
-        text = np.char.replace(np.datetime_as_string(values, unit="us"), "T", " ").tolist()
-        if missing.any():
-            for i in np.flatnonzero(missing):
-                text[i] = None
-        return text
+        text = pc.cast(pa.array(values, from_pandas=True), pa.string())
+        return text.to_numpy(zero_copy_only=False).tolist()
     return [None if v is None else v.replace(tzinfo=UTC) for v in values.astype(object).tolist()]
 
 
@@ -276,7 +302,8 @@ def import_csv(
         return None
     n = len(cols["party_ref"])
     refs = cols["party_ref"]
-    for start in range(0, n, CHUNK):
+    registered = session.scalar(select(Incident.id).where(Incident.party_code == party).limit(1))
+    for start in range(0, n if registered is not None else 0, CHUNK):
         known = session.scalar(
             select(func.count())
             .select_from(Incident)
@@ -333,63 +360,91 @@ def _write_new(
     sqlite: bool,
     progress: Progress,
 ) -> None:
-    """Insert the incidents and their first versions, in batches through the driver."""
+    """Insert the incidents through the driver, then their first versions with one
+    ``INSERT … SELECT`` from the rows just written.
+
+    Columns that are empty in the whole file and the values that are the same for every row
+    (party, source, version, time of writing) are written as constants of the statement, so the
+    driver binds only what varies. Into a (nearly) empty SQLite registry the secondary indexes
+    are dropped for the load and built again afterwards, in the same transaction: sorting once
+    is cheaper than a million scattered index updates."""
     now = datetime.now(UTC)
     now_value = now.replace(tzinfo=None).isoformat(" ", "microseconds") if sqlite else now
     occurred = _stamp(cols.pop("occurred_at"), sqlite)
     reported = _stamp(cols.pop("reported_at"), sqlite)
-    facts = [
-        occurred if k == "occurred_at" else reported if k == "reported_at" else cols[k]
+    values = {
+        k: occurred if k == "occurred_at" else reported if k == "reported_at" else cols[k]
         for k in FACT_FIELDS
-    ]
-    before = session.scalar(select(func.max(Incident.id))) or 0
-    incident_cols = (
-        *FACT_FIELDS,
-        "party_code",
-        "party_ref",
-        "source",
-        "synthetic",
-        "version",
-        "created_at",
+    }
+    values["party_ref"] = refs
+    bound = [k for k, v in values.items() if v.count(None) != n]
+    constant: dict[str, Any] = {k: None for k in values if k not in bound}
+    constant.update(
+        party_code=party,
+        source=Source.PARTY.value,
+        synthetic=False,
+        version=1,
+        created_at=now_value if sqlite else now.isoformat(),
     )
-    consts = (party,)
-    tail = (Source.PARTY.value, False, 1, now_value)
-    for start in range(0, n, CHUNK * 4):
-        stop = min(start + CHUNK * 4, n)
-        rows = [
-            (*fact, *consts, ref, *tail)
-            for *fact, ref in zip(*(f[start:stop] for f in facts), refs[start:stop], strict=True)
-        ]
-        _raw_insert(session, "incident", incident_cols, rows)
-        progress("writing incidents", stop, n)
-    ids = dict(
-        session.execute(
-            select(Incident.party_ref, Incident.id).where(
-                Incident.party_code == party, Incident.id > before
-            )
-        ).all()
-    )
-    id_list = [ids[r] for r in refs]
-    version_cols = (*FACT_FIELDS, "incident_id", "version", "recorded_at", "recorded_by", "reason")
-    vtail = (1, now_value, author, None)
-    for start in range(0, n, CHUNK * 4):
-        stop = min(start + CHUNK * 4, n)
-        rows = [
-            (*fact, iid, *vtail)
-            for *fact, iid in zip(*(f[start:stop] for f in facts), id_list[start:stop], strict=True)
-        ]
-        _raw_insert(session, "incident_version", version_cols, rows)
-        progress("writing versions", stop, n)
-
-
-def _raw_insert(session: Session, table: str, columns: tuple[str, ...], rows: list) -> None:
-    """Rows whose values are already in the store's form (timestamps converted)."""
     conn = session.connection()
     marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     sql = (
-        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join([marker] * len(columns))})"
+        f"INSERT INTO incident ({', '.join([*bound, *constant])}) "
+        f"VALUES ({', '.join([marker] * len(bound) + [_literal(v) for v in constant.values()])})"
     )
-    conn.exec_driver_sql(sql, rows)
+    before = session.scalar(select(func.max(Incident.id))) or 0
+    columns = [values[k] for k in bound]
+    step = CHUNK * 10
+    rebuild: list[str] = []
+    for start in range(0, n, step):
+        stop = min(start + step, n)
+        conn.exec_driver_sql(sql, list(zip(*(c[start:stop] for c in columns), strict=True)))
+        if start == 0 and sqlite and before < n:
+            rebuild = _drop_indexes(conn)
+        progress("writing incidents", stop, n)
+    fact_list = ", ".join(FACT_FIELDS)
+    conn.exec_driver_sql(
+        f"INSERT INTO incident_version ({fact_list}, incident_id, version, recorded_at, "
+        f"recorded_by, reason) SELECT {fact_list}, id, 1, created_at, {marker}, NULL "
+        # the rows of this import: after the highest id before it, of this party, written at
+        # this moment (party_code || '' keeps SQLite on the primary key instead of an index
+        # on the party, which would need a sort by id)
+        f"FROM incident WHERE id > {marker} AND party_code || '' = {marker} "
+        f"AND created_at = {marker} ORDER BY id",
+        (author, before, party, now_value),
+    )
+    progress("writing versions", n, n)
+    for ddl in rebuild:
+        conn.exec_driver_sql(ddl)
+    if rebuild:
+        progress("indexing", n, n)
+
+
+def _literal(value: Any) -> str:
+    """A constant of the insert statement as SQL text (only values the import itself decided:
+    NULL, the validated party code, enumeration values, numbers and the time of writing)."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int):
+        return str(value)
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def _drop_indexes(conn) -> list[str]:
+    """Drop the secondary indexes of the registry's two tables (not the primary keys and not
+    the unique constraints) and return the statements that create them again. Only inside an
+    open transaction, so a failed import rolls the drop back with everything else."""
+    if not conn.connection.dbapi_connection.in_transaction:
+        return []
+    found = conn.exec_driver_sql(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+        "AND tbl_name IN ('incident', 'incident_version') ORDER BY name"
+    ).all()
+    for name, _ in found:
+        conn.exec_driver_sql(f'DROP INDEX "{name}"')
+    return [ddl for _, ddl in found]
 
 
 __all__ = ["MIN_ROWS", "import_csv"]
