@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -172,23 +173,17 @@ _COLUMNS = (
 def _at_text(dialect: str) -> str:
     """SQL that renders ``at`` exactly as :func:`format_time` does."""
     if dialect == "postgresql":
-        return r"""to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24\:MI\:SS.US"Z"')"""
+        return """to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')"""
     # SQLite stores 'YYYY-MM-DD HH:MM:SS.ffffff' in UTC
     return "replace(at, ' ', 'T') || 'Z'"
 
 
-def _rows(session: Session, batch: int = 20_000) -> Iterator[tuple]:
-    """Every entry in seq order as plain tuples straight from the database driver (no ORM
-    objects, no result processing), fetched in batches."""
-    dialect = session.get_bind().dialect.name
-    sql = (
-        f"SELECT seq, {_at_text(dialect)}, actor, party, purpose, action, subject, detail, "
-        "prev_hash, hash FROM audit_entry ORDER BY seq"
-    ).replace("\\:", ":")
-    connection = session.connection()
-    raw = connection.connection.driver_connection
-    if dialect == "postgresql":
-        cursor = raw.cursor(name="perron_audit_verify")  # server-side: streams
+def _stream(session: Session, sql: str, name: str, batch: int = 20_000) -> Iterator[tuple]:
+    """The rows of ``sql`` as plain tuples straight from the database driver (no ORM objects,
+    no result processing), fetched in batches; on PostgreSQL through a server-side cursor."""
+    raw = session.connection().connection.driver_connection
+    if session.get_bind().dialect.name == "postgresql":
+        cursor = raw.cursor(name=name)  # server-side: streams
         cursor.itersize = batch
     else:
         cursor = raw.cursor()
@@ -203,17 +198,155 @@ def _rows(session: Session, batch: int = 20_000) -> Iterator[tuple]:
         cursor.close()
 
 
-def check_chain(rows: Iterable[tuple], anchor: dict[str, Any] | None = None) -> VerifyResult:
-    """Check a stream of entries (seq, at as formatted by :func:`format_time`, actor, party, purpose, action, subject, detail,
-    prev_hash, hash) in seq order; optionally against an anchor {seq, hash}."""
+def _between(lo: int | None, hi: int | None) -> str:
+    if lo is None or hi is None:
+        return ""
+    return f" WHERE seq >= {int(lo)} AND seq <= {int(hi)}"
+
+
+def _rows_between(
+    session: Session, lo: int | None = None, hi: int | None = None, batch: int = 20_000
+) -> Iterator[tuple]:
+    """Entries (seq, at as formatted by :func:`format_time`, actor, party, purpose, action,
+    subject, detail, prev_hash, hash) in seq order, all of them or ``lo``..``hi``."""
+    dialect = session.get_bind().dialect.name
+    sql = (
+        f"SELECT seq, {_at_text(dialect)}, actor, party, purpose, action, subject, detail, "
+        f"prev_hash, hash FROM audit_entry{_between(lo, hi)} ORDER BY seq"
+    )
+    return _stream(session, sql, f"perron_audit_rows_{lo}", batch)
+
+
+def _rows(session: Session, batch: int = 20_000) -> Iterator[tuple]:
+    """Every entry in seq order (see :func:`_rows_between`)."""
+    return _rows_between(session, batch=batch)
+
+
+#: The fields of an entry in the order they are hashed (``at`` rendered as by format_time).
+_HASHED = ("actor", "party", "purpose", "action", "subject", "detail", "prev_hash")
+
+
+def _checked_rows(
+    session: Session, lo: int | None = None, hi: int | None = None, batch: int = 20_000
+) -> Iterator[tuple[int, bool, str, str]]:
+    """(seq, hash matches, prev_hash, hash) per entry in seq order, the canonical JSON payload
+    of :func:`entry_hash` built without a Python object per field.
+
+    Whatever the database renders, only :func:`entry_hash` itself says "no": an entry whose
+    fast rendering does not match is recomputed by it."""
+    if session.get_bind().dialect.name == "postgresql":
+        return _checked_copy(session, lo, hi)
+    return _checked_sqlite(session, lo, hi, batch)
+
+
+def _checked_sqlite(
+    session: Session, lo: int | None, hi: int | None, batch: int
+) -> Iterator[tuple[int, bool, str, str]]:
+    # json_array escapes text exactly as Python's json with ensure_ascii=False; typing is per
+    # value in SQLite, so entries with anything but text are left to entry_hash
+    typed = " AND ".join(f"typeof({c}) = 'text'" for c in ("at", *_HASHED))
+    payload = f"json_array(seq, {_at_text('sqlite')}, {', '.join(_HASHED)})"
+    sql = (
+        f"SELECT seq, CASE WHEN {typed} THEN {payload} END, prev_hash, hash "
+        f"FROM audit_entry{_between(lo, hi)} ORDER BY seq"
+    )
+    sha = hashlib.sha256
+    for seq, text_, prev_hash, digest in _stream(session, sql, "", batch):
+        if text_ is not None and sha(text_.encode()).hexdigest() == digest:
+            yield seq, True, prev_hash, digest
+        else:
+            yield seq, _matches(session, seq), prev_hash, digest
+
+
+#: In COPY's text format a backslash starts an escape (``\\``, ``\t``, ``\n``, ``\N`` for
+#: NULL, ...); other control characters are sent as they are. Tabs and newlines in values are
+#: always escaped, so unescaped ones separate columns and rows. A line with any of these bytes
+#: is decoded value by value.
+_COPY_SPECIAL = bytes(range(9)) + bytes(range(11, 32)) + b"\\"
+_COPY_ESCAPE = re.compile(rb"\\(.)", re.S)
+_COPY_CHARS = {b"b": b"\b", b"f": b"\f", b"n": b"\n", b"r": b"\r", b"t": b"\t", b"v": b"\v"}
+
+
+def _copy_field(raw: bytes) -> str | None:
+    if raw == b"\\N":
+        return None
+    return _COPY_ESCAPE.sub(lambda m: _COPY_CHARS.get(m[1], m[1]), raw).decode()
+
+
+def _checked_copy(
+    session: Session, lo: int | None, hi: int | None
+) -> Iterator[tuple[int, bool, str, str]]:
+    """PostgreSQL: the entries through ``COPY ... TO STDOUT`` (one line per entry, no per-value
+    conversion). A line without backslashes or control characters holds values that JSON
+    escapes only at double quotes, so the payload is the line itself, quotes escaped, tabs
+    turned into ``","``; any other line is decoded value by value and hashed by
+    :func:`entry_hash`."""
+    sql = (
+        f"COPY (SELECT seq, {_at_text('postgresql')}, {', '.join(_HASHED)}, hash "
+        f"FROM audit_entry{_between(lo, hi)} ORDER BY seq) TO STDOUT"
+    )
+    sha = hashlib.sha256
+    cursor = session.connection().connection.driver_connection.cursor()
+    try:
+        with cursor.copy(sql) as copy:
+            for data in copy:
+                line = bytes(data[:-1])  # without the newline
+                if len(line.translate(None, _COPY_SPECIAL)) == len(line):
+                    head, prev_hash, digest = line.rsplit(b"\t", 2)
+                    seq, fields = head.split(b"\t", 1)
+                    payload = (
+                        b"["
+                        + seq
+                        + b',"'
+                        + fields.replace(b'"', b'\\"').replace(b"\t", b'","')
+                        + b'","'
+                        + prev_hash
+                        + b'"]'
+                    )
+                    text_digest = digest.decode()
+                    if sha(payload).hexdigest() == text_digest:
+                        yield int(seq), True, prev_hash.decode(), text_digest
+                        continue
+                # decoded value by value and hashed by entry_hash itself
+                values = [_copy_field(v) for v in line.split(b"\t")]
+                key = int(values[0])
+                ok = None not in values and entry_hash(key, *values[1:9]) == values[9]
+                yield key, ok, values[8], values[9]
+    finally:
+        cursor.close()
+
+
+def _matches(session: Session, seq: int) -> bool:
+    """Whether entry ``seq`` matches its hash, computed by :func:`entry_hash` itself."""
+    for row in _rows_between(session, seq, seq):
+        return entry_hash(*row[:9]) == row[9]
+    return False
+
+
+def _hashed(rows: Iterable[tuple]) -> Iterator[tuple[int, bool, str, str]]:
     sha = hashlib.sha256
     encode = _ENCODER.encode
+    for row in rows:
+        yield row[0], sha(encode(row[:9]).encode()).hexdigest() == row[9], row[8], row[9]
+
+
+def check_chain(rows: Iterable[tuple], anchor: dict[str, Any] | None = None) -> VerifyResult:
+    """Check a stream of entries (seq, at as formatted by :func:`format_time`, actor, party,
+    purpose, action, subject, detail, prev_hash, hash) in seq order; optionally against an
+    anchor {seq, hash}."""
+    return _walk(_hashed(rows), anchor)
+
+
+def _walk(
+    rows: Iterable[tuple[int, bool, str, str]], anchor: dict[str, Any] | None
+) -> VerifyResult:
+    """The chain check over (seq, hash matches, prev_hash, hash) in seq order."""
     expected_seq = 1
     prev = GENESIS
     checked = 0
     anchor_seq = int(anchor["seq"]) if anchor else None
     anchor_seen = anchor_seq is None or anchor_seq == 0
-    for seq, at, actor, party, purpose, action, subject, detail, prev_hash, digest in rows:
+    for seq, ok, prev_hash, digest in rows:
         if seq != expected_seq:
             if seq < expected_seq:
                 reason = f"entry {seq} is out of order (expected {expected_seq})"
@@ -233,8 +366,7 @@ def check_chain(rows: Iterable[tuple], anchor: dict[str, Any] | None = None) -> 
                 expected_seq - 1,
                 prev,
             )
-        payload = encode([seq, at, actor, party, purpose, action, subject, detail, prev_hash])
-        if sha(payload.encode()).hexdigest() != digest:
+        if not ok:
             return VerifyResult(
                 False,
                 checked,
@@ -281,44 +413,23 @@ def check_chain(rows: Iterable[tuple], anchor: dict[str, Any] | None = None) -> 
     return VerifyResult(True, checked, None, None, head_seq, prev)
 
 
-#: Chains longer than this are verified in parallel slices, one process per core.
+#: Chains shorter than this are verified in one process even when workers are offered.
 PARALLEL_FROM = 250_000
 
 
-def _rows_between(session: Session, lo: int, hi: int, batch: int = 20_000) -> Iterator[tuple]:
-    dialect = session.get_bind().dialect.name
-    sql = (
-        f"SELECT seq, {_at_text(dialect)}, actor, party, purpose, action, subject, detail, "
-        f"prev_hash, hash FROM audit_entry WHERE seq >= {int(lo)} AND seq <= {int(hi)} "
-        "ORDER BY seq"
-    ).replace("\\:", ":")
-    raw = session.connection().connection.driver_connection
-    if dialect == "postgresql":
-        cursor = raw.cursor(name=f"perron_audit_{lo}")
-        cursor.itersize = batch
-    else:
-        cursor = raw.cursor()
-    try:
-        cursor.execute(sql)
-        while True:
-            part = cursor.fetchmany(batch)
-            if not part:
-                break
-            yield from part
-    finally:
-        cursor.close()
-
-
 def check_slice(rows: Iterable[tuple], lo: int, hi: int) -> dict[str, Any]:
-    """Check entries ``lo``..``hi`` on their own: every hash, every link inside the slice, no
-    gaps. The link of entry ``lo`` to the entry before it is left to the caller."""
-    sha = hashlib.sha256
-    encode = _ENCODER.encode
+    """Check entries ``lo``..``hi`` (as :func:`check_chain` takes them) on their own: every
+    hash, every link inside the slice, no gaps. The link of entry ``lo`` to the entry before it
+    is left to the caller."""
+    return _walk_slice(_hashed(rows), lo, hi)
+
+
+def _walk_slice(rows: Iterable[tuple[int, bool, str, str]], lo: int, hi: int) -> dict[str, Any]:
     expected = lo
     prev = None
     first_prev = None
     checked = 0
-    for seq, at, actor, party, purpose, action, subject, detail, prev_hash, digest in rows:
+    for seq, ok, prev_hash, digest in rows:
         if seq != expected:
             missing = (
                 f"entry {expected}" if seq == expected + 1 else f"entries {expected}–{seq - 1}"
@@ -330,8 +441,7 @@ def check_slice(rows: Iterable[tuple], lo: int, hi: int) -> dict[str, Any]:
                 "first_prev": first_prev,
                 "last": prev,
             }
-        payload = encode([seq, at, actor, party, purpose, action, subject, detail, prev_hash])
-        if sha(payload.encode()).hexdigest() != digest:
+        if not ok:
             return {
                 "bad": seq,
                 "reason": f"altered: entry {seq} does not match its hash",
@@ -370,7 +480,7 @@ def _slice_worker(url: str, lo: int, hi: int) -> dict[str, Any]:
     engine = make_engine(url)
     try:
         with Session(engine) as session:
-            return check_slice(_rows_between(session, lo, hi), lo, hi)
+            return _walk_slice(_checked_rows(session, lo, hi), lo, hi)
     finally:
         engine.dispose()
 
@@ -416,22 +526,22 @@ def _verify_parallel(session: Session, head: int, workers: int) -> VerifyResult:
 
 
 def verify(
-    session: Session, anchor: dict[str, Any] | None = None, workers: int | None = None
+    session: Session, anchor: dict[str, Any] | None = None, workers: int = 1
 ) -> VerifyResult:
     """Recompute the whole chain; report the first entry that was altered, removed or reordered,
     and with an ``anchor`` (from :func:`anchor`) also a chain truncated or rewritten since.
 
-    Long chains are checked in slices by one process per core (``workers``)."""
-    import os
-
+    One process streams the chain (a million entries take a few seconds of CPU); with
+    ``workers`` > 1 a chain of at least :data:`PARALLEL_FROM` entries is checked in slices by
+    that many processes, which pays off only on idle cores: each process starts its own
+    interpreter."""
     head = session.scalar(select(func.max(AuditEntry.seq))) or 0
-    workers = workers if workers is not None else min(4, os.cpu_count() or 1)
     if (
         head < PARALLEL_FROM
         or workers < 2
         or session.get_bind().url.database in (None, "", ":memory:")
     ):
-        return check_chain(_rows(session), anchor)
+        return _walk(_checked_rows(session), anchor)
     # the slices are read by other processes: they see what is committed
     result = _verify_parallel(session, head, workers)
     if not result.ok or anchor is None:
