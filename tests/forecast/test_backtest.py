@@ -50,7 +50,8 @@ def test_no_information_from_the_forecast_week_leaks(reports):
         for n in ra["forecasts"]
         if not np.array_equal(ra["forecasts"][n][2], rb["forecasts"][n][2])
     ]
-    assert "poisson_glm" in later and "gradient_boosting" in later and "self_exciting" in later
+    for name in ("poisson_glm", "gradient_boosting", "self_exciting", "empirical_bayes", "blend"):
+        assert name in later, name
 
 
 def test_report_shape_and_models_find_the_hot_stations(reports):

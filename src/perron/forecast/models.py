@@ -20,7 +20,9 @@ from perron.forecast.features import CATEGORICAL, FEATURES, WEEK, History, matri
 
 FLOOR = 1e-4  # smallest expected count per cell, for every model alike (deviance needs μ > 0)
 MIN_HISTORY = 364  # days of history a training week needs before it
-TRAIN_WEEKS = 156  # at most the last three years of weeks are training rows
+# At most the last three years of weeks are training rows. On the 2020–2021 validation backtest
+# 52 and 104 weeks were clearly worse and no limit was no better (docs/forecast.md).
+TRAIN_WEEKS: int | None = 156
 ZERO_SAMPLE = 0.03  # share of zero cells kept in training samples (weighted back)
 
 
@@ -287,6 +289,73 @@ class Ensemble(Forecaster):
         return 0.5 * (self.glm.predict(history, t0, n_days) + self.gbm.predict(history, t0, n_days))
 
 
+EB_BLOCK_PRIOR = 80.0  # pseudo-incidents pulling a station's block shares to the national ones
+EB_RECENT_DAYS = 364  # window of the recent-excess factor
+EB_RECENT_PRIOR = 20.0  # pseudo-incidents of the recent-excess factor
+
+
+class EmpiricalBayes(Forecaster):
+    """Long-run station rate with shrunken block shares and a shrunken recent excess.
+
+    λ(s, d, b) = r_s · share(s, b) · excess_s · profile(weekday(d), b), where r_s is the station's
+    mean count per day over all history, share(s, b) = (n_sb + k · p_b) / (n_s + k) its share of
+    incidents in block b shrunk towards the national share p_b (k = ``EB_BLOCK_PRIOR``),
+    excess_s = (m_s + a) / (r_s · D + a) its count m_s in the last D days against the long-run
+    expectation (the posterior-mean ratio of a Poisson-gamma model with a pseudo-incidents), and
+    profile the national weekday × block profile relative to the block's mean over the week.
+    Nothing is fitted; every term sums counts of days before ``t0``.
+    """
+
+    name = "empirical_bayes"
+    description = (
+        "long-run station rate × block shares shrunk to the national shares × shrunken recent "
+        "excess × national weekday-block profile"
+    )
+
+    def rates(self, history: History, t0: int) -> np.ndarray:
+        """The per-day rate per (station, block) before the weekday profile."""
+        n_sb = history.cum[:, t0, :]
+        n_s = n_sb.sum(axis=1, keepdims=True)
+        nat = n_sb.sum(axis=0)
+        p_b = nat / nat.sum() if nat.sum() > 0 else np.full(N_BLOCKS, 1.0 / N_BLOCKS)
+        share = (n_sb + EB_BLOCK_PRIOR * p_b) / (n_s + EB_BLOCK_PRIOR)
+        r_s = n_s / t0
+        days = min(EB_RECENT_DAYS, t0)
+        recent = history.window(t0, days).sum(axis=1, keepdims=True) * days
+        excess = (recent + EB_RECENT_PRIOR) / (r_s * days + EB_RECENT_PRIOR)
+        return r_s * share * excess
+
+    def predict(self, history, t0, n_days=WEEK):
+        r = self.rates(history, t0)
+        nat = history.nat_wd_cum[t0]  # (7, B) totals per weekday × block before t0
+        mean = nat.mean(axis=0, keepdims=True)
+        prof = np.divide(nat, mean, out=np.ones_like(nat), where=mean > 0)
+        wd = np.array([history.cube.day(t0 + d).weekday() for d in range(n_days)])
+        return r[:, None, :] * prof[wd][None, :, :]
+
+
+BLEND_WEIGHT = 0.5  # weight of gradient boosting on the log scale, fixed on validation
+
+
+class Blend(Forecaster):
+    """Geometric mean of the boosted model and the empirical-Bayes rate (weights fixed)."""
+
+    name = "blend"
+    description = "geometric mean of gradient boosting and the empirical-Bayes rate"
+
+    def __init__(self, gbm: BoostedModel, eb: EmpiricalBayes):
+        self.gbm, self.eb = gbm, eb
+
+    def fit(self, history, t0, samples):
+        if not hasattr(self.gbm, "booster"):
+            self.gbm.fit(history, t0, samples)
+
+    def predict(self, history, t0, n_days=WEEK):
+        g = np.log(np.maximum(self.gbm.predict(history, t0, n_days), FLOOR))
+        e = np.log(np.maximum(self.eb.predict(history, t0, n_days), FLOOR))
+        return np.exp(BLEND_WEIGHT * g + (1.0 - BLEND_WEIGHT) * e)
+
+
 def baselines() -> list[Forecaster]:
     return [
         HistoricalAverage(),
@@ -299,5 +368,5 @@ def baselines() -> list[Forecaster]:
 
 
 def models() -> list[Forecaster]:
-    glm, gbm = SeasonalGLM(), BoostedModel()
-    return [glm, gbm, SelfExciting(), Ensemble(glm, gbm)]
+    glm, gbm, eb = SeasonalGLM(), BoostedModel(), EmpiricalBayes()
+    return [glm, gbm, SelfExciting(), Ensemble(glm, gbm), eb, Blend(gbm, eb)]
