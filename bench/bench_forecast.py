@@ -61,11 +61,13 @@ def main() -> int:
     )
     if quick:
         return 0
+    kinds = [m["kind"] for m in rep["models"]]
     body = f"""
 | measure | median | target | |
 |---|---|---|---|
 | rolling backtest {rep["from"]} … {rep["to"]} ({rep["weeks"]} weeks, refit every \
-{rep["refit_every_weeks"]} weeks, 6 baselines + 4 models), real disruption file | \
+{rep["refit_every_weeks"]} weeks, {kinds.count("baseline")} baselines + \
+{kinds.count("model")} models), real disruption file | \
 {backtest_s:.0f} s (one run) | < {BACKTEST_TARGET:.0f} s | {verdict(backtest_s < BACKTEST_TARGET)} |
 | 7-day forecast, {len(res["cells"])} station × day × block cells with drivers, stored model \
 (5 runs) | {week_s:.2f} s | < {WEEK_TARGET:.0f} s | {verdict(week_s < WEEK_TARGET)} |
