@@ -127,3 +127,29 @@ def test_a_fast_import_into_an_empty_registry_keeps_every_index(session, setting
     ).all()
     ids = session.scalars(select(Incident.id)).all()
     assert sorted(versions) == [(i, 1, "tester") for i in sorted(ids)]
+
+
+def test_quoted_values_bom_semicolons_and_crlf_read_the_same_both_ways(
+    session, settings, tmp_path, monkeypatch
+):
+    lines = ["ref;category;occurred_at;station;description;person_id"]
+    for i in range(150):
+        text = f'"regel {i}; met ""quotes""\r\nen een tweede regel"' if i % 3 == 0 else f"t{i}"
+        lines.append(f"00{i};theft;2024-05-0{1 + i % 9} 10:{i % 60:02d};ut;{text};EMP-{i % 7}")
+    path = tmp_path / "quoted.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + "\r\n".join(lines).encode() + b"\r\n")
+    answers = []
+    real = fastpath.import_csv
+
+    def spy(*args, **kwargs):
+        answers.append(real(*args, **kwargs))
+        return answers[-1]
+
+    monkeypatch.setattr(fastpath, "import_csv", spy)
+    assert import_file(session, path, "ns", GENERIC, "tester").created == 150
+    assert answers[0] is not None
+    monkeypatch.setattr(fastpath, "import_csv", lambda *a, **k: None)
+    assert import_file(session, path, "politie", GENERIC, "tester").created == 150
+    session.commit()
+    a, b = _facts(session, "ns"), _facts(session, "politie")
+    assert a == b and "000" in a and "regel 0" in a["000"][FACT_FIELDS.index("description")]

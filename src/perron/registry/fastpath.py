@@ -11,6 +11,7 @@ a local time that falls in the summer-time change) is parsed the row-by-row way.
 
 from __future__ import annotations
 
+import csv
 import io
 import re
 from datetime import UTC, datetime
@@ -22,6 +23,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -40,8 +42,12 @@ from perron.store.tables.registry import Incident
 
 #: below this many rows the row-by-row path is fast enough and the fast path is not tried
 MIN_ROWS = 2_000
+#: values bound in one multi-row insert statement (SQLite before 3.32 allows 999)
+ROW_VALUES = 999
 #: page cache of the connection during a large SQLite import, in KiB
 CACHE_KIB = 262_144
+#: helper threads SQLite may use to sort while it builds an index during a large import
+SORT_THREADS = 2
 _PLAIN_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?$")
 
 
@@ -50,24 +56,29 @@ class _Unsure(Exception):
 
 
 def _frame(raw: bytes) -> pd.DataFrame:
-    text = raw.decode("utf-8-sig")
-    sample = text[:4096]
-    delimiter = ";" if sample.count(";") > sample.count(",") else ","
+    """Every column of the file as text, read by Arrow's CSV reader (the delimiter and header
+    as the row-by-row path finds them); anything it cannot read as a plain table is unsure."""
     try:
-        df = pd.read_csv(
-            io.StringIO(text),
-            sep=delimiter,
-            dtype=str,
-            keep_default_na=False,
-            na_filter=False,
-            engine="c",
-            skip_blank_lines=True,
+        text = raw.decode("utf-8-sig")
+        sample = text[:4096]
+        delimiter = ";" if sample.count(";") > sample.count(",") else ","
+        header = next(csv.reader(io.StringIO(text), delimiter=delimiter), None)
+        if not header or len(set(header)) != len(header):
+            raise _Unsure("no header, or duplicate column names")
+        table = pacsv.read_csv(
+            io.BytesIO(raw.removeprefix(b"\xef\xbb\xbf")),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
+            convert_options=pacsv.ConvertOptions(
+                column_types={name: pa.string() for name in header},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
         )
-    except (pd.errors.ParserError, ValueError) as exc:
+    except (ValueError, csv.Error) as exc:  # pa.ArrowInvalid and UnicodeDecodeError included
         raise _Unsure(str(exc)) from None
-    if df.columns.duplicated().any():
-        raise _Unsure("duplicate column names")
-    return df
+    if table.column_names != header:
+        raise _Unsure("header read differently")
+    return table.to_pandas()
 
 
 def _text(df: pd.DataFrame, column: str) -> pd.Series:
@@ -324,12 +335,16 @@ def import_csv(
         # a large import touches every index page: give this connection a big page cache
         # for the duration of the import (the default of 2 MB makes SQLite re-read pages)
         cache = conn.exec_driver_sql("PRAGMA cache_size").scalar()
+        threads = conn.exec_driver_sql("PRAGMA threads").scalar()
         conn.exec_driver_sql(f"PRAGMA cache_size={-CACHE_KIB}")
+        # building the indexes again sorts every row: let SQLite sort with helper threads
+        conn.exec_driver_sql(f"PRAGMA threads={SORT_THREADS}")
     try:
         _write_new(session, party, author, cols, refs, n, sqlite, progress)
     finally:
         if sqlite:
             conn.exec_driver_sql(f"PRAGMA cache_size={int(cache)}")
+            conn.exec_driver_sql(f"PRAGMA threads={int(threads)}")
     result.created = n
     audit.record(
         session,
@@ -388,20 +403,32 @@ def _write_new(
     )
     conn = session.connection()
     marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    sql = (
-        f"INSERT INTO incident ({', '.join([*bound, *constant])}) "
-        f"VALUES ({', '.join([marker] * len(bound) + [_literal(v) for v in constant.values()])})"
-    )
+    head = f"INSERT INTO incident ({', '.join([*bound, *constant])}) VALUES "
+    one_row = f"({', '.join([marker] * len(bound) + [_literal(v) for v in constant.values()])})"
     before = session.scalar(select(func.max(Incident.id))) or 0
     columns = [values[k] for k in bound]
-    step = CHUNK * 10
+    width = len(columns)
+    # several rows per statement: binding is the same, stepping the statement is not
+    per_statement = max(1, ROW_VALUES // width)
+    full = head + ", ".join([one_row] * per_statement)
+    cursor = conn.connection.driver_connection.cursor()
     rebuild: list[str] = []
+    step = per_statement * (CHUNK * 10 // per_statement)
     for start in range(0, n, step):
         stop = min(start + step, n)
-        conn.exec_driver_sql(sql, list(zip(*(c[start:stop] for c in columns), strict=True)))
+        for first in range(start, stop, per_statement):
+            last = min(first + per_statement, stop)
+            flat: list[Any] = [None] * ((last - first) * width)
+            for j, column in enumerate(columns):
+                flat[j::width] = column[first:last]
+            if last - first == per_statement:
+                cursor.execute(full, flat)
+            else:
+                cursor.execute(head + ", ".join([one_row] * (last - first)), flat)
         if start == 0 and sqlite and before < n:
             rebuild = _drop_indexes(conn)
         progress("writing incidents", stop, n)
+    cursor.close()
     fact_list = ", ".join(FACT_FIELDS)
     conn.exec_driver_sql(
         f"INSERT INTO incident_version ({fact_list}, incident_id, version, recorded_at, "
