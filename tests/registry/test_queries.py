@@ -156,3 +156,24 @@ def test_day_periods_are_counted_from_the_records_and_months_from_the_rollup(ses
         session, v, "analysis", ("station",), queries.Filters(since=date(2024, 2, 1))
     )
     assert {c["station"]: c["count"] for c in months.cells} == {"ASD": 4, "UT": 1}
+
+
+def test_a_confirmed_duplicate_leaves_the_rollup_at_once(session, world):
+    from sqlalchemy import select
+
+    from perron.registry import linking
+    from perron.store.tables.registry import IncidentLink
+
+    v = _viewer(session)
+    whole_months = queries.Filters(since=date(2024, 1, 1))
+
+    def ut() -> int:
+        agg = queries.aggregate(session, v, "analysis", ("station",), whole_months)
+        return {c["station"]: c["count"] for c in agg.cells}["UT"]
+
+    before = ut()
+    link = session.scalar(
+        select(IncidentLink).where(IncidentLink.incident_id == int(world["ns-agg-1"]))
+    )
+    linking.decide_link(session, link.id, True, "ns-analyst", "ns")
+    assert ut() == before - 1

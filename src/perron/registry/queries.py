@@ -435,20 +435,22 @@ def aggregate(
         )
     cells = []
     suppressed = 0
-    for row in session.execute(q):
-        values = dict(zip(by, row[: len(by)], strict=True))
-        if values.get("station") == "":
-            values["station"] = None
-        count, exact = int(row.n), int(row.n_detail or 0)
+    width = len(by)
+    station_at = by.index("station") if "station" in by else None
+    coords = m.station_positions(session) if station_at is not None else {}
+    for row in session.connection().execute(q):  # plain rows: no ORM loading
+        values = list(row[:width])
+        count, exact = int(row[width]), int(row[width + 1] or 0)
         hidden = count < MIN_CELL and exact < count
-        if hidden:
-            suppressed += 1
-        cells.append({**values, "count": None if hidden else count, "suppressed": hidden})
-    if "station" in by:
-        coords = m.station_positions(session)
-        for c in cells:
-            pos = coords.get(c.get("station"))
-            c["lat"], c["lng"] = pos if pos else (None, None)
+        suppressed += hidden
+        cell = dict(zip(by, values, strict=True))
+        cell["count"] = None if hidden else count
+        cell["suppressed"] = hidden
+        if station_at is not None:
+            station = values[station_at] or None  # "" in the rollup: no station
+            cell["station"] = station
+            cell["lat"], cell["lng"] = coords.get(station) or (None, None)
+        cells.append(cell)
     return Aggregate(by, purpose.value, cells, MIN_CELL, suppressed, _scope_summary(s))
 
 
@@ -501,6 +503,9 @@ def ensure_rollup(session: Session) -> bool:
             ["owner_party", "category_group", "station_code", "month", "synthetic", "n"], source
         )
     )
+    # fresh statistics, so that a period is read from the month index (SQLite would otherwise
+    # guess that the owner condition on the primary key selects fewer rows)
+    session.execute(text("ANALYZE incident_rollup"))
     now = datetime.now(UTC)
     if state is None:
         session.add(RollupState(name="incidents", watermark=mark, built_at=now))

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import case, false, func, or_, select, update
@@ -184,11 +183,19 @@ def municipality_expr(column=None):
 
 
 def write_watermark(session: Session) -> str:
-    """Changes whenever an incident is added or corrected: the newest version's id and the
-    number of incidents (both from indexes)."""
-    top = session.scalar(select(func.max(IncidentVersion.id)))
-    n = session.scalar(select(func.max(Incident.id)))
-    return f"{top or 0}:{n or 0}"
+    """Changes whenever an incident is added or corrected, or is confirmed as a duplicate
+    (which sets ``duplicate_of`` without a new version): the newest version's id, the newest
+    incident's id and the number and sum of ``duplicate_of`` (all from indexes)."""
+    duplicates = Incident.duplicate_of.is_not(None)
+    top, n, dup_n, dup_sum = session.execute(
+        select(
+            select(func.max(IncidentVersion.id)).scalar_subquery(),
+            select(func.max(Incident.id)).scalar_subquery(),
+            select(func.count(Incident.duplicate_of)).where(duplicates).scalar_subquery(),
+            select(func.sum(Incident.duplicate_of)).where(duplicates).scalar_subquery(),
+        )
+    ).one()
+    return f"{top or 0}:{n or 0}:{dup_n or 0}:{dup_sum or 0}"
 
 
 def case_when(condition, yes, no):
@@ -232,16 +239,9 @@ def station_exists(session: Session, code: str) -> bool:
     return session.get(Station, code) is not None
 
 
-@lru_cache(maxsize=1)
-def _positions_cache(_key: int) -> dict[str, tuple[float, float]]:
-    return {}
-
-
 def station_positions(session: Session) -> dict[str, tuple[float, float]]:
-    return {
-        c: (lat, lng)
-        for c, lat, lng in session.execute(select(Station.code, Station.lat, Station.lng))
-    }
+    rows = session.connection().execute(select(Station.code, Station.lat, Station.lng))
+    return {c: (lat, lng) for c, lat, lng in rows}
 
 
 # ---- personal data ------------------------------------------------------------------------

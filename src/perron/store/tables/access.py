@@ -75,7 +75,18 @@ class IncidentRollup(Base):
     :mod:`perron.registry.queries`)."""
 
     __tablename__ = "incident_rollup"
-    __table_args__ = (Index("ix_incident_rollup_month_station", "month", "station_code"),)
+    # a period is read from this index alone (it holds every column), in month order
+    __table_args__ = (
+        Index(
+            "ix_incident_rollup_month_cover",
+            "month",
+            "station_code",
+            "owner_party",
+            "category_group",
+            "synthetic",
+            "n",
+        ),
+    )
 
     owner_party: Mapped[str] = mapped_column(String(20), primary_key=True)
     category_group: Mapped[str] = mapped_column(String(40), primary_key=True)
