@@ -30,6 +30,11 @@ FACTOR_OF = {
     "station_type": "station",
     "lat": "station",
     "lng": "station",
+    # factors of the empirical-Bayes rate (models.EB_TERMS)
+    "eb_station_rate": "station_level",
+    "eb_block_share": "history",
+    "eb_recent": "recent",
+    "eb_weekday_block": "time",
 }
 FACTORS = (
     "history",
