@@ -3,6 +3,7 @@
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
@@ -64,10 +65,13 @@ def test_cli_backtest_train_week_tonight_json(env, synth_file):
 
     meta = _cli("train", "--data", str(synth_file), "--until", "2021-01-04", "--json")
     assert meta["trained_until"] == "2021-01-04" and Path(meta["path"]).exists()
+    assert meta["model"] == "blend"  # the default: the best model in the backtest
     assert str(env) in meta["path"]  # artefacts live in the data directory
 
     wk = _cli("week", "--data", str(synth_file), "--start", "2021-01-04", "--json")
     assert wk["start"] == "2021-01-04" and wk["trained_until"] == "2021-01-04"
+    assert wk["model"] == "blend"
+    assert all(c["drivers"] for c in wk["cells"] if c["rank"] <= 100)
     assert len(wk["cells"]) == len(wk["stations"]) * 7 * 6
     top = min(wk["cells"], key=lambda c: c["rank"])
     assert top["station"] in {"AMF", "ZL", "GN", "EHV"}  # the busiest synthetic stations
@@ -78,6 +82,51 @@ def test_cli_backtest_train_week_tonight_json(env, synth_file):
     )
     assert night["date"] == "2021-01-05" and len(night["stations"]) == 15
     assert night["stations"][0]["expected"] >= night["stations"][-1]["expected"]
+
+
+def test_every_interface_offers_the_same_models():
+    from typing import get_args
+
+    from perron.api import forecast as api
+    from perron.cli import forecast as cli
+    from perron.forecast.service import DEFAULT_MODEL, PRODUCTION_MODELS
+
+    assert DEFAULT_MODEL == "blend"
+    assert set(PRODUCTION_MODELS) == {
+        "poisson_glm",
+        "gradient_boosting",
+        "empirical_bayes",
+        "blend",
+    }
+    assert set(cli.MODELS) == set(get_args(api.Model)) == set(PRODUCTION_MODELS)
+    assert cli.DEFAULT_MODEL == api.DEFAULT_MODEL == DEFAULT_MODEL
+    from perron.cli import app
+
+    res = CliRunner().invoke(app, ["forecast", "week", "--help"])
+    assert all(m in res.output for m in PRODUCTION_MODELS)
+
+
+def test_blend_forecast_is_the_geometric_mean_of_its_parts(env, synth_file):
+    from perron.forecast.service import week
+
+    got = {
+        m: week(synth_file, "2021-01-04", model=m, lang="en")
+        for m in ("blend", "gradient_boosting", "empirical_bayes")
+    }
+    exp = {m: np.array([c["expected"] for c in r["cells"]]) for m, r in got.items()}
+    # expected counts are rounded to 5 decimals (and floored at 1e-4, as in the blend)
+    np.testing.assert_allclose(
+        exp["blend"], np.sqrt(exp["gradient_boosting"] * exp["empirical_bayes"]), atol=2e-5
+    )
+    assert exp["blend"].max() > 0.01
+    for m, r in got.items():
+        assert r["model"] == m
+        top = min(r["cells"], key=lambda c: c["rank"])
+        assert top["drivers"] and all(d["text"] for d in top["drivers"])
+    words = {d["factor"] for c in got["empirical_bayes"]["cells"] for d in c["drivers"]}
+    assert words <= {"station_level", "history", "recent", "time"} and "station_level" in words
+    blend_words = {d["factor"] for c in got["blend"]["cells"] for d in c["drivers"]}
+    assert {"station_level", "time"} <= blend_words
 
 
 def test_cli_bad_input_is_named(env, tmp_path):
@@ -110,6 +159,12 @@ def test_api_and_web_page(client, synth_file):
     assert client.get("/api/forecast/backtest").status_code == 404
     night = client.get("/api/forecast/tonight", params={"date": "2021-01-04", "top": 5}).json()
     assert len(night["stations"]) == 5 and night["stations"][0]["drivers"]
+    assert night["model"] == "blend"
+    for m in ("blend", "empirical_bayes"):
+        got = client.get("/api/forecast/tonight", params={"date": "2021-01-04", "model": m})
+        assert got.status_code == 200 and got.json()["model"] == m
+        assert got.json()["stations"][0]["drivers"]
+    assert client.get("/api/forecast/week", params={"model": "ensemble"}).status_code == 422
     wk = client.get("/api/forecast/week", params={"start": "2021-01-04", "station": "ZL"}).json()
     assert {c["station"] for c in wk["cells"]} == {"ZL"} and len(wk["cells"]) == 42
     bad = client.get("/api/forecast/week", params={"station": "XXXX"})
@@ -121,6 +176,9 @@ def test_api_and_web_page(client, synth_file):
     page = client.get("/forecast", params={"start": "2021-01-04"})
     assert page.status_code == 200
     assert "Vanavond" in page.text and 'data-testid="forecast-map"' in page.text
+    assert "Model blend;" in page.text and 'data-testid="forecast-models"' in page.text
+    eb = client.get("/forecast", params={"start": "2021-01-04", "model": "empirical_bayes"})
+    assert "Model empirical_bayes;" in eb.text
     assert 'data-testid="forecast-heat"' in page.text
     assert 'data-testid="backtest-missing"' in page.text
     en = client.get("/forecast", params={"start": "2021-01-04", "lang": "en"})

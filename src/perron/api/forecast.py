@@ -17,7 +17,9 @@ from perron.api.problems import PROBLEM_SCHEMA, Problem
 
 router = APIRouter(prefix="/api/forecast", tags=["forecast"])
 
-Model = Literal["poisson_glm", "gradient_boosting"]
+#: perron.forecast.service.PRODUCTION_MODELS; the default is its DEFAULT_MODEL (a test checks both)
+Model = Literal["blend", "empirical_bayes", "gradient_boosting", "poisson_glm"]
+DEFAULT_MODEL = "blend"
 Lang = Literal["nl", "en"]
 
 
@@ -38,7 +40,7 @@ async def _call(fn, *args, **kwargs) -> Any:
 async def forecast_tonight(
     settings: AppSettings,
     day: Annotated[date | None, Query(alias="date", description="default: after the data")] = None,
-    model: Model = "poisson_glm",
+    model: Model = DEFAULT_MODEL,
     categories: Annotated[str | None, Query(description="comma-separated categories")] = None,
     top: Annotated[int, Query(ge=1, le=400)] = 25,
     lang: Lang = "nl",
@@ -55,7 +57,7 @@ async def forecast_tonight(
 async def forecast_week(
     settings: AppSettings,
     start: Annotated[date | None, Query(description="first day; default: after the data")] = None,
-    model: Model = "poisson_glm",
+    model: Model = DEFAULT_MODEL,
     categories: Annotated[str | None, Query(description="comma-separated categories")] = None,
     station: Annotated[str | None, Query(description="only this station code")] = None,
     lang: Lang = "nl",

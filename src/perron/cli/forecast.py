@@ -19,6 +19,14 @@ DATA_HELP = (
     "../shared/data/disruptions/ next to the repository"
 )
 CAT_HELP = "comma-separated categories (default: every safety category)"
+#: the names of perron.forecast.service.PRODUCTION_MODELS and its DEFAULT_MODEL, kept here so
+#: that the CLI starts without loading the models (a test checks that they agree)
+MODELS = ("blend", "empirical_bayes", "gradient_boosting", "poisson_glm")
+DEFAULT_MODEL = "blend"
+MODEL_HELP = (
+    "blend (default: geometric mean of gradient_boosting and empirical_bayes, the best model in "
+    "the 2022–2023 backtest), empirical_bayes, gradient_boosting or poisson_glm"
+)
 
 
 def _cats(value: str | None) -> list[str] | None:
@@ -108,7 +116,7 @@ def train_cmd(
     until: str | None = typer.Option(
         None, "--until", help="train on data before this day (default: all of the file)"
     ),
-    model: str = typer.Option("poisson_glm", "--model", help="poisson_glm or gradient_boosting"),
+    model: str = typer.Option(DEFAULT_MODEL, "--model", help=MODEL_HELP),
     categories: str | None = typer.Option(None, "--categories", help=CAT_HELP),
     json_out: bool = typer.Option(False, "--json", help="print the result as JSON"),
 ) -> None:
@@ -133,7 +141,7 @@ def tonight_cmd(
     day: str | None = typer.Option(
         None, "--date", help="the evening to forecast (default: the day after the data end)"
     ),
-    model: str = typer.Option("poisson_glm", "--model", help="poisson_glm or gradient_boosting"),
+    model: str = typer.Option(DEFAULT_MODEL, "--model", help=MODEL_HELP),
     categories: str | None = typer.Option(None, "--categories", help=CAT_HELP),
     top: int = typer.Option(15, "--top", help="how many stations to show"),
     lang: str = typer.Option("nl", "--lang", help="nl or en for the explanations"),
@@ -169,7 +177,7 @@ def week_cmd(
     start: str | None = typer.Option(
         None, "--start", help="first day of the week (default: the day after the data end)"
     ),
-    model: str = typer.Option("poisson_glm", "--model", help="poisson_glm or gradient_boosting"),
+    model: str = typer.Option(DEFAULT_MODEL, "--model", help=MODEL_HELP),
     categories: str | None = typer.Option(None, "--categories", help=CAT_HELP),
     lang: str = typer.Option("nl", "--lang", help="nl or en for the explanations"),
     top: int = typer.Option(20, "--top", help="station-blocks to show without --json"),

@@ -66,9 +66,9 @@ def _warm_caches(cfg, delay: float = 3.0) -> None:
     except Exception as exc:  # a cold cache is slower, not wrong: never stop the server
         log.info("monitor cache not warmed: %s", exc)
     try:
-        from perron.forecast.service import week
+        from perron.forecast.service import DEFAULT_MODEL, week
 
-        week(None, None, "poisson_glm", None, cfg)
+        week(None, None, DEFAULT_MODEL, None, cfg)
     except Exception as exc:
         log.info("forecast cache not warmed: %s", exc)
 

@@ -8,6 +8,7 @@ import os
 import pickle
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -28,12 +29,33 @@ from perron.forecast.data import (
     last_day,
 )
 from perron.forecast.explain import drivers, factor_matrix
-from perron.forecast.features import WEEK, History, matrix
-from perron.forecast.models import FLOOR, BoostedModel, Samples, SeasonalGLM
+from perron.forecast.features import WEEK, History
+from perron.forecast.models import (
+    FLOOR,
+    Blend,
+    BoostedModel,
+    EmpiricalBayes,
+    Forecaster,
+    Samples,
+    SeasonalGLM,
+)
 
 MODEL_VERSION = 1
-PRODUCTION_MODELS = {"poisson_glm": SeasonalGLM, "gradient_boosting": BoostedModel}
-DEFAULT_MODEL = "poisson_glm"
+
+
+def _blend() -> Blend:
+    return Blend(BoostedModel(), EmpiricalBayes())
+
+
+#: the models that make forecasts (each with explanations), by name
+PRODUCTION_MODELS: dict[str, Callable[[], Forecaster]] = {
+    "blend": _blend,
+    "empirical_bayes": EmpiricalBayes,
+    "gradient_boosting": BoostedModel,
+    "poisson_glm": SeasonalGLM,
+}
+#: the model that did best in the 2022–2023 backtest (docs/forecast.md)
+DEFAULT_MODEL = "blend"
 
 
 def resolve_data(path: str | Path | None) -> Path:
@@ -204,8 +226,6 @@ def _forecast_cells(path, cats, data_until, start_d, days, model, settings, lang
     m = stored["model"]
     hist = _history(path, start_d, cats, settings)
     t0 = hist.cube.day_index(start_d)
-    feats = hist.features(t0, days)
-    x = matrix(feats)
     pred = np.maximum(m.predict(hist, t0, days), FLOOR)
     s_n = hist.n_stations
     flat = pred.reshape(-1)
@@ -213,7 +233,7 @@ def _forecast_cells(path, cats, data_until, start_d, days, model, settings, lang
     rank[np.argsort(-flat, kind="stable")] = np.arange(1, flat.size + 1)
     why: list[list[dict]] | None = None
     if with_drivers:
-        contrib, names = m.contributions(x)
+        contrib, names = m.explain(hist, t0, days)
         why = drivers(factor_matrix(contrib, names), lang=lang)
     st = hist.stations
     day_list = [(start_d + timedelta(days=d)).isoformat() for d in range(days)]

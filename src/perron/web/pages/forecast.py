@@ -62,15 +62,21 @@ def _charts(report: dict[str, Any] | None) -> dict[str, Any] | None:
 
 @router.get("/forecast", response_class=HTMLResponse)
 async def forecast_page(
-    request: Request, user: PageUser, start: str | None = None, model: str = "poisson_glm"
+    request: Request, user: PageUser, start: str | None = None, model: str | None = None
 ) -> Response:
     from perron.forecast.data import DataError
-    from perron.forecast.service import load_backtest, tonight, week
+    from perron.forecast.service import (
+        DEFAULT_MODEL,
+        PRODUCTION_MODELS,
+        load_backtest,
+        tonight,
+        week,
+    )
 
     settings = request.app.state.settings
     lang = request.query_params.get("lang") or request.cookies.get("perron_lang") or "nl"
     lang = lang if lang in ("nl", "en") else "nl"
-    model = model if model in ("poisson_glm", "gradient_boosting") else "poisson_glm"
+    model = model if model in PRODUCTION_MODELS else DEFAULT_MODEL
     error = None
     night = wk = None
     try:
@@ -94,6 +100,8 @@ async def forecast_page(
             "report": report,
             "charts": _charts(report),
             "model": model,
+            "models": list(PRODUCTION_MODELS),
+            "default_model": DEFAULT_MODEL,
             "as_date": date.fromisoformat,
         },
     )
@@ -103,11 +111,11 @@ async def forecast_page(
 async def station_fragment(code: str, request: Request, user: PageUser) -> Response:
     """The week ahead of one station (evening blocks), for the station page."""
     from perron.forecast.data import DataError
-    from perron.forecast.service import week
+    from perron.forecast.service import DEFAULT_MODEL, week
 
     settings = request.app.state.settings
     try:
-        wk = await run_in_threadpool(week, None, None, "poisson_glm", None, settings)
+        wk = await run_in_threadpool(week, None, None, DEFAULT_MODEL, None, settings)
     except DataError:
         return HTMLResponse("", status_code=204)
     code = code.upper()
