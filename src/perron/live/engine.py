@@ -12,9 +12,9 @@ event id and ignores, so nothing is stored or alerted twice.
 from __future__ import annotations
 
 import logging
-import queue
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -62,7 +62,9 @@ class LiveEngine:
         self.batch_max = batch_max
         self.ingestor = Ingestor(synthetic=synthetic)
         self.stats = Stats()
-        self.inbox: queue.Queue = queue.Queue()
+        # filled by the network thread (it only appends), emptied by the engine's loop
+        self.inbox: deque[tuple[str, bytes, int, int]] = deque()
+        self._arrived = threading.Event()  # set when a message arrives in an empty inbox
         self.stop = threading.Event()
         self.ready = threading.Event()  # connected and subscribed
         self.subscribed = threading.Event()
@@ -79,7 +81,9 @@ class LiveEngine:
         self.subscribed.set()
 
     def _on_message(self, cl, userdata, msg) -> None:
-        self.inbox.put((msg.topic, msg.payload, msg.mid, msg.qos))
+        self.inbox.append((msg.topic, msg.payload, msg.mid, msg.qos))
+        if not self._arrived.is_set():
+            self._arrived.set()
 
     # -- main loop ---------------------------------------------------------------------------
     def context(self) -> Context:
@@ -118,21 +122,22 @@ class LiveEngine:
         return self.stats
 
     def _collect(self) -> list[tuple[str, bytes, int, int]]:
-        try:
-            first = self.inbox.get(timeout=0.2)
-        except queue.Empty:
-            return []
-        batch = [first]
+        """The next batch: what arrives within ``batch_s`` of the first message, at most
+        ``batch_max`` messages (a backlog is taken at once)."""
+        inbox = self.inbox
+        if not inbox:
+            self._arrived.clear()
+            # a message appended after the clear sets the event again, so none is missed
+            if not inbox and not self._arrived.wait(0.2):
+                return []
         deadline = time.monotonic() + self.batch_s
-        while len(batch) < self.batch_max:
+        while len(inbox) < self.batch_max:
             left = deadline - time.monotonic()
-            if left <= 0:
+            if left <= 0 or self.stop.is_set():
                 break
-            try:
-                batch.append(self.inbox.get(timeout=left))
-            except queue.Empty:
-                break
-        return batch
+            time.sleep(min(left, 0.002))
+        n = min(len(inbox), self.batch_max)
+        return [inbox.popleft() for _ in range(n)]
 
     def _one_by_one(self, events) -> Result:
         """Store the events of a refused batch singly; the ones refused again are dropped and
