@@ -22,13 +22,22 @@ def parse_url(url: str) -> tuple[str, int]:
     return u.hostname, u.port or 1883
 
 
-def client(client_id: str, *, clean_session: bool = True, manual_ack: bool = False) -> paho.Client:
+def client(
+    client_id: str,
+    *,
+    clean_session: bool = True,
+    manual_ack: bool = False,
+    max_inflight: int = 1000,
+) -> paho.Client:
+    """A paho client. ``max_inflight`` bounds the QoS 1 messages it has sent and the broker has
+    not acknowledged yet (0: no bound; paho then skips its queue of waiting messages, which it
+    rescans on every acknowledgement)."""
     c = paho.Client(
         callback_api_version=CallbackAPIVersion.VERSION2,
         client_id=client_id,
         clean_session=clean_session,
     )
-    c.max_inflight_messages_set(1000)
+    c.max_inflight_messages_set(max_inflight)
     c.max_queued_messages_set(0)
     if manual_ack:
         c.manual_ack_set(True)
@@ -60,10 +69,16 @@ def connect(c: paho.Client, host: str, port: int, timeout: float = 10.0) -> None
 
 
 class Publisher:
-    """Publishes with QoS 1 and waits for the broker's acknowledgements."""
+    """Publishes with QoS 1 and waits for the broker's acknowledgements.
 
-    def __init__(self, host: str, port: int, client_id: str = "perron-publisher") -> None:
-        self.client = client(client_id)
+    Every message goes to the broker at once (no in-flight bound in paho): the caller bounds what
+    is outstanding with :meth:`pending` (paho's message ids are 16-bit, so stay well below
+    65,535; the simulator waits at 20,000)."""
+
+    def __init__(
+        self, host: str, port: int, client_id: str = "perron-publisher", max_inflight: int = 0
+    ) -> None:
+        self.client = client(client_id, max_inflight=max_inflight)
         self._lock = threading.Lock()
         self._pending: set[int] = set()
         self._early: set[int] = set()
