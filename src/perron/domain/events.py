@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 KINDS: tuple[str, ...] = ("detection", "audio", "help_point", "panic", "crowd", "report")
+_KINDS = frozenset(KINDS)
 
 # The signal a correlation rule listens to, for the kinds whose signal is not their label.
 _FIXED_SIGNAL = {"help_point": "help_point", "panic": "panic_button", "crowd": "crowd_count"}
@@ -60,13 +61,13 @@ class Event:
     attributes: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        if self.kind not in KINDS:
+        if self.kind not in _KINDS:
             raise EventError(f"kind: {self.kind!r} is not one of {', '.join(KINDS)}")
-        for name in ("occurred_at", "received_at"):
-            if getattr(self, name).tzinfo is None:
-                raise EventError(f"{name}: needs a time zone")
-        extra = set(self.attributes) - ALLOWED_ATTRIBUTES
-        if extra:
+        if self.occurred_at.tzinfo is None or self.received_at.tzinfo is None:
+            name = "occurred_at" if self.occurred_at.tzinfo is None else "received_at"
+            raise EventError(f"{name}: needs a time zone")
+        if not ALLOWED_ATTRIBUTES.issuperset(self.attributes):
+            extra = set(self.attributes) - ALLOWED_ATTRIBUTES
             raise EventError(f"attributes: not allowed: {', '.join(sorted(extra))}")
 
     @property
