@@ -439,15 +439,15 @@ def aggregate(
     station_at = by.index("station") if "station" in by else None
     coords = m.station_positions(session) if station_at is not None else {}
     for row in session.connection().execute(q):  # plain rows: no ORM loading
-        values = list(row[:width])
         count, exact = int(row[width]), int(row[width + 1] or 0)
-        hidden = count < MIN_CELL and exact < count
-        suppressed += hidden
-        cell = dict(zip(by, values, strict=True))
-        cell["count"] = None if hidden else count
-        cell["suppressed"] = hidden
+        cell = dict(zip(by, row, strict=False))  # the first len(by) values
+        if count < MIN_CELL and exact < count:
+            suppressed += 1
+            cell["count"], cell["suppressed"] = None, True
+        else:
+            cell["count"], cell["suppressed"] = count, False
         if station_at is not None:
-            station = values[station_at] or None  # "" in the rollup: no station
+            station = row[station_at] or None  # "" in the rollup: no station
             cell["station"] = station
             cell["lat"], cell["lng"] = coords.get(station) or (None, None)
         cells.append(cell)
@@ -487,7 +487,12 @@ def ensure_rollup(session: Session) -> bool:
         state = session.get(RollupState, "incidents")
         if state is not None and state.watermark == mark:
             return False
-    session.execute(delete(IncidentRollup))
+    if session.get_bind().dialect.name == "postgresql":
+        # no dead copy of the old rollup left behind for every rebuild (readers that would
+        # wait for the lock wait for the rebuild anyway)
+        session.execute(text("TRUNCATE incident_rollup"))
+    else:
+        session.execute(delete(IncidentRollup))
     month = _month_expr(session)
     station = func.coalesce(m.station_col, "")
     synthetic = m.synthetic_col if m.synthetic_col is not None else false()
@@ -497,6 +502,7 @@ def ensure_rollup(session: Session) -> bool:
         .select_from(m.current_from())
         .where(m.counted())
         .group_by(m.owner_col, group, station, month, synthetic)
+        .order_by(month, station, m.owner_col, group)
     )
     session.execute(
         insert(IncidentRollup).from_select(
