@@ -46,8 +46,6 @@ MIN_ROWS = 2_000
 ROW_VALUES = 999
 #: page cache of the connection during a large SQLite import, in KiB
 CACHE_KIB = 262_144
-#: helper threads SQLite may use to sort while it builds an index during a large import
-SORT_THREADS = 2
 _PLAIN_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?$")
 
 
@@ -171,8 +169,8 @@ def _columns(
     for name in ("party_ref", "category", "occurred_at"):
         if (s[name] == "").any():
             raise _Unsure(f"{name} required")
-    ref = s["party_ref"].str.slice(0, 80)
-    if ref.duplicated().any():
+    refs = s["party_ref"].str.slice(0, 80).tolist()
+    if len(set(refs)) != len(refs):
         raise _Unsure("duplicate reference")
     _check_in(s["category"], CATEGORIES, optional=False)
     station = s.get("station_code", pd.Series([""] * n, index=df.index)).str.upper()
@@ -193,7 +191,7 @@ def _columns(
             raise _Unsure("reported before occurred")
     else:
         reported = np.full(n, np.datetime64("NaT"), dtype="datetime64[us]")
-    out: dict[str, Any] = {"party_ref": ref.tolist(), "category": s["category"].tolist()}
+    out: dict[str, Any] = {"party_ref": refs, "category": s["category"].tolist()}
     nothing = [None] * n
 
     def opt(name: str, series: pd.Series | None = None) -> list:
@@ -335,16 +333,12 @@ def import_csv(
         # a large import touches every index page: give this connection a big page cache
         # for the duration of the import (the default of 2 MB makes SQLite re-read pages)
         cache = conn.exec_driver_sql("PRAGMA cache_size").scalar()
-        threads = conn.exec_driver_sql("PRAGMA threads").scalar()
         conn.exec_driver_sql(f"PRAGMA cache_size={-CACHE_KIB}")
-        # building the indexes again sorts every row: let SQLite sort with helper threads
-        conn.exec_driver_sql(f"PRAGMA threads={SORT_THREADS}")
     try:
         _write_new(session, party, author, cols, refs, n, sqlite, progress)
     finally:
         if sqlite:
             conn.exec_driver_sql(f"PRAGMA cache_size={int(cache)}")
-            conn.exec_driver_sql(f"PRAGMA threads={int(threads)}")
     result.created = n
     audit.record(
         session,
