@@ -61,6 +61,19 @@ def test_example_review_and_unsubscribed_topics():
     assert adapter_for("frigate/events") is not None
 
 
+def test_adapter_lookup_follows_registrations():
+    from perron.live.sources import _BY_TOPIC, ADAPTERS, register
+
+    assert adapter_for("test/lookup") is None  # remembered per topic...
+    try:
+        fn = register("test-lookup", ("test/+",))(lambda topic, payload, ctx, at: [])
+        assert adapter_for("test/lookup") is fn  # ...until an adapter registers
+    finally:
+        ADAPTERS.pop("test-lookup", None)
+        _BY_TOPIC.clear()
+    assert adapter_for("test/lookup") is None
+
+
 def test_unknown_camera_false_positive_and_bad_payloads():
     p = frigate_event("1.0-a", "elsewhere", "person", "new", 1.7e9)
     assert parse("frigate/events", json.dumps(p).encode(), CTX, NOW) == []

@@ -3,7 +3,7 @@ restart."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import func, select
@@ -79,4 +79,65 @@ def test_duplicates_rollback_and_warm_up(sqlite_url):
         again = warm.process(s, [yell])  # redelivered
     assert (again.stored, again.duplicates, again.alert_ids) == (0, 1, [])
     assert _n(engine, Alert) == 1
+    engine.dispose()
+
+
+def test_stored_events_read_back_as_given_and_as_the_orm_stores_them(db_url):
+    """The batch insert (ready tuples on SQLite) stores what the ORM would: the same values read
+    back, and on SQLite the same text for times as a Core insert of the same event."""
+    from sqlalchemy import insert, text
+
+    from perron.live.ingest import event_row
+
+    engine = make_engine(db_url)
+    cet = timezone(timedelta(hours=1))
+    given = [
+        Event(
+            id="t:a",
+            source="frigate",
+            kind="detection",
+            label="person",
+            station_code="UT",
+            zone="tunnel",
+            occurred_at=datetime(2026, 11, 20, 21, 3, 11, tzinfo=cet),  # no microseconds
+            received_at=datetime(2026, 11, 20, 20, 3, 12, 250, tzinfo=UTC),
+            score=0.9,
+            camera="ut_tunnel_1",
+            count=1,
+            phase="new",
+            value=2.5,
+            attributes={"frigate_zones": ["stairs"], "stationary": False, "top_score": 0.91},
+        ),
+        ev("b", "help_point", datetime(2026, 11, 20, 20, 4, tzinfo=UTC), kind="help_point"),
+    ]
+    with transaction(engine) as s:
+        assert Ingestor().process(s, given).stored == 2
+    with transaction(engine) as s:
+        rows = {r.id: r for r in s.scalars(select(SensorEvent))}
+        for e in given:
+            r = rows[e.id]
+            assert (r.occurred_at, r.received_at) == (e.occurred_at, e.received_at)
+            assert r.attributes == e.attributes
+            assert (r.kind, r.label, r.score, r.camera, r.count, r.phase, r.value) == (
+                e.kind,
+                e.label,
+                e.score,
+                e.camera,
+                e.count,
+                e.phase,
+                e.value,
+            )
+            assert r.occurred_at.utcoffset() == timedelta(0)
+    if engine.dialect.name == "sqlite":
+        with transaction(engine) as s:
+            s.execute(insert(SensorEvent.__table__), [dict(event_row(given[0]), id="t:core")])
+        with engine.connect() as c:
+            raw = dict(
+                c.execute(text("SELECT id, occurred_at || '|' || received_at FROM sensor_event"))
+                .tuples()
+                .all()
+            )
+        assert (
+            raw["t:a"] == raw["t:core"] == "2026-11-20 20:03:11.000000|2026-11-20 20:03:12.000250"
+        )
     engine.dispose()
