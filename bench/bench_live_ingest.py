@@ -219,7 +219,8 @@ def through_mqtt(seconds: float, rate: float, publishers: int) -> dict:
 
     tmp = Path(tempfile.mkdtemp(prefix="perron-bench-mqtt-"))
     url = prepare_db(tmp / "live.db")
-    env = dict(os.environ, PERRON_DATABASE_URL=url, PERRON_DATA_DIR=str(tmp))
+    # COLUMNS: its summary line is printed by rich, which would wrap it at 80 columns
+    env = dict(os.environ, PERRON_DATABASE_URL=url, PERRON_DATA_DIR=str(tmp), COLUMNS="200")
     perron = str(Path(sys.executable).with_name("perron"))
     output: list[str] = []
     with mosquitto_broker() as (host, port):
