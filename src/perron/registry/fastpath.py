@@ -1,5 +1,6 @@
-"""The fast path of the CSV import: columns validated at once with pandas, new incidents
-written with the driver's executemany.
+"""The fast path of the CSV import: the file read with Arrow's CSV reader, columns validated
+at once with pandas, new incidents written through the driver in multi-row statements and their
+first versions copied from them in the database.
 
 It gives the same result as the row-by-row path of :mod:`perron.registry.importers` and steps
 aside (returns ``None``) whenever that path must speak: when any row is wrong (so the report
@@ -44,8 +45,12 @@ from perron.store.tables.registry import Incident
 MIN_ROWS = 2_000
 #: values bound in one multi-row insert statement (SQLite before 3.32 allows 999)
 ROW_VALUES = 999
-#: page cache of the connection during a large SQLite import, in KiB
+#: page cache of the connection during a large SQLite import, in KiB: at least CACHE_KIB,
+#: CACHE_KIB_PER_ROW for every row (an incident, its version and their index entries take about
+#: half a KiB) so that building the indexes reads the new rows from memory, at most CACHE_MAX_KIB
 CACHE_KIB = 262_144
+CACHE_KIB_PER_ROW = 1
+CACHE_MAX_KIB = 1_048_576
 _PLAIN_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?$")
 
 
@@ -333,7 +338,8 @@ def import_csv(
         # a large import touches every index page: give this connection a big page cache
         # for the duration of the import (the default of 2 MB makes SQLite re-read pages)
         cache = conn.exec_driver_sql("PRAGMA cache_size").scalar()
-        conn.exec_driver_sql(f"PRAGMA cache_size={-CACHE_KIB}")
+        kib = min(CACHE_MAX_KIB, max(CACHE_KIB, n * CACHE_KIB_PER_ROW))
+        conn.exec_driver_sql(f"PRAGMA cache_size={-kib}")
     try:
         _write_new(session, party, author, cols, refs, n, sqlite, progress)
     finally:
