@@ -438,7 +438,7 @@ def aggregate(
     width = len(by)
     station_at = by.index("station") if "station" in by else None
     coords = m.station_positions(session) if station_at is not None else {}
-    for row in session.connection().execute(q):  # plain rows: no ORM loading
+    for row in session.connection().execute(q).all():  # plain rows, fetched at once
         count, exact = int(row[width]), int(row[width + 1] or 0)
         cell = dict(zip(by, row, strict=False))  # the first len(by) values
         if count < MIN_CELL and exact < count:
