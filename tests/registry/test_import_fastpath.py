@@ -153,3 +153,31 @@ def test_quoted_values_bom_semicolons_and_crlf_read_the_same_both_ways(
     session.commit()
     a, b = _facts(session, "ns"), _facts(session, "politie")
     assert a == b and "000" in a and "regel 0" in a["000"][FACT_FIELDS.index("description")]
+
+
+def test_an_import_failing_after_the_indexes_were_dropped_leaves_everything_as_it_was(
+    session, settings, tmp_path
+):
+    from sqlalchemy import inspect
+
+    def indexes():
+        conn = session.connection()
+        return {
+            table: sorted(ix["name"] for ix in inspect(conn).get_indexes(table))
+            for table in ("incident", "incident_version")
+        }
+
+    before = indexes()
+    session.rollback()
+    path = tmp_path / "big.csv"
+    path.write_text(HEADER + _rows(300))
+
+    def progress(stage, done, total):
+        if stage == "writing versions":
+            raise RuntimeError("disk full")
+
+    with pytest.raises(RuntimeError):
+        import_file(session, path, "ns", GENERIC, "tester", progress=progress)
+    session.rollback()
+    assert indexes() == before
+    assert session.scalar(select(Incident.id).limit(1)) is None
