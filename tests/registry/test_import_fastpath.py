@@ -4,7 +4,7 @@ rows and re-imports."""
 import random
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from perron.registry import fastpath
 from perron.registry.importers import ImportRejected, import_file
@@ -181,3 +181,19 @@ def test_an_import_failing_after_the_indexes_were_dropped_leaves_everything_as_i
     session.rollback()
     assert indexes() == before
     assert session.scalar(select(Incident.id).limit(1)) is None
+
+
+def test_a_party_code_with_a_quote_and_a_percent_sign_is_written_as_it_is(
+    session, settings, tmp_path
+):
+    from perron.store.tables.accounts import Party
+
+    code = "o'%s%"
+    session.add(Party(code=code, name="Odd", kind="municipality"))
+    session.commit()
+    path = tmp_path / "big.csv"
+    path.write_text(HEADER + _rows(200))
+    assert import_file(session, path, code, GENERIC, "tester").created == 200
+    session.commit()
+    assert len(_facts(session, code)) == 200
+    assert session.scalar(select(func.count()).select_from(IncidentVersion)) == 200

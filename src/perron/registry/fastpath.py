@@ -404,7 +404,10 @@ def _write_new(
     conn = session.connection()
     marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     head = f"INSERT INTO incident ({', '.join([*bound, *constant])}) VALUES "
-    one_row = f"({', '.join([marker] * len(bound) + [_literal(v) for v in constant.values()])})"
+    literals = [_literal(v) for v in constant.values()]
+    if marker == "%s":  # the driver reads % as the start of a placeholder
+        literals = [v.replace("%", "%%") for v in literals]
+    one_row = f"({', '.join([marker] * len(bound) + literals)})"
     before = session.scalar(select(func.max(Incident.id))) or 0
     columns = [values[k] for k in bound]
     width = len(columns)
