@@ -197,3 +197,27 @@ def test_a_party_code_with_a_quote_and_a_percent_sign_is_written_as_it_is(
     session.commit()
     assert len(_facts(session, code)) == 200
     assert session.scalar(select(func.count()).select_from(IncidentVersion)) == 200
+
+
+def test_the_rollup_counts_what_a_fast_import_wrote(session, settings, tmp_path):
+    from datetime import date
+
+    from perron.access import agreements
+    from perron.registry import queries
+
+    viewer = agreements.viewer_for(session, "ns", "analyst", "ns-analyst")
+
+    def counts(since):
+        agg = queries.aggregate(
+            session, viewer, "analysis", ("station",), queries.Filters(since=since)
+        )
+        return {c["station"]: c["count"] for c in agg.cells}
+
+    assert counts(date(2024, 1, 1)) == {}  # builds the rollup of the empty registry
+    session.commit()
+    path = tmp_path / "big.csv"
+    path.write_text(HEADER + _rows(300))
+    assert import_file(session, path, "ns", GENERIC, "tester").created == 300
+    session.commit()
+    whole_months, from_records = counts(date(2024, 1, 1)), counts(date(2024, 1, 2))
+    assert whole_months == from_records and sum(whole_months.values()) == 300
