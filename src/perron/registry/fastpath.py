@@ -392,7 +392,7 @@ def _write_new(
         for k in FACT_FIELDS
     }
     values["party_ref"] = refs
-    bound = [k for k, v in values.items() if v.count(None) != n]
+    bound = [k for k, v in values.items() if v[0] is not None or v.count(None) != n]
     constant: dict[str, Any] = {k: None for k in values if k not in bound}
     constant.update(
         party_code=party,
