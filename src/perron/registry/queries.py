@@ -438,7 +438,15 @@ def aggregate(
     width = len(by)
     station_at = by.index("station") if "station" in by else None
     coords = m.station_positions(session) if station_at is not None else {}
-    for row in session.connection().execute(q).all():  # plain rows, fetched at once
+    # the driver's own tuples, fetched at once: no Row object per cell. Tuples of plain values
+    # are soon untracked by the garbage collector, so thousands of cells per request do not
+    # add up to full collections (which cost tens of milliseconds each)
+    result = session.connection().execute(q)
+    try:
+        rows = result.cursor.fetchall()
+    finally:
+        result.close()
+    for row in rows:
         count, exact = int(row[width]), int(row[width + 1] or 0)
         cell = dict(zip(by, row, strict=False))  # the first len(by) values
         if count < MIN_CELL and exact < count:
