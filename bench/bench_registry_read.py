@@ -187,12 +187,12 @@ def main() -> int:
         "",
         "The list page is one of the 40 busiest stations of the synthetic set and the "
         "social-safety group for an NS analyst under the default agreements, newest first, "
-        "pages 1–3, with its audit entry appended and committed per request. The aggregate counts everything the analyst may see per station "
-        "and month of 2024, with small-cell suppression, from the `incident_rollup` summary "
-        "(owner × category group × station × month), read through its month index; the summary "
-        "is built during the warm-up, not in the timed runs. After the bulk fill the tables are "
-        "analysed (PostgreSQL: `VACUUM ANALYZE`, as autovacuum would soon after; SQLite: "
-        "`ANALYZE`)."
+        "pages 1–3, with its audit entry appended and committed per request. The aggregate "
+        "counts everything the analyst may see per station and month of 2024, with small-cell "
+        "suppression, from the `incident_rollup` summary (owner × category group × station × "
+        "month, with an index on month holding every column); the summary is built during the "
+        "warm-up, not in the timed runs. After the bulk fill the tables are analysed "
+        "(PostgreSQL: `VACUUM ANALYZE`, as autovacuum would soon after; SQLite: `ANALYZE`)."
         + (
             " The PostgreSQL cluster is a throwaway one with `fsync` off."
             if args.postgres == "auto"
