@@ -1,9 +1,10 @@
 """live ingest: fewer indexes on sensor_event
 
 Every stored event updated four indexes. The kind index (six values) and the station-and-time
-index served only the filters of ``perron events list``, which the time index and a scan within
-its limit serve as well; the index on the time (warm-up after a restart, listings newest first)
-and the primary key (de-duplication) stay.
+index served only the filters of ``perron events list``; those now walk the time index newest
+first until the limit is reached (slower for a rarely seen station or kind in a large table).
+The index on the time (warm-up after a restart, listings newest first) and the primary key
+(de-duplication) stay.
 
 Revision ID: 0006_live_ingest
 Revises: 0005_forecast
