@@ -52,6 +52,9 @@ from common import REPO, verdict, write_section
 TARGET_EPS = 20_000
 TARGET_P99_MS = 50.0
 TARGET_MQTT_EPS = 5_000
+# The streams are offered 5 % above each target and a target counts as met only when the
+# measured rate reaches it: a paced stream measured over a window lands a little under its pace.
+OFFER_HEADROOM = 1.05
 PUBLISHERS = 2
 BATCH_MAX = 500
 COMMIT_EVERY_S = 0.005  # in-process: a batch starts when 500 events are due, at most 5 ms apart
@@ -314,9 +317,9 @@ def through_mqtt(seconds: float, rate: float, publishers: int) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--seconds", type=float, default=None, help="in-process run length")
-    ap.add_argument("--rate", type=float, default=TARGET_EPS)
+    ap.add_argument("--rate", type=float, default=TARGET_EPS * OFFER_HEADROOM)
     ap.add_argument("--mqtt-seconds", type=float, default=None)
-    ap.add_argument("--mqtt-rate", type=float, default=TARGET_MQTT_EPS)
+    ap.add_argument("--mqtt-rate", type=float, default=TARGET_MQTT_EPS * OFFER_HEADROOM)
     ap.add_argument(
         "--publishers", type=int, default=PUBLISHERS, help="publishing processes (MQTT)"
     )
@@ -342,7 +345,7 @@ def main() -> None:
     notes: list[str] = []
     if not args.no_in_process:
         r = in_process(args.seconds, args.rate, args.quick)
-        ok_eps = r["eps"] >= TARGET_EPS * 0.99 and args.rate >= TARGET_EPS
+        ok_eps = r["eps"] >= TARGET_EPS
         kept_up = r["events"] == r["offered"]
         ok_p99 = r["p99_ms"] <= TARGET_P99_MS and kept_up
         ok_rows = r["rows"] == r["stored"]
@@ -375,10 +378,7 @@ def main() -> None:
         ]
     if not args.no_mqtt:
         m = through_mqtt(args.mqtt_seconds, args.mqtt_rate, args.publishers)
-        ok_rate = (
-            min(m["rate"], m["stored_rate"]) >= TARGET_MQTT_EPS * 0.99
-            and args.mqtt_rate >= TARGET_MQTT_EPS
-        )
+        ok_rate = min(m["rate"], m["stored_rate"]) >= TARGET_MQTT_EPS
         ok_loss = m["stored_rows"] >= m["published"] and m["acknowledged_by_broker"]
         lines += [
             f"| through Mosquitto, QoS 1: published/s over {m['seconds']:.0f} s "
