@@ -221,3 +221,26 @@ def test_the_rollup_counts_what_a_fast_import_wrote(session, settings, tmp_path)
     session.commit()
     whole_months, from_records = counts(date(2024, 1, 1)), counts(date(2024, 1, 2))
     assert whole_months == from_records and sum(whole_months.values()) == 300
+
+
+@pytest.mark.parametrize(
+    "db_url", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True
+)
+def test_a_large_import_on_postgresql_leaves_planner_statistics(
+    session, settings, tmp_path, monkeypatch
+):
+    from sqlalchemy import text
+
+    def reltuples(table):
+        return session.scalar(
+            text("SELECT reltuples FROM pg_class WHERE relname = :t"), {"t": table}
+        )
+
+    monkeypatch.setattr(fastpath, "ANALYZE_MIN_ROWS", 200)
+    assert reltuples("incident") < 0  # never analysed
+    path = tmp_path / "big.csv"
+    path.write_text(HEADER + _rows(300))
+    assert import_file(session, path, "ns", GENERIC, "tester").created == 300
+    session.commit()
+    assert reltuples("incident") == 300
+    assert reltuples("incident_version") == 300

@@ -58,6 +58,11 @@ class _Unsure(Exception):
     """The fast path cannot decide; the row-by-row path takes over."""
 
 
+# On PostgreSQL, an import of at least this many rows that (at least) doubles the registry
+# refreshes the planner's statistics before it commits.
+ANALYZE_MIN_ROWS = 10_000
+
+
 def _frame(raw: bytes) -> pd.DataFrame:
     """Every column of the file as text, read by Arrow's CSV reader (the delimiter and header
     as the row-by-row path finds them); anything it cannot read as a plain table is unsure."""
@@ -448,6 +453,10 @@ def _write_new(
         conn.exec_driver_sql(ddl)
     if rebuild:
         progress("indexing", n, n)
+    if not sqlite and n >= max(before, ANALYZE_MIN_ROWS):
+        # a registry that (at least) doubled: fresh planner statistics, or PostgreSQL reads
+        # the new rows by scanning until autovacuum gets to them
+        conn.exec_driver_sql("ANALYZE incident, incident_version")
 
 
 def _literal(value: Any) -> str:
