@@ -163,17 +163,19 @@ def main() -> int:
 stations × 5 zones, 80 % person detections, yells, breaking glass, crowd counts, vandalism
 signals, help points) fed one by one; {corr["changes"]:,} events caused an alert change.
 Median of {runs} run(s). The machine is shared (load average {load:.1f} on {os.cpu_count()} cores
-at the start of the run), so wall-clock rates depend on what else runs; the target is judged on
-events per second of the process's own CPU time, and the wall-clock rate is shown beside it.
+at the start of the run). These are the parts of the live path on their own: the correlator
+alone is a small share of the per-event budget of the issue's target (≥ 20,000 events/s with
+p99 ≤ 50 ms), which is judged end to end — parsing, storing, correlating, committing — in the
+section "Live ingest".
 Store: alert changes from the same kind of stream persisted with
 `apply_changes` in transactions of 100 on SQLite (with routing, de-duplication against open
 alerts and the transition record); exports built and validated against their schemas.
 
 | measure | result | target | |
 |---|---|---|---|
-| correlator throughput (per CPU second) | {corr["cpu_eps"]:,.0f} events/s | ≥ {TARGET_EPS:,} events/s | {verdict(ok_eps)} |
+| correlator throughput (per CPU second) | {corr["cpu_eps"]:,.0f} events/s | part of ≥ {TARGET_EPS:,} events/s end to end | {verdict(ok_eps)} |
 | correlator throughput (wall clock) | {corr["eps"]:,.0f} events/s | | |
-| correlator p99, event → alert change | {corr["p99_ms"]:.3f} ms | ≤ {TARGET_P99_MS:.0f} ms | {verdict(ok_p99)} |
+| correlator p99, event → alert change | {corr["p99_ms"]:.3f} ms | part of ≤ {TARGET_P99_MS:.0f} ms end to end | {verdict(ok_p99)} |
 | alert changes persisted (SQLite) | {store["per_s"]:,.0f} changes/s ({store["changes"]:,} changes → {store["alerts"]:,} alerts) | | |
 | p99 of a transaction of 100 changes | {store["batch_p99_ms"]:.1f} ms | | |
 | CAP 1.2 message, built and validated | {store["cap_ms"]:.1f} ms | | |
