@@ -95,8 +95,7 @@ def sqlite_time(d: datetime) -> str:
     order and the same instant is always the same text)."""
     if d.tzinfo is not UTC:
         d = d.astimezone(UTC)
-    text = d.replace(tzinfo=None).isoformat(" ")
-    return text if d.microsecond else text + ".000000"
+    return d.isoformat(" ", "microseconds")[:26]  # without the offset, +00:00
 
 
 def sqlite_rows(events: Sequence[Event]) -> list[tuple]:
