@@ -104,9 +104,10 @@ def renamed(part: list[tuple[str, bytes]], rnd: int, seed: int = 11) -> list[tup
     batch so no second copy of the pool is held)."""
     if rnd == 0:
         return part
-    a, b = f"-s{seed}n".encode(), f"-s{seed}r{rnd}n".encode()
-    c, d = f'"crowd-{seed}-'.encode(), f'"crowd-{seed}r{rnd}-'.encode()
-    return [(t, p.replace(a, b).replace(c, d)) for t, p in part]
+    a, b = f"-s{seed}n".encode(), f"-s{seed}r{rnd}n".encode()  # Frigate object ids
+    c, d = f'"crowd-{seed}-'.encode(), f'"crowd-{seed}r{rnd}-'.encode()  # crowd counts' ids
+    swap = {"frigate/events": (a, b), "perron/events": (c, d)}  # the topics with ids
+    return [(t, p.replace(*swap[t]) if t in swap else p) for t, p in part]
 
 
 def in_process(seconds: float, rate: float, quick: bool) -> dict:
@@ -122,7 +123,7 @@ def in_process(seconds: float, rate: float, quick: bool) -> dict:
     t_gen = time.perf_counter()
     pool = make_pool(min(total, POOL_MAX), rate)
     gen_s = time.perf_counter() - t_gen
-    hist = array("l", bytes(8 * BINS))
+    commits: list[tuple[float, int, int]] = []  # (time of the commit, first event, events)
     done = stored = alerts = batches = 0
     rss: list[tuple[float, float]] = []
     cpu0 = time.process_time()
@@ -162,15 +163,18 @@ def in_process(seconds: float, rate: float, quick: bool) -> dict:
         stored += result.stored
         alerts += len(result.alert_ids)
         batches += 1
-        for i in range(done, done + n):
-            ms = (t_commit - (t0 + i / rate)) * 1000
-            hist[min(BINS - 1, max(0, int(ms / BIN_MS)))] += 1
+        commits.append((t_commit, done, n))  # the latencies are counted after the run
         done += n
         if t_commit - t0 >= next_rss:
             rss.append((t_commit - t0, rss_mb()))
             next_rss += 5.0
     elapsed = time.perf_counter() - t0
     cpu = time.process_time() - cpu0
+    hist = array("l", bytes(8 * BINS))
+    for t_commit, first, n in commits:
+        for i in range(first, first + n):
+            ms = (t_commit - (t0 + i / rate)) * 1000
+            hist[min(BINS - 1, max(0, int(ms / BIN_MS)))] += 1
     with sessions() as s:
         rows = s.scalar(select(func.count()).select_from(SensorEvent))
         alert_rows = s.scalar(select(func.count()).select_from(Alert))
