@@ -23,7 +23,7 @@ from sqlalchemy.exc import DBAPIError
 from perron.live import mqtt
 from perron.live.ingest import Context, Ingestor, Result
 from perron.live.sources import SourceError, adapter_for, all_topics, load_builtin
-from perron.store.db import make_engine, session_factory
+from perron.store.db import WalCheckpointer, make_engine, session_factory
 
 log = logging.getLogger("perron.live")
 REGISTRY_REFRESH_S = 30.0
@@ -56,6 +56,7 @@ class LiveEngine:
         load_builtin()
         self.engine = make_engine(database_url)
         self.sessions = session_factory(self.engine)
+        self.checkpointer: WalCheckpointer | None = None
         self.host, self.port = host, port
         self.client_id = client_id
         self.batch_s = batch_ms / 1000
@@ -95,6 +96,8 @@ class LiveEngine:
         return self._ctx
 
     def run(self, duration: float | None = None, on_batch=None) -> Stats:
+        # commits stay short: SQLite's checkpoints run in a thread of their own
+        self.checkpointer = WalCheckpointer(self.engine)
         with self.sessions() as s:
             replayed = self.ingestor.warm_up(s)
         log.info("correlator warmed up with %d recent events", replayed)
@@ -118,6 +121,7 @@ class LiveEngine:
         finally:
             client.disconnect()
             client.loop_stop()
+            self.checkpointer.stop()
             self.engine.dispose()
         return self.stats
 
