@@ -164,7 +164,7 @@ stations × 5 zones, 80 % person detections, yells, breaking glass, crowd counts
 signals, help points) fed one by one; {corr["changes"]:,} events caused an alert change.
 Median of {runs} run(s). The machine is shared (load average {load:.1f} on {os.cpu_count()} cores
 at the start of the run). These are the parts of the live path on their own: the correlator
-alone is a small share of the per-event budget of the issue's target (≥ 20,000 events/s with
+alone is a small share of the per-event budget of the live path's target (≥ 20,000 events/s with
 p99 ≤ 50 ms), which is judged end to end — parsing, storing, correlating, committing — in the
 section "Live ingest".
 Store: alert changes from the same kind of stream persisted with
