@@ -15,7 +15,7 @@ from perron.config import Settings, get_settings
 from perron.reference.load import load_reference
 from perron.store.db import make_engine, transaction, upgrade
 
-from services import mosquitto_broker, postgres_cluster
+from services import free_port, mosquitto_broker, postgres_cluster
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED_DATA = REPO.parent / "shared" / "data"
@@ -191,14 +191,6 @@ def web_client(client, db_url: str):
     return client
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class LiveServer(str):
     """The base URL of a running server (``http://127.0.0.1:PORT``), with ``.db_url`` and
     ``.data_dir`` of the database and data directory it uses."""
@@ -227,7 +219,7 @@ def live_server(
     shutil.copyfile(_sqlite_template, db_path)
     db_url = f"sqlite:///{db_path}"
     create_web_user(db_url)
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "PERRON_DATABASE_URL": db_url, "PERRON_DATA_DIR": str(data_dir)}
     log = (root / "server.log").open("wb")
     proc = subprocess.Popen(

@@ -11,18 +11,12 @@ import glob
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from perron.live.broker import free_port, local_broker
 
 
 def _pg_bindir() -> Path:
@@ -119,40 +113,9 @@ def postgres_cluster() -> Iterator[str]:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _wait_port(port: int, proc: subprocess.Popen, what: str, timeout: float = 15) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"{what} exited with {proc.returncode}")
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
-            return
-        time.sleep(0.05)
-    raise RuntimeError(f"{what} did not listen on {port} within {timeout} s")
-
-
 @contextlib.contextmanager
 def mosquitto_broker() -> Iterator[tuple[str, int]]:
     """Start Mosquitto on a free port of 127.0.0.1; yield (host, port)."""
-    binary = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
-    if not Path(binary).exists():
-        raise RuntimeError("mosquitto not found: run `make setup` (installs Debian's mosquitto)")
-    tmp = Path(tempfile.mkdtemp(prefix="perron-mqtt-"))
-    port = free_port()
-    conf = tmp / "mosquitto.conf"
-    conf.write_text(
-        f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n"
-        "max_queued_messages 1000000\nmax_inflight_messages 0\nlog_type error\n"
-    )
-    proc = subprocess.Popen(
-        [binary, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
-    try:
-        _wait_port(port, proc, "mosquitto")
+    queue = "max_queued_messages 1000000\nmax_inflight_messages 0\n"
+    with local_broker(extra_conf=queue) as port:
         yield "127.0.0.1", port
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        shutil.rmtree(tmp, ignore_errors=True)

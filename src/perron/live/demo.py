@@ -83,28 +83,6 @@ FEED_INCIDENT_RATE = 0.01  # share of messages that start an incident: a few ale
 FEED_DURATION_S = 7 * 24 * 3600.0
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_port(port: int, proc, name: str, timeout: float = 15.0) -> None:
-    import socket
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"{name} exited with code {proc.returncode}")
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.05)
-    raise RuntimeError(f"{name} did not open port {port} within {timeout:.0f} s")
-
-
 class Feed:
     """The demo's live feed: Mosquitto on a free port of 127.0.0.1, ``perron live`` reading it
     into the demo database and ``perron simulate`` publishing a synthetic Frigate stream (new
@@ -124,74 +102,52 @@ class Feed:
         self.incident_rate = incident_rate
         self.duration = duration
         self.procs: list = []
-        self.tmp = None
+        self._broker = None
         self.log_path = settings.data_dir / "demo-live.log"
         self.url: str | None = None
 
     def start(self) -> str:
+        import contextlib
         import os
-        import shutil
         import subprocess
         import sys
-        import tempfile
-        from pathlib import Path
 
-        binary = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
-        if not Path(binary).exists():
+        from perron.live.broker import local_broker, mosquitto_binary
+
+        if mosquitto_binary() is None:
             return "live feed: off (Mosquitto is not installed; `make setup` installs it)"
-        self.tmp = Path(tempfile.mkdtemp(prefix="perron-demo-mqtt-"))
-        port = _free_port()
-        conf = self.tmp / "mosquitto.conf"
-        conf.write_text(
-            f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\nlog_type error\n"
-        )
         self.settings.data_dir.mkdir(parents=True, exist_ok=True)
-        log = self.log_path.open("ab")
         env = dict(os.environ)
         env["PERRON_DATA_DIR"] = str(self.settings.data_dir)
         env["PERRON_DATABASE_URL"] = self.settings.database_url
-        try:
-            broker = subprocess.Popen([binary, "-c", str(conf)], stdout=log, stderr=log)
-            self.procs.append(broker)
-            _wait_port(port, broker, "mosquitto")
-            self.url = f"mqtt://127.0.0.1:{port}"
-            perron = [sys.executable, "-m", "perron.cli"]
-            client = f"perron-demo-live-{os.getpid()}"
-            self.procs.append(
-                subprocess.Popen(
-                    [*perron, "live", "--mqtt", self.url, "--synthetic", "--client-id", client],
-                    stdout=log,
-                    stderr=log,
-                    env=env,
-                )
-            )
-            seed = 1000 + int(time.time()) % 1_000_000
-            self.procs.append(
-                subprocess.Popen(
-                    [
-                        *perron,
-                        "simulate",
-                        "--mqtt",
-                        self.url,
-                        "--rate",
-                        str(self.rate),
-                        "--duration",
-                        str(self.duration),
-                        "--seed",
-                        str(seed),
-                        "--incident-rate",
-                        str(self.incident_rate),
-                    ],
-                    stdout=log,
-                    stderr=log,
-                    env=env,
-                )
-            )
-        except Exception:
-            self.stop()
-            raise
-        finally:
-            log.close()
+        self._broker = contextlib.ExitStack()
+        with self.log_path.open("ab") as log:
+            try:
+                port = self._broker.enter_context(local_broker(output=log))
+                self.url = f"mqtt://127.0.0.1:{port}"
+                perron = [sys.executable, "-m", "perron.cli"]
+                client = f"perron-demo-live-{os.getpid()}"
+                engine = [*perron, "live", "--mqtt", self.url, "--synthetic", "--client-id", client]
+                seed = 1000 + int(time.time()) % 1_000_000
+                simulate = [
+                    *perron,
+                    "simulate",
+                    "--mqtt",
+                    self.url,
+                    "--rate",
+                    str(self.rate),
+                    "--duration",
+                    str(self.duration),
+                    "--seed",
+                    str(seed),
+                    "--incident-rate",
+                    str(self.incident_rate),
+                ]
+                for cmd in (engine, simulate):
+                    self.procs.append(subprocess.Popen(cmd, stdout=log, stderr=log, env=env))
+            except Exception:
+                self.stop()
+                raise
         return (
             f"live feed: simulator → Mosquitto ({self.url}) → live engine, "
             f"{self.rate:g} synthetic messages/s; log in {self.log_path}"
@@ -201,10 +157,9 @@ class Feed:
         return bool(self.procs) and all(p.poll() is None for p in self.procs)
 
     def stop(self) -> None:
-        import shutil
         import subprocess
 
-        for proc in reversed(self.procs):  # simulator, engine, then the broker
+        for proc in reversed(self.procs):  # the simulator, then the engine
             if proc.poll() is None:
                 proc.terminate()
                 try:
@@ -213,9 +168,9 @@ class Feed:
                     proc.kill()
                     proc.wait()
         self.procs.clear()
-        if self.tmp is not None:
-            shutil.rmtree(self.tmp, ignore_errors=True)
-            self.tmp = None
+        if self._broker is not None:  # the broker last
+            self._broker.close()
+            self._broker = None
 
     def __enter__(self) -> Feed:
         return self
