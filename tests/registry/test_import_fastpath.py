@@ -53,6 +53,19 @@ def _facts(session, party):
     }
 
 
+def _spy_on_the_fast_path(monkeypatch) -> list:
+    """What each call of the fast path answered (None: it stepped aside)."""
+    answers = []
+    real = fastpath.import_csv
+
+    def spy(*args, **kwargs):
+        answers.append(real(*args, **kwargs))
+        return answers[-1]
+
+    monkeypatch.setattr(fastpath, "import_csv", spy)
+    return answers
+
+
 @pytest.fixture(autouse=True)
 def small_files_take_the_fast_path(monkeypatch):
     monkeypatch.setattr(fastpath, "MIN_ROWS", 100)
@@ -62,14 +75,7 @@ def test_fast_and_row_by_row_paths_agree(session, settings, tmp_path, monkeypatc
     n = 400
     path = tmp_path / "big.csv"
     path.write_text(HEADER + _rows(n))
-    answers = []
-    real = fastpath.import_csv
-
-    def spy(*args, **kwargs):
-        answers.append(real(*args, **kwargs))
-        return answers[-1]
-
-    monkeypatch.setattr(fastpath, "import_csv", spy)
+    answers = _spy_on_the_fast_path(monkeypatch)
     fast = import_file(session, path, "ns", GENERIC, "tester")
     assert answers and answers[0] is fast and fast.created == n
     monkeypatch.setattr(fastpath, "import_csv", lambda *a, **k: None)
@@ -138,14 +144,7 @@ def test_quoted_values_bom_semicolons_and_crlf_read_the_same_both_ways(
         lines.append(f"00{i};theft;2024-05-0{1 + i % 9} 10:{i % 60:02d};ut;{text};EMP-{i % 7}")
     path = tmp_path / "quoted.csv"
     path.write_bytes(b"\xef\xbb\xbf" + "\r\n".join(lines).encode() + b"\r\n")
-    answers = []
-    real = fastpath.import_csv
-
-    def spy(*args, **kwargs):
-        answers.append(real(*args, **kwargs))
-        return answers[-1]
-
-    monkeypatch.setattr(fastpath, "import_csv", spy)
+    answers = _spy_on_the_fast_path(monkeypatch)
     assert import_file(session, path, "ns", GENERIC, "tester").created == 150
     assert answers[0] is not None
     monkeypatch.setattr(fastpath, "import_csv", lambda *a, **k: None)
