@@ -90,3 +90,25 @@ def test_agreements_commands_record_and_audit(settings):
     assert runner.invoke(app, ["agreements", "revoke", str(made["id"])]).exit_code == 0
     listed = json.loads(runner.invoke(app, ["agreements", "list", "--json"]).stdout)
     assert listed[0]["revoked_at"] is not None
+
+
+def test_verify_with_workers_checks_slices_in_processes(settings, monkeypatch):
+    engine = _fill(settings.database_url, n=8)
+    monkeypatch.setattr(audit, "PARALLEL_FROM", 1)
+    slices = []
+    real = audit._verify_parallel
+
+    def counted(session, head, workers):
+        slices.append(workers)
+        return real(session, head, workers)
+
+    monkeypatch.setattr(audit, "_verify_parallel", counted)
+    ok = runner.invoke(app, ["audit", "verify", "--workers", "2", "--json"])
+    assert ok.exit_code == 0, ok.output
+    assert json.loads(ok.stdout)["checked"] == 8
+    assert slices == [2]
+    with transaction(engine) as session:
+        session.execute(delete(AuditEntry).where(AuditEntry.seq == 6))
+    bad = runner.invoke(app, ["audit", "verify", "--workers", "2"])
+    assert bad.exit_code == 1 and "entry 6" in bad.stdout, bad.stdout
+    engine.dispose()

@@ -22,6 +22,12 @@ def audit_verify(
     anchor: Path | None = typer.Option(
         None, "--anchor", help="An anchor file from `perron audit anchor`: detects truncation."
     ),
+    workers: int = typer.Option(
+        1,
+        "--workers",
+        min=1,
+        help="Processes checking slices of a long chain (pays off only on idle cores).",
+    ),
     as_json: bool = JsonOpt,
 ) -> None:
     """Recompute the hash chain; exit 0 when intact, 1 naming the first bad entry."""
@@ -35,7 +41,7 @@ def audit_verify(
         except (OSError, ValueError, KeyError, TypeError) as exc:
             fail(f"{anchor}: not an anchor file ({exc})", 2)
     with db_transaction() as session:
-        result = audit.verify(session, anchor=mark)
+        result = audit.verify(session, anchor=mark, workers=workers)
     if as_json:
         print_json(result.as_dict())
     elif result.ok:
