@@ -54,6 +54,30 @@ def test_without_the_thread_commits_leave_the_pages_in_the_log(tmp_path):
     eng.dispose()
 
 
+def test_settle_between_writes_lets_the_log_start_over(tmp_path):
+    """Under a continuous stream of commits the log only stays bounded because the writer
+    settles between its transactions: 30 MB written, the log file stays within a few MB."""
+    path = tmp_path / "w.db"
+    eng = make_engine(f"sqlite:///{path}")
+    with eng.begin() as c:
+        c.exec_driver_sql("CREATE TABLE t (x BLOB)")
+    cp = WalCheckpointer(eng, interval=0.01, restart_frames=256)  # 1 MB
+    wal = tmp_path / "w.db-wal"
+    largest = 0
+    try:
+        for _ in range(300):
+            _write(eng, 1)  # 100 kB
+            cp.settle(eng)
+            largest = max(largest, wal.stat().st_size)
+    finally:
+        cp.stop()
+    assert cp.restarts >= 5
+    assert largest < 8_000_000
+    with eng.connect() as c:
+        assert c.exec_driver_sql("SELECT count(*) FROM t").scalar() == 300
+    eng.dispose()
+
+
 def test_an_in_memory_database_gets_no_thread():
     eng = make_engine("sqlite:///:memory:")
     cp = WalCheckpointer(eng)

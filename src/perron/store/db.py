@@ -45,6 +45,9 @@ def _no_autocheckpoint(dbapi_conn, _record) -> None:
     cur.close()
 
 
+RESTART_FRAMES = 16384  # 64 MB of 4 KB pages: the log starts over when it has grown past this
+
+
 class WalCheckpointer:
     """Checkpoints of a SQLite database in WAL mode, off the writer's path.
 
@@ -56,13 +59,20 @@ class WalCheckpointer:
     seconds. SQLite releases the interpreter lock while it copies, so the writer goes on in the
     meantime; a passive checkpoint neither waits for nor blocks writers and readers. Durability
     does not depend on it: committed transactions are in the log, and SQLite replays the log
-    when the database is opened again. ``stop()`` ends the thread after a last checkpoint.
+    when the database is opened again. The writer calls :meth:`settle` between transactions so
+    that the log starts over from time to time instead of growing without end. ``stop()`` ends
+    the thread after a last checkpoint.
     On PostgreSQL it does nothing."""
 
-    def __init__(self, engine: Engine, interval: float = 0.05) -> None:
+    def __init__(
+        self, engine: Engine, interval: float = 0.05, restart_frames: int = RESTART_FRAMES
+    ) -> None:
         self.thread: threading.Thread | None = None
         self._stop = threading.Event()
         self.checkpoints = 0
+        self.restarts = 0
+        self.log_frames = 0
+        self.restart_frames = restart_frames
         if engine.dialect.name != "sqlite" or not engine.url.database:
             return
         if engine.url.database == ":memory:":
@@ -83,14 +93,38 @@ class WalCheckpointer:
             while True:
                 stopping = self._stop.wait(interval)
                 try:
-                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-                    self.checkpoints += 1
+                    self._checkpoint(conn)
                 except sqlite3.Error as exc:  # try again next round
                     logging.getLogger("perron.store").warning("WAL checkpoint: %s", exc)
                 if stopping:
                     return
         finally:
             conn.close()
+
+    def _checkpoint(self, conn: sqlite3.Connection) -> None:
+        busy, log, _copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        self.checkpoints += 1
+        if not busy:
+            self.log_frames = log
+
+    def settle(self, engine: Engine) -> bool:
+        """Let the log start over when it has grown past ``restart_frames`` pages; for the
+        writer to call between its transactions. Returns whether it checkpointed.
+
+        A passive checkpoint from the thread never lets the log start over while commits keep
+        coming: each pass leaves the frames written meanwhile, so the log would only grow
+        (gigabytes within minutes at the live engine's rate) and every page read would search
+        a longer log index. SQLite starts the log over at the first write after a checkpoint
+        that copied every frame, so the writer, between two transactions, copies the few frames
+        the thread has not copied yet and flushes the database file (a few milliseconds, up to
+        some tens with a busy disk, once in every ~64 MB of log)."""
+        if self.thread is None or self.log_frames < self.restart_frames:
+            return False
+        self.log_frames = 0
+        with engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+        self.restarts += 1
+        return True
 
     def stop(self) -> None:
         if self.thread is not None:
