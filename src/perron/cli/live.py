@@ -62,7 +62,7 @@ def simulate_cmd(
     duration: float = typer.Option(10.0, help="Seconds"),
     seed: int = typer.Option(1),
     incident_rate: float = typer.Option(
-        0.0015, "--incident-rate", help="Share of messages that start a real incident"
+        0.0015, "--incident-rate", help="Share of the new situations that are real incidents"
     ),
     write_cameras: Path | None = typer.Option(
         None, "--write-cameras", help="Write the camera registry CSV the stream uses"

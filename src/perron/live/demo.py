@@ -53,7 +53,7 @@ def prepare(settings: Settings) -> str:
     start = time.time() - SPAN_S
     step = SPAN_S / MESSAGES
     tick = iter(range(10**9))
-    stream = Stream(SEED, clock=lambda: start + next(tick) * step * 3, incident_rate=0.02)
+    stream = Stream(SEED, clock=lambda: start + next(tick) * step, incident_rate=0.02)
     ingestor = Ingestor(synthetic=True)
     stored = alerts = 0
     with transaction(engine) as s:
@@ -79,7 +79,7 @@ def prepare(settings: Settings) -> str:
 # The running demo: a private Mosquitto broker, the live engine and the simulator, so that the
 # operator console receives new alerts while it is open.
 FEED_RATE = 20.0  # messages per second: a quiet evening over 397 stations
-FEED_INCIDENT_RATE = 0.01  # share of messages that start an incident: a few alerts a minute
+FEED_INCIDENT_RATE = 0.01  # share of new situations that are incidents: a few alerts a minute
 FEED_DURATION_S = 7 * 24 * 3600.0
 
 

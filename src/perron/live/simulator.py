@@ -3,7 +3,9 @@
 Every station gets cameras by size (small 2, medium 4, large 8) spread over its default zones.
 Stations are picked in proportion to their travellers per day times a day/night rhythm (quiet at
 night, peaks in the rush hours, in Europe/Amsterdam time). Almost everything is an ordinary
-detection — a person, bicycle or car tracked by Frigate (new, update, end). Rarely a real
+detection — a person, bicycle or car tracked by Frigate: ``new`` when the object appears,
+``update`` while it is tracked and ``end`` when it leaves 2–40 s later, each message sent when
+it happens, as Frigate does, so the streams of many objects interleave. Rarely a real
 incident is mixed in: a yell on the audio topic and a person in the same zone (aggression), a
 person lingering in a tunnel at night, or a crowd count above the limit on a platform (a generic
 JSON event, since Frigate does not count crowds).
@@ -16,6 +18,7 @@ broker at a given rate.
 from __future__ import annotations
 
 import bisect
+import heapq
 import json
 import random
 import time
@@ -58,7 +61,7 @@ HOURLY = (
     0.12,
 )
 ORDINARY = (("person", 0.8), ("bicycle", 0.12), ("car", 0.05), ("dog", 0.03))
-INCIDENT_RATE = 0.0015  # share of messages that start a real incident
+INCIDENT_RATE = 0.0015  # share of the situations the stream starts that are real incidents
 MAX_PENDING = 20_000  # QoS 1 messages not yet acknowledged by the broker
 
 
@@ -75,8 +78,11 @@ def camera_mappings() -> list[Mapping]:
 class Stream:
     """An endless stream of (topic, payload) messages, reproducible by ``seed``.
 
-    ``clock`` gives the event time (the wall clock by default; the demo and the benchmarks pass
-    their own). ``incident_rate`` is the share of messages that start an incident.
+    ``clock`` gives the time of each message (the wall clock by default; the demo and the
+    benchmarks pass their own); it is read once per message. A message is sent when its time has
+    come: the update and end of a tracked object wait until the clock reaches them, and when
+    nothing is due a new object (or, rarely, an incident) starts. ``incident_rate`` is the share
+    of these starts that are incidents.
     """
 
     def __init__(
@@ -99,7 +105,9 @@ class Stream:
         self.n = 0
         self.last_t = 0.0
         self.incidents: list[tuple[str, str, str]] = []  # (kind, station, zone)
-        self._queue: list[tuple[str, bytes]] = []
+        # messages still to come: (time, order, arguments of _frigate), encoded when sent
+        self._due: list[tuple[float, int, tuple]] = []
+        self._order = 0
 
     def _pick_station(self, t: float) -> str:
         hour = datetime.fromtimestamp(t, LOCAL).hour
@@ -154,7 +162,7 @@ class Stream:
             {"type": phase, "before": after, "after": after}
         ).encode()
 
-    def _ordinary(self, t: float) -> None:
+    def _ordinary(self, t: float) -> tuple[str, bytes]:
         code = self._pick_station(t)
         cam = self.rng.choice(self.cameras[code]).camera
         r, label = self.rng.random(), "person"
@@ -166,14 +174,15 @@ class Stream:
         score = round(self.rng.uniform(0.62, 0.97), 3)
         oid = self._oid(t)
         dwell = self.rng.uniform(2, 40)
-        s = t - dwell  # the object's track ends now: no event lies in the future
-        self._queue += [
-            self._frigate(oid, cam, label, "new", s, s, score),
-            self._frigate(oid, cam, label, "update", s, s + dwell / 2, score),
-            self._frigate(oid, cam, label, "end", s, t, score),
-        ]
+        self._later(t + dwell / 2, (oid, cam, label, "update", t, t + dwell / 2, score))
+        self._later(t + dwell, (oid, cam, label, "end", t, t + dwell, score))
+        return self._frigate(oid, cam, label, "new", t, t, score)
 
-    def _incident(self, t: float) -> None:
+    def _later(self, t: float, frigate_args: tuple) -> None:
+        self._order += 1
+        heapq.heappush(self._due, (t, self._order, frigate_args))
+
+    def _incident(self, t: float) -> tuple[str, bytes]:
         code = self._pick_station(t)
         cams = self.cameras[code]
         hour = datetime.fromtimestamp(t, LOCAL).hour
@@ -182,10 +191,8 @@ class Stream:
         kind = self.rng.choice(("aggression", "loitering", "crowd"))
         if kind == "loitering" and tunnels and (hour >= 19 or hour < 6):
             cam = self.rng.choice(tunnels)
-            oid = self._oid(t)
-            self._queue += [
-                self._frigate(oid, cam.camera, "person", "update", t - 700, t, 0.9, True),
-            ]
+            oid = self._oid(t - 700)
+            first = self._frigate(oid, cam.camera, "person", "update", t - 700, t, 0.9, True)
         elif kind == "crowd" and platforms:
             cam = self.rng.choice(platforms)
             body = {
@@ -198,28 +205,27 @@ class Stream:
                 "occurred_at": datetime.fromtimestamp(t, UTC).isoformat(),
             }
             self.n += 1
-            self._queue.append(("perron/events", json.dumps(body).encode()))
+            first = ("perron/events", json.dumps(body).encode())
         else:
             kind = "aggression"
             cam = self.rng.choice(cams)
             oid = self._oid(t)
-            self._queue += [
-                (f"frigate/{cam.camera}/audio/{self.rng.choice(('yell', 'scream'))}", b"ON"),
-                self._frigate(oid, cam.camera, "person", "new", t, t, 0.88),
-            ]
+            first = (f"frigate/{cam.camera}/audio/{self.rng.choice(('yell', 'scream'))}", b"ON")
+            self._later(t, (oid, cam.camera, "person", "new", t, t, 0.88))
         self.incidents.append((kind, code, cam.zone))
+        return first
 
     def __iter__(self) -> Iterator[tuple[str, bytes]]:
         return self
 
     def __next__(self) -> tuple[str, bytes]:
-        if not self._queue:
-            t = self.last_t = self.clock()
-            if self.rng.random() < self.incident_rate:
-                self._incident(t)
-            else:
-                self._ordinary(t)
-        return self._queue.pop(0)
+        t = self.last_t = self.clock()
+        if self._due and self._due[0][0] <= t:
+            return self._frigate(*heapq.heappop(self._due)[2])
+        # nothing is due: something new starts (a tracked object: three messages in time)
+        if self.rng.random() < self.incident_rate:
+            return self._incident(t)
+        return self._ordinary(t)
 
 
 def publish(
