@@ -43,7 +43,7 @@ def test_example_event_maps_to_station_zone_by_frigate_zone():
     after = ex["payload"]["after"]
     assert e.occurred_at == datetime.fromtimestamp(after["frame_time"], UTC)
     assert e.score == pytest.approx(after["score"])
-    assert e.id == f"frigate:{after['id']}:update:{after['frame_time']:.6f}"
+    assert e.id == f"frigate:{after['frame_time']:.6f}:{after['id']}:update"
     assert e.value == pytest.approx(after["frame_time"] - after["start_time"])
     assert e.signal == "person"
 

@@ -45,7 +45,7 @@ class EventError(ValueError):
 class Event:
     """One sensed event at a station zone."""
 
-    id: str  # stable per source message (e.g. frigate:<event id>:<phase>:<frame time>)
+    id: str  # stable per source message (e.g. frigate:<message time>:<event id>:<phase>)
     source: str  # frigate | generic | http | simulator ...
     kind: str  # detection | audio | help_point | panic | crowd | report
     label: str  # person, yell, glass_break, help_point, ...

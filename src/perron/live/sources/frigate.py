@@ -111,7 +111,9 @@ def parse_event(data: dict[str, Any], ctx: Any, received_at: datetime) -> list[E
         attrs["top_score"] = top
     return [
         Event(
-            f"frigate:{oid}:{phase}:{t:.6f}"[:160],  # id
+            # the id: the message time first, so that new ids sort after the stored ones and
+            # the index grows at its end (the object id first scattered them over the index)
+            f"frigate:{t:.6f}:{oid}:{phase}"[:160],
             SOURCE,
             "detection",  # kind
             label[:40],
