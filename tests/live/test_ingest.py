@@ -82,6 +82,35 @@ def test_duplicates_rollback_and_warm_up(sqlite_url):
     engine.dispose()
 
 
+def test_a_batch_mixing_stored_and_new_events_stores_and_correlates_only_the_new(db_url):
+    """A redelivered batch that also holds new events (a broker's redelivery after a crash
+    followed by fresh messages): only the new ones are stored and reach the correlator."""
+    engine = make_engine(db_url)
+    now = datetime.now(UTC)
+    ing = Ingestor()
+    p1 = ev("p1", "person", now - timedelta(seconds=5), zone="hall")
+    p2 = ev("p2", "person", now - timedelta(seconds=4), zone="hall")
+    with transaction(engine) as s:
+        assert ing.process(s, [p1, p2]).stored == 2
+    hp = ev("hp", "help_point", now, kind="help_point")
+    p3 = ev("p3", "person", now, zone="hall")
+    with transaction(engine) as s:
+        r = ing.process(s, [p1, hp, p2, p3])
+    assert (r.stored, r.duplicates, len(r.alert_ids)) == (2, 2, 1)
+    p4 = ev("p4", "person", now + timedelta(seconds=1), zone="hall")
+    with transaction(engine) as s:
+        r = ing.process(s, [hp, p4])  # the help point again: stored once, alerted once
+    assert (r.stored, r.duplicates, r.alert_ids) == (1, 1, [])
+    with transaction(engine) as s:
+        r = ing.process(s, [p1, p2, hp])  # nothing new at all
+    assert (r.stored, r.duplicates, r.alert_ids) == (0, 3, [])
+    with engine.connect() as c:
+        ids = set(c.execute(select(SensorEvent.id)).scalars())
+    assert ids == {"t:p1", "t:p2", "t:hp", "t:p3", "t:p4"}
+    assert _n(engine, Alert) == 1
+    engine.dispose()
+
+
 def test_stored_events_read_back_as_given_and_as_the_orm_stores_them(db_url):
     """The batch insert (ready tuples on SQLite) stores what the ORM would: the same values read
     back, and on SQLite the same text for times as a Core insert of the same event."""

@@ -86,6 +86,7 @@ _COLUMNS = (
 )
 _SQLITE_INSERT = (
     f"INSERT INTO sensor_event ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})"
+    " ON CONFLICT (id) DO NOTHING"
 )
 
 
@@ -159,6 +160,28 @@ class Ingestor:
         self.synthetic = synthetic
         self.lock = threading.Lock()
 
+    @staticmethod
+    def _insert_sqlite(conn, events: list[Event]) -> list[Event]:
+        """Insert ``events`` (distinct ids), skipping ids already stored; return the ones stored.
+
+        Ready tuples go straight to the driver (no per-row type processing), and the usual case
+        — no id stored before — costs no lookup: the insert skips stored ids by itself and the
+        number of rows it added tells whether any was skipped. Only then are the new rows read
+        back, by their row numbers, which in this transaction (it holds the write lock) are
+        above the highest one before the insert.
+        """
+        before = conn.exec_driver_sql("SELECT max(rowid) FROM sensor_event").scalar() or 0
+        added = conn.exec_driver_sql(_SQLITE_INSERT, sqlite_rows(events)).rowcount
+        if added == len(events):
+            return events
+        if added == 0:
+            return []
+        stored = {
+            r[0]
+            for r in conn.exec_driver_sql("SELECT id FROM sensor_event WHERE rowid > ?", (before,))
+        }
+        return [e for e in events if e.id in stored]
+
     def warm_up(self, session: Session, now: datetime | None = None) -> int:
         """Feed the recently stored events to the correlator without acting on its output (the
         alerts they caused are stored already). Returns the number of events replayed."""
@@ -199,25 +222,21 @@ class Ingestor:
                 fresh[e.id] = e
         if not fresh:
             return result
-        ids = list(fresh)
-        known: set[str] = set()
         conn = session.connection()
-        sqlite = conn.dialect.name == "sqlite"
-        for i in range(0, len(ids), 500):
-            part = ids[i : i + 500]
-            if sqlite:
-                sql = f"SELECT id FROM sensor_event WHERE id IN ({', '.join('?' * len(part))})"
-                known.update(r[0] for r in conn.exec_driver_sql(sql, tuple(part)))
-            else:
+        if conn.dialect.name == "sqlite":
+            new = self._insert_sqlite(conn, list(fresh.values()))
+        else:
+            ids = list(fresh)
+            known: set[str] = set()
+            for i in range(0, len(ids), 500):
+                part = ids[i : i + 500]
                 known.update(conn.scalars(select(SensorEvent.id).where(SensorEvent.id.in_(part))))
-        new = [e for e in fresh.values() if e.id not in known]
-        result.duplicates += len(known)
+            new = [e for e in fresh.values() if e.id not in known]
+            if new:
+                conn.execute(insert(SensorEvent.__table__), [event_row(e) for e in new])
+        result.duplicates += len(fresh) - len(new)
         if not new:
             return result
-        if sqlite:  # ready tuples straight to the driver: no per-row type processing
-            conn.exec_driver_sql(_SQLITE_INSERT, sqlite_rows(new))
-        else:
-            conn.execute(insert(SensorEvent.__table__), [event_row(e) for e in new])
         result.stored = len(new)
         changes = []
         for e in sorted(new, key=lambda e: e.occurred_at):
