@@ -167,18 +167,20 @@ class Ingestor:
         Ready tuples go straight to the driver (no per-row type processing), and the usual case
         — no id stored before — costs no lookup: the insert skips stored ids by itself and the
         number of rows it added tells whether any was skipped. Only then are the new rows read
-        back, by their row numbers, which in this transaction (it holds the write lock) are
-        above the highest one before the insert.
+        back: the insert held the write lock from its first row on, and each row it added took
+        the next row number, so they are the last ``added`` row numbers of the table.
         """
-        before = conn.exec_driver_sql("SELECT max(rowid) FROM sensor_event").scalar() or 0
         added = conn.exec_driver_sql(_SQLITE_INSERT, sqlite_rows(events)).rowcount
         if added == len(events):
             return events
         if added == 0:
             return []
+        last = conn.exec_driver_sql("SELECT max(rowid) FROM sensor_event").scalar()
         stored = {
             r[0]
-            for r in conn.exec_driver_sql("SELECT id FROM sensor_event WHERE rowid > ?", (before,))
+            for r in conn.exec_driver_sql(
+                "SELECT id FROM sensor_event WHERE rowid > ?", (last - added,)
+            )
         }
         return [e for e in events if e.id in stored]
 
