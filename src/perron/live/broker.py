@@ -32,6 +32,18 @@ def wait_port(port: int, proc: subprocess.Popen, what: str, timeout: float = 15)
     raise RuntimeError(f"{what} did not listen on {port} within {timeout} s")
 
 
+def stop_process(proc: subprocess.Popen, timeout: float = 10) -> None:
+    """Ask ``proc`` to stop; kill it if it has not stopped within ``timeout`` seconds."""
+    if proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 def mosquitto_binary() -> str | None:
     binary = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
     return binary if Path(binary).exists() else None
@@ -61,10 +73,5 @@ def local_broker(extra_conf: str = "", output: IO | None = None) -> Iterator[int
         wait_port(port, proc, "mosquitto")
         yield port
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_process(proc)
         shutil.rmtree(tmp, ignore_errors=True)

@@ -157,16 +157,10 @@ class Feed:
         return bool(self.procs) and all(p.poll() is None for p in self.procs)
 
     def stop(self) -> None:
-        import subprocess
+        from perron.live.broker import stop_process
 
         for proc in reversed(self.procs):  # the simulator, then the engine
-            if proc.poll() is None:
-                proc.terminate()
-                try:
-                    proc.wait(15)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait()
+            stop_process(proc, 15)
         self.procs.clear()
         if self._broker is not None:  # the broker last
             self._broker.close()
