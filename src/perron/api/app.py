@@ -18,6 +18,12 @@ CAPABILITY_ROUTERS = (
     "perron.api.live",
     "perron.api.alerts",
     "perron.api.forecast",
+    "perron.api.programme",
+    "perron.api.effect",
+    "perron.api.inspections",
+    "perron.api.network",
+    "perron.api.military",
+    "perron.api.joint",
 )
 
 
@@ -37,7 +43,13 @@ def create_app(settings: Settings | None = None, *, web: bool = True) -> FastAPI
     for module in (health, auth, stations):
         app.include_router(module.router)
     for name in CAPABILITY_ROUTERS:
-        router = getattr(importlib.import_module(name), "router", None)
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:  # a capability not installed in this build
+            if exc.name != name:
+                raise
+            continue
+        router = getattr(module, "router", None)
         if router is not None:
             app.include_router(router)
     if web:

@@ -29,9 +29,21 @@ CAPABILITY_COMMANDS = (
     "perron.cli.live",
     "perron.cli.alerts",
     "perron.cli.forecast",
+    "perron.cli.programme",
+    "perron.cli.effect",
+    "perron.cli.inspections",
+    "perron.cli.network",
+    "perron.cli.military",
+    "perron.cli.joint",
 )
 for _name in CAPABILITY_COMMANDS:
-    _register = getattr(importlib.import_module(_name), "register", None)
+    try:
+        _module = importlib.import_module(_name)
+    except ModuleNotFoundError as _exc:  # a capability not installed in this build
+        if _exc.name != _name:
+            raise
+        continue
+    _register = getattr(_module, "register", None)
     if _register is not None:
         _register(app)
 

@@ -18,6 +18,12 @@ PAGE_MODULES = (
     "perron.web.pages.monitor",
     "perron.web.pages.live",
     "perron.web.pages.forecast",
+    "perron.web.pages.programme",
+    "perron.web.pages.effect",
+    "perron.web.pages.inspections",
+    "perron.web.pages.network",
+    "perron.web.pages.military",
+    "perron.web.pages.joint",
 )
 
 
