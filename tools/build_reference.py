@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import gzip
 import io
 import json
 import math
@@ -45,7 +46,17 @@ OUTPUT_FILES = (
     "level-crossings.csv",
     "municipalities.geojson",
     "fit.json",
+    "disruptions-2011-2023.csv.gz",
     "SOURCES.md",
+)
+#: compressed outputs: compared by their plain content (zlib builds may pack bytes differently)
+GZIP_FILES = ("disruptions-2011-2023.csv.gz",)
+DISRUPTION_COLUMNS = (
+    "rdt_id",
+    "rdt_station_codes",
+    "cause_nl",
+    "statistical_cause_nl",
+    "start_time",
 )
 
 STATION_COLUMNS = [
@@ -459,10 +470,33 @@ class Build:
         (self.out / "municipalities.geojson").write_text(text, encoding="utf-8")
         self.notes["municipalities_bytes"] = len(text.encode())
 
+    # -- disruptions -----------------------------------------------------------------------
+    def disruptions(self) -> None:
+        """The disruption file as it is, gzip-compressed without name or time stamp."""
+        path = self.shared / "disruptions" / "disruptions-2011-2023.csv"
+        if not path.exists():
+            raise BuildError(f"{path}: source file not found")
+        raw = path.read_bytes()
+        rows = list(csv.DictReader(raw.decode("utf-8-sig").splitlines()))
+        missing = [c for c in DISRUPTION_COLUMNS if rows and c not in rows[0]]
+        if not rows or missing:
+            raise BuildError(f"{path}: row 1 (header): missing field(s) {', '.join(missing)}")
+        packed = gzip.compress(raw, compresslevel=9, mtime=0)
+        (self.out / "disruptions-2011-2023.csv.gz").write_bytes(packed)
+        years = sorted({r["start_time"][:4] for r in rows if r["start_time"][:4].isdigit()})
+        self.notes["disruptions"] = {
+            "rows": len(rows),
+            "bytes": len(raw),
+            "packed_bytes": len(packed),
+            "first_year": years[0],
+            "last_year": years[-1],
+        }
+
     # -- sources note ---------------------------------------------------------------------
     def write_sources(self) -> None:
         n = self.notes
         fit = n["fit"]
+        dis = n["disruptions"]
         aliases = "\n".join(
             f"  - `{name}` → `{code}` ({self.stations[code]['name_long']})"
             for name, code in sorted(n["aliases"].items())
@@ -545,6 +579,19 @@ topology preserved per polygon), coordinates rounded to {COORD_DECIMALS} decimal
 ## fit.json
 
 The travellers fit described under stations.csv: coefficients, R², leave-one-out error, n.
+
+## disruptions-2011-2023.csv.gz
+
+`disruptions/disruptions-2011-2023.csv` unchanged, gzip-compressed: {dis["rows"]:,} disruptions
+{dis["first_year"]}–{dis["last_year"]}, {dis["bytes"]:,} bytes plain, {dis["packed_bytes"]:,} compressed.
+Every disruption communicated on the Dutch rail network, from the open data of Rijden de Treinen
+(<https://www.rijdendetreinen.nl/en/open-data/disruptions>, CC BY 4.0; attribution
+"Storingsdata: Rijden de Treinen"). One row per disruption with the affected lines and
+stations, the cause (Dutch and English, plus the statistical cause) and start, end and
+duration; nothing in it describes persons. Read by the registry demo (`perron incidents
+import-disruptions` without a file: its safety-related rows become incidents of the public
+source) and by the forecast (`perron forecast` without `--data`). `tools/build_reference.py
+--check` compares its plain content with the source file.
 """
         (self.out / "SOURCES.md").write_text(text, encoding="utf-8")
 
@@ -567,6 +614,17 @@ def _round_geometry(geom: Any, decimals: int) -> Any:
     return geom
 
 
+def _content(path: Path) -> bytes:
+    """A file's bytes; the plain bytes of a gzip output (and a marker when it does not unpack)."""
+    raw = path.read_bytes()
+    if path.name in GZIP_FILES:
+        try:
+            return gzip.decompress(raw)
+        except (OSError, EOFError):
+            return b"\0not a readable gzip file"
+    return raw
+
+
 def build(shared: Path, out: Path, console: Console | None = None) -> dict[str, Any]:
     out.mkdir(parents=True, exist_ok=True)
     b = Build(shared=shared, out=out)
@@ -578,6 +636,7 @@ def build(shared: Path, out: Path, console: Console | None = None) -> dict[str, 
         ("network", b.network),
         ("level crossings", b.level_crossings),
         ("boundaries", b.write_municipalities),
+        ("disruptions", b.disruptions),
         ("sources", b.write_sources),
     ]
     with Progress(
@@ -613,7 +672,7 @@ def main(argv: list[str] | None = None) -> int:
                     shipped = args.out / name
                     if not shipped.exists():
                         differ.append(f"{shipped}: missing")
-                    elif shipped.read_bytes() != (fresh / name).read_bytes():
+                    elif _content(shipped) != _content(fresh / name):
                         differ.append(f"{shipped}: differs from a fresh build")
             if differ:
                 for line in differ:
@@ -644,6 +703,8 @@ def main(argv: list[str] | None = None) -> int:
         f" municipalities.geojson: {notes['municipalities_bytes']} bytes"
     )
     print(f"services rows not in the NL station list: {notes['services_not_nl']}")
+    d = notes["disruptions"]
+    print(f"disruptions: {d['rows']} rows, {d['bytes']} bytes, {d['packed_bytes']} gzip-compressed")
     return 0
 
 

@@ -15,8 +15,8 @@ app = typer.Typer(
 )
 
 DATA_HELP = (
-    "disruption file (Rijden de Treinen format); default: the real file in "
-    "../shared/data/disruptions/ next to the repository"
+    "disruption file (Rijden de Treinen format, plain or gzip-compressed); default: the real "
+    "file of 2011–2023 shipped with Perron"
 )
 CAT_HELP = "comma-separated categories (default: every safety category)"
 #: the names of perron.forecast.service.PRODUCTION_MODELS and its DEFAULT_MODEL, kept here so

@@ -84,8 +84,8 @@ def import_cmd(
 def import_disruptions_cmd(
     file: Path = typer.Argument(
         None,
-        help="disruptions CSV of Rijden de Treinen (default: the "
-        "shared data set beside the repository)",
+        help="disruptions CSV of Rijden de Treinen, plain or gzip-compressed (default: the "
+        "2011–2023 file shipped with Perron)",
     ),
     json_out: bool = JSON,
 ) -> None:
@@ -106,12 +106,13 @@ def import_disruptions_cmd(
 
 
 def default_disruptions_file() -> Path | None:
-    here = Path(__file__).resolve()
-    for parent in here.parents:
-        candidate = parent.parent / "shared" / "data" / "disruptions" / "disruptions-2011-2023.csv"
-        if candidate.exists():
-            return candidate
-    return None
+    """The disruption file shipped with Perron (None when the installation lacks it)."""
+    from perron.reference import BundleError, disruptions_file
+
+    try:
+        return disruptions_file()
+    except BundleError:
+        return None
 
 
 @incidents_app.command("generate")

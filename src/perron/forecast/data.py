@@ -6,8 +6,6 @@ disruption). Only places and times are used; nothing in it describes persons.
 
 from __future__ import annotations
 
-import csv
-import os
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
@@ -69,82 +67,39 @@ class Station:
     type: str
 
 
-def _from_bundle() -> list[Station] | None:
-    try:
-        from perron.reference import bundle  # type: ignore[attr-defined]
-
-        rows = bundle.stations()
-    except (ImportError, AttributeError):
-        return None
-    out = []
-    for r in rows:
-        get = r.get if isinstance(r, dict) else (lambda k, _r=r: getattr(_r, k, None))
-        out.append(
-            Station(
-                code=str(get("code")),
-                name=str(get("name_long") or get("name") or get("code")),
-                lat=float(get("lat")),
-                lng=float(get("lng")),
-                travellers_per_day=float(get("travellers_per_day") or np.nan),
-                size_class=str(get("size_class") or "unknown"),
-                type=str(get("type") or "unknown"),
-            )
-        )
-    return out
-
-
-def _from_csv() -> list[Station]:
-    path = shared_data_dir() / "stations" / "stations-2023-09.csv"
-    if not path.exists():
-        raise DataError(f"{path}: station list not found and no reference bundle installed")
-    out = []
-    with path.open(newline="", encoding="utf-8") as fh:
-        for row in csv.DictReader(fh):
-            if row["country"] != "NL":
-                continue
-            out.append(
-                Station(
-                    code=row["code"],
-                    name=row["name_long"],
-                    lat=float(row["geo_lat"]),
-                    lng=float(row["geo_lng"]),
-                    travellers_per_day=float("nan"),
-                    size_class="unknown",
-                    type=row["type"],
-                )
-            )
-    return out
-
-
 _STATIONS: list[Station] | None = None
 
 
 def stations() -> list[Station]:
-    """The Dutch stations, sorted by code (the reference bundle when installed)."""
+    """The Dutch stations of the shipped reference data, sorted by code."""
     global _STATIONS
     if _STATIONS is None:
-        found = _from_bundle() or _from_csv()
+        from perron.reference import bundle
+
+        found = [
+            Station(
+                code=r.code,
+                name=r.name_long,
+                lat=r.lat,
+                lng=r.lng,
+                travellers_per_day=float(r.travellers_per_day),
+                size_class=r.size_class,
+                type=r.type,
+            )
+            for r in bundle.stations()
+        ]
         _STATIONS = sorted(found, key=lambda s: s.code)
     return _STATIONS
 
 
-def repo_root() -> Path:
-    return Path(__file__).resolve().parents[3]
-
-
-def shared_data_dir() -> Path:
-    return Path(os.environ.get("PERRON_SHARED_DATA", repo_root().parent / "shared" / "data"))
-
-
 def default_data_file() -> Path:
-    """The real disruption file next to the repository; a clear error when it is absent."""
-    path = shared_data_dir() / "disruptions" / "disruptions-2011-2023.csv"
-    if not path.exists():
-        raise DataError(
-            f"no disruption file given and {path} does not exist: pass --data FILE "
-            "(a disruption file in the Rijden de Treinen format)"
-        )
-    return path
+    """The real disruption file of Rijden de Treinen 2011–2023 shipped with Perron."""
+    from perron.reference import bundle
+
+    try:
+        return bundle.disruptions_file()
+    except bundle.BundleError as exc:
+        raise DataError(f"{exc} (or pass --data FILE in the Rijden de Treinen format)") from None
 
 
 def load_incidents(
@@ -168,7 +123,7 @@ def load_incidents(
         raise DataError(f"{path}: file not found")
     try:
         df = pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False)
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+    except (pd.errors.ParserError, UnicodeDecodeError, OSError, EOFError) as exc:
         raise DataError(f"{path}: not a readable CSV file: {exc}") from exc
     missing = [c for c in REQUIRED_COLUMNS if c not in df.columns]
     if missing:

@@ -6,7 +6,6 @@ of any origin are a few array look-ups. Every look-up for origin ``t0`` reads in
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,7 +18,6 @@ from perron.forecast.data import (
     N_BLOCKS,
     Cube,
     Station,
-    shared_data_dir,
 )
 
 WEEK = 7
@@ -190,28 +188,10 @@ class History:
 
 
 def _edges() -> list[tuple[str, str]]:
-    try:
-        from perron.reference import bundle  # type: ignore[attr-defined]
+    """The rail links between adjacent stations of the shipped reference data."""
+    from perron.reference import bundle
 
-        for name in ("edges", "network_edges", "track_links", "adjacent_stations"):
-            fn = getattr(bundle, name, None)
-            if fn is not None:
-                out = []
-                for r in fn():
-                    get = r.get if isinstance(r, dict) else (lambda k, _r=r: getattr(_r, k, None))
-                    a = get("from_code") or get("from_station") or get("a")
-                    b = get("to_code") or get("to_station") or get("b")
-                    if a and b:
-                        out.append((str(a), str(b)))
-                if out:
-                    return out
-    except (ImportError, AttributeError):
-        pass
-    path = shared_data_dir() / "network" / "adjacent-stations.csv"
-    if not path.exists():
-        return []
-    with path.open(newline="", encoding="utf-8") as fh:
-        return [(r["from_code"], r["to_code"]) for r in csv.DictReader(fh)]
+    return [(e.from_code, e.to_code) for e in bundle.edges()]
 
 
 def adjacency(codes: list[str]) -> np.ndarray:

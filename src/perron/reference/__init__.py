@@ -2,13 +2,16 @@
 
 from perron.reference.bundle import (
     DATA_DIR,
+    DISRUPTIONS_FILE,
     BundleError,
     Edge,
     LevelCrossingRecord,
     StationRecord,
+    disruptions_file,
     edges,
     level_crossings,
     municipalities_geojson,
+    read_data_file,
     size_class,
     station_by_code,
     stations,
@@ -17,13 +20,16 @@ from perron.reference.bundle import (
 
 __all__ = [
     "DATA_DIR",
+    "DISRUPTIONS_FILE",
     "BundleError",
     "Edge",
     "LevelCrossingRecord",
     "StationRecord",
+    "disruptions_file",
     "edges",
     "level_crossings",
     "municipalities_geojson",
+    "read_data_file",
     "size_class",
     "station_by_code",
     "stations",

@@ -7,6 +7,7 @@ comes from. Codes are read as plain strings: ``NA`` is the station Nieuw Amsterd
 from __future__ import annotations
 
 import csv
+import gzip
 import json
 from dataclasses import dataclass
 from functools import cache
@@ -14,6 +15,9 @@ from pathlib import Path
 from typing import Any
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
+
+#: the public disruption file of Rijden de Treinen (2011–2023), shipped gzip-compressed
+DISRUPTIONS_FILE = "disruptions-2011-2023.csv.gz"
 
 SIZE_SMALL_BELOW = 10_000
 SIZE_LARGE_ABOVE = 25_000
@@ -200,3 +204,25 @@ def _fit_text() -> str:
 def travellers_fit() -> dict[str, Any]:
     """The fit used to estimate travellers for stations without a count; a copy."""
     return json.loads(_fit_text())
+
+
+def disruptions_file() -> Path:
+    """The shipped disruption file of Rijden de Treinen 2011–2023 (gzip-compressed CSV).
+
+    pandas reads it as it is; :func:`read_data_file` gives its plain bytes.
+    """
+    path = DATA_DIR / DISRUPTIONS_FILE
+    if not path.exists():
+        raise BundleError(f"{path}: reference file missing; run tools/build_reference.py")
+    return path
+
+
+def read_data_file(path: Path) -> bytes:
+    """The bytes of a data file, decompressed when it is gzip-compressed (by content, not name)."""
+    raw = path.read_bytes()
+    if raw[:2] == b"\x1f\x8b":
+        try:
+            return gzip.decompress(raw)
+        except (OSError, EOFError) as exc:
+            raise BundleError(f"{path}: not a readable gzip file: {exc}") from None
+    return raw

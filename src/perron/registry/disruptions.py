@@ -6,7 +6,8 @@ Every safety-related disruption (by its ``statistical_cause_nl``, mapped in
 the first station named, with the others kept in ``other_stations`` and the stretch in
 ``line_section``. Disruptions that name no station are placed on their line section only
 (``rdt_lines``, or NS's own line name where that is empty).
-Times are local Dutch time in the file. Re-importing the file changes nothing.
+Times are local Dutch time in the file. Re-importing the file changes nothing. The file may be
+gzip-compressed (as the copy shipped with Perron is); the digest is that of the plain CSV.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from perron.domain.incidents import Source
 from perron.domain.taxonomy import UnmappedCause, category_for_disruption_cause
+from perron.reference.bundle import BundleError, read_data_file
 from perron.registry.importers import ImportRejected, ImportResult, Progress, RowError, write
 from perron.store.tables.reference import Station
 
@@ -53,8 +55,12 @@ def import_disruptions(
     session: Session, path: Path, author: str = "perron", progress: Progress | None = None
 ) -> ImportResult:
     """Import the safety-related disruptions of ``path`` in the caller's transaction."""
-    raw = path.read_bytes()
     result = ImportResult(file=path.name, party=PARTY, profile="rijden-de-treinen")
+    try:
+        raw = read_data_file(path)
+    except BundleError as exc:
+        result.errors.append(RowError(path.name, 1, "", "", str(exc).split(": ", 1)[-1]))
+        raise ImportRejected(result) from None
     stations = set(session.scalars(select(Station.code)))
     records = []
     reader = csv.DictReader(raw.decode("utf-8-sig").splitlines())
