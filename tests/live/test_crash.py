@@ -123,7 +123,12 @@ def test_kill_during_load_loses_and_doubles_nothing(sqlite_url, mqtt_broker, tmp
         assert killed_at < 1 + N, "the kill came too late to test anything"
         proc = _live(sqlite_url, mqtt_broker, cid, tmp_path)
         assert _wait(lambda: _stored(engine) == 1 + N, 25), f"stored {_stored(engine)} of {1 + N}"
-        time.sleep(0.5)  # anything redelivered late would show up now
+        # the broker delivers a session's messages in order, redeliveries first: once a marker
+        # published now is stored, anything redelivered late has been handled before it
+        marker = dict(probe, id="marker", occurred_at=datetime.now(UTC).isoformat())
+        pub.publish("perron/events", json.dumps(marker))
+        assert pub.wait(10)
+        assert _wait(lambda: _stored(engine) == 2 + N, 25), f"stored {_stored(engine)} of {2 + N}"
         with engine.connect() as c:
             ids = {
                 i for (i,) in c.execute(select(SensorEvent.id).where(SensorEvent.source == "crash"))
@@ -131,7 +136,7 @@ def test_kill_during_load_loses_and_doubles_nothing(sqlite_url, mqtt_broker, tmp
             alerts = c.execute(
                 select(Alert.dedup_key, func.count()).group_by(Alert.dedup_key)
             ).all()
-        assert ids == {i for i, _ in events} | {"crash:probe"}
+        assert ids == {i for i, _ in events} | {"crash:probe", "crash:marker"}
         presses = {STATIONS[i % len(STATIONS)] for i in range(N) if i % 250 == 7}
         assert {k for k, _ in alerts} == {f"help_point:{s}:platform" for s in presses}
         assert all(n == 1 for _, n in alerts), alerts

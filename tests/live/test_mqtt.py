@@ -42,8 +42,7 @@ def _start(url: str, broker, client_id: str) -> tuple[LiveEngine, threading.Thre
     eng = LiveEngine(url, *broker, client_id=client_id)
     th = threading.Thread(target=eng.run, daemon=True)
     th.start()
-    assert eng.ready.wait(10)
-    time.sleep(0.3)  # the subscription is sent right after the connection is accepted
+    assert eng.ready.wait(10)  # set once the broker acknowledged the subscription
     return eng, th
 
 
@@ -86,10 +85,10 @@ def test_events_alerts_duplicates_and_persistent_session(sqlite_url, mqtt_broker
         # what is published while the engine is down arrives after it restarts
         eng.stop.set()
         th.join(10)
+        assert not th.is_alive()  # no engine runs: nothing can store what comes now
         later = dict(help_point, id="hp-2", station="UT", zone="tunnel")
         pub.publish("perron/events", json.dumps(later))
         assert pub.wait(10)
-        time.sleep(0.3)
         assert _count(sqlite_url, SensorEvent) == 4
         eng, th = _start(sqlite_url, mqtt_broker, cid)
         assert _wait(lambda: _count(sqlite_url, SensorEvent) == 5)

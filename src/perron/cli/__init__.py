@@ -7,6 +7,9 @@ import importlib
 import typer
 
 from perron.cli import accounts, db, reference, serve
+from perron.cli.common import unwrap_typer
+
+unwrap_typer()
 
 app = typer.Typer(
     name="perron",

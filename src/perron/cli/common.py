@@ -9,7 +9,9 @@ from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Any
 
-from rich.console import Console
+from rich.console import Console, ConsoleDimensions, ConsoleOptions, RenderResult
+from rich.measure import Measurement
+from rich.panel import Panel
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
@@ -17,7 +19,73 @@ from sqlalchemy.orm import Session
 from perron.config import Settings, get_settings
 from perron.store.db import engine_for, transaction
 
-console = Console(stderr=True)
+#: the width a console assumes when its output is not a terminal: lines are never broken there
+UNWRAPPED_WIDTH = 10_000
+
+
+class UnwrappedConsole(Console):
+    """A Rich console that never hard-wraps text, and lays tables out without a width limit
+    when its output is not a terminal (a pipe, a file, a test runner): what scripts and tests
+    read does not depend on ``COLUMNS``, the terminal or the length of a path in a message."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("soft_wrap", True)
+        # Rich takes COLUMNS as a fixed width; only a width given here is one
+        self._given_width = kwargs.get("width") is not None
+        super().__init__(*args, **kwargs)
+
+    @property
+    def size(self) -> ConsoleDimensions:
+        dims = Console.size.fget(self)  # type: ignore[attr-defined]
+        if not self._given_width and not self.is_terminal:
+            return ConsoleDimensions(UNWRAPPED_WIDTH, dims.height)
+        return dims
+
+    @size.setter
+    def size(self, new_size: tuple[int, int]) -> None:
+        Console.size.fset(self, new_size)  # type: ignore[attr-defined]
+
+
+console = UnwrappedConsole(stderr=True)
+
+
+class _FitWhenUnwrapped(Panel):
+    """A panel as wide as its content where lines are not limited (not a terminal), full width
+    in a terminal as usual: a 10,000-column console draws no 10,000-column borders."""
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        if options.max_width >= UNWRAPPED_WIDTH:
+            self.expand = False
+        yield from super().__rich_console__(console, options)
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        if options.max_width >= UNWRAPPED_WIDTH:
+            self.expand = False
+        return super().__rich_measure__(console, options)
+
+
+#: the width of Typer's help when it is not shown in a terminal (wide enough that no word of an
+#: option's help is ever split, whatever ``COLUMNS`` says)
+HELP_WIDTH = 120
+
+
+def _typer_console(*args: Any, stderr: bool = False, **kwargs: Any) -> Console:
+    if stderr:  # usage errors: messages, never broken into lines off a terminal
+        return UnwrappedConsole(*args, stderr=True, **kwargs)
+    help_console = Console(*args, **kwargs)
+    if kwargs.get("width") is None and not help_console.is_terminal:
+        help_console.width = HELP_WIDTH
+    return help_console
+
+
+def unwrap_typer() -> None:
+    """Let Typer's usage errors follow the same rule as our own messages (never broken into
+    lines when the output is not a terminal), and lay its help out at a fixed width there
+    (Typer builds its consoles per call from these two names of its ``rich_utils``)."""
+    from typer import rich_utils
+
+    rich_utils.Console = _typer_console  # type: ignore[assignment,misc]
+    rich_utils.Panel = _FitWhenUnwrapped  # type: ignore[misc]
 
 
 def settings() -> Settings:
