@@ -25,7 +25,7 @@ router = APIRouter(prefix="/api/monitor", tags=["monitor"])
 
 
 def _latest_year(db, year: int | None) -> int:
-    years = store.available_years(db)
+    years = service.available_years(db)
     if not years:
         raise Problem(
             404,
@@ -39,7 +39,7 @@ def _latest_year(db, year: int | None) -> int:
 
 @router.get("/years", summary="Years with survey responses")
 def get_years(db: DbSession, _user: CurrentUser) -> dict[str, Any]:
-    years = store.available_years(db)
+    years = service.available_years(db)
     count, _ = store.data_version(db)
     synthetic = None
     if count:

@@ -27,6 +27,35 @@ _CACHE: OrderedDict[tuple[Any, ...], pd.DataFrame] = OrderedDict()
 _CACHE_SIZE = 6
 _CACHE_LOCK = threading.Lock()
 
+#: computed reports (scores, stations below the threshold, map, one station's trend) by
+#: :func:`perron.monitor.store.version` and arguments: a page view is then a few look-ups.
+#: The reports are shared: callers read them and never change them.
+_REPORTS: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+_REPORTS_SIZE = 256
+
+
+def _report(session: Session, kind: str, args: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
+    key = (kind, store.version(session), args)
+    with _CACHE_LOCK:
+        if key in _REPORTS:
+            _REPORTS.move_to_end(key)
+            return _REPORTS[key]
+    value = compute()
+    with _CACHE_LOCK:
+        _REPORTS[key] = value
+        while len(_REPORTS) > _REPORTS_SIZE:
+            _REPORTS.popitem(last=False)
+    return value
+
+
+def _pop_key(population: Population) -> tuple[Any, ...]:
+    return (population.name, tuple(sorted(population.cells.items())))
+
+
+def available_years(session: Session) -> list[int]:
+    """Years that have responses, oldest first (cached per data version; a fresh list)."""
+    return list(_report(session, "years", (), lambda: tuple(store.available_years(session))))
+
 
 def weighted_frame(
     session: Session, years: Iterable[int] | None, population: Population
@@ -36,12 +65,7 @@ def weighted_frame(
     Kept in a small in-process cache keyed by the database, the years, the population and the
     data version (count and highest id), so repeated page views do not re-read the table."""
     years_key = None if years is None else tuple(sorted(set(years)))
-    key = (
-        str(session.get_bind().url),
-        years_key,
-        tuple(sorted(population.cells.items())),
-        store.data_version(session),
-    )
+    key = (years_key, tuple(sorted(population.cells.items())), store.version(session))
     with _CACHE_LOCK:
         if key in _CACHE:
             _CACHE.move_to_end(key)
@@ -130,6 +154,25 @@ def scores(
 ) -> dict[str, Any]:
     """National, by gender and by size class (and one station's scores when asked)."""
     population = population or configured_population()
+    args = (year, start, end, station, tuple(items), headline, _pop_key(population))
+    return _report(
+        session,
+        "scores",
+        args,
+        lambda: _scores(session, year, start, end, station, items, headline, population),
+    )
+
+
+def _scores(
+    session: Session,
+    year: int | None,
+    start: date | None,
+    end: date | None,
+    station: str | None,
+    items: Sequence[str],
+    headline: str,
+    population: Population,
+) -> dict[str, Any]:
     frame = period_frame(session, year, start, end, population)
     report: dict[str, Any] = {
         "period": _period(year, start, end),
@@ -165,11 +208,16 @@ def below_threshold(
     """Stations below ``threshold`` on evening safety in ``year``, with trend against the
     year before."""
     population = population or configured_population()
-    frame = weighted_frame(session, [year - 1, year], population)
-    stations = store.stations_frame(session)
-    report = sc.below_threshold_report(frame, year, stations, threshold=threshold)
-    report["population"] = population.name
-    return report
+    pop = population
+
+    def compute() -> dict[str, Any]:
+        frame = weighted_frame(session, [year - 1, year], pop)
+        stations = store.stations_frame(session)
+        report = sc.below_threshold_report(frame, year, stations, threshold=threshold)
+        report["population"] = pop.name
+        return report
+
+    return _report(session, "below", (year, threshold, _pop_key(population)), compute)
 
 
 def station_scores(
@@ -177,13 +225,25 @@ def station_scores(
 ) -> dict[str, Any]:
     """One station's scores for every year with responses (weights from each whole year)."""
     population = population or configured_population()
-    frame = weighted_frame(session, None, population)
-    return sc.station_report(frame, code)
+    pop = population
+    return _report(
+        session,
+        "station",
+        (code, _pop_key(population)),
+        lambda: sc.station_report(weighted_frame(session, None, pop), code),
+    )
 
 
 def map_scores(session: Session, year: int, population: Population | None = None) -> dict[str, Any]:
     """Evening safety per station in ``year`` with position, for the map."""
     population = population or configured_population()
+    pop = population
+    return _report(
+        session, "map", (year, _pop_key(population)), lambda: _map_scores(session, year, pop)
+    )
+
+
+def _map_scores(session: Session, year: int, population: Population) -> dict[str, Any]:
     frame = weighted_frame(session, [year], population)
     stations = store.stations_frame(session)
     means = sc.station_means(frame, EVENING)

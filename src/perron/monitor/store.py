@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import String, and_, cast, delete, func, insert, select
+from sqlalchemy import String, and_, cast, delete, event, func, insert, select
 from sqlalchemy.orm import Session
 
 from perron.monitor.model import AGE_BANDS, GENDERS, ITEMS, SIZE_CLASSES
@@ -52,6 +52,29 @@ def _rows(frame: pd.DataFrame) -> list[tuple[Any, ...]]:
     return list(zip(*cols, strict=True))
 
 
+#: bumped by every write of this process, so that cached results (perron.monitor.service)
+#: never outlive a change made here, even one that leaves count and highest id as they were
+_GENERATION = [0]
+_VERSION_KEY = "perron.monitor.data_version"
+_PENDING_KEY = "perron.monitor.pending_write"
+
+
+def _changed(session: Session) -> None:
+    _bump(session)
+    if not session.info.get(_PENDING_KEY):
+        # and once more when the transaction ends: a reader that cached the old data between
+        # this write and its commit keeps it under a generation that is then out of date
+        session.info[_PENDING_KEY] = True
+        event.listen(session, "after_commit", _bump, once=True)
+        event.listen(session, "after_rollback", _bump, once=True)
+
+
+def _bump(session: Session) -> None:
+    _GENERATION[0] += 1
+    session.info.pop(_VERSION_KEY, None)
+    session.info.pop(_PENDING_KEY, None)
+
+
 def insert_frame(
     session: Session, frame: pd.DataFrame, step: Callable[[int], None] | None = None
 ) -> int:
@@ -59,6 +82,7 @@ def insert_frame(
 
     PostgreSQL gets COPY, SQLite the driver's executemany: both skip per-row statement
     compilation, which dominates the time of an ORM or Core insert of 100,000s of rows."""
+    _changed(session)
     rows = _rows(frame)
     conn = session.connection()
     names = ", ".join(COLUMNS)
@@ -94,6 +118,7 @@ def insert_frame(
 
 def delete_synthetic_years(session: Session, years: Iterable[int]) -> int:
     """Remove the synthetic responses of ``years`` (before generating them again)."""
+    _changed(session)
     removed = 0
     for y in years:
         result = session.execute(
@@ -109,6 +134,7 @@ def delete_synthetic_years(session: Session, years: Iterable[int]) -> int:
 
 def delete_keys(session: Session, source: str, refs: list[str]) -> int:
     """Remove the responses with these (source, respondent_ref) keys (for re-imports)."""
+    _changed(session)
     removed = 0
     for start in range(0, len(refs), 500):
         chunk = refs[start : start + 500]
@@ -225,3 +251,21 @@ def data_version(session: Session) -> tuple[int, int]:
     """(number of responses, highest id): changes whenever responses are added or replaced."""
     count, top = session.execute(select(func.count(), func.max(SurveyResponse.id))).one()
     return int(count or 0), int(top or 0)
+
+
+def version(session: Session) -> tuple[Any, ...]:
+    """What cached results depend on: the database, the range of response ids (rows added or
+    replaced by another process change it) and this process's writes.
+
+    Read once per session (a request) and kept in ``session.info`` until a write of this module
+    through the session; a new session reads it afresh, so changes by other processes count
+    from their next request on."""
+    found = session.info.get(_VERSION_KEY)
+    if found is None:
+        # two look-ups in the primary key (one query each: SQLite optimises a lone min or max
+        # only), where a count would read every row
+        low = session.scalar(select(func.min(SurveyResponse.id)))
+        top = session.scalar(select(func.max(SurveyResponse.id)))
+        found = (str(session.get_bind().url), low, top, _GENERATION[0])
+        session.info[_VERSION_KEY] = found
+    return found

@@ -28,7 +28,7 @@ Y_RANGE = (3.0, 10.0)
 def monitor_page(
     request: Request, db: DbSession, user: PageUser, year: int | None = None
 ) -> Response:
-    years = store.available_years(db)
+    years = service.available_years(db)
     if not years:
         return render(request, "monitor/page.html", {"empty": True, "years": []})
     year = year if year in years else years[-1]
@@ -129,7 +129,7 @@ def _trend_chart(report: dict[str, Any]) -> dict[str, Any] | None:
 def station_fragment(code: str, request: Request, db: DbSession, user: PageUser) -> Response:
     """Scores with intervals per item for the latest year and the trend over the years."""
     code = code.upper()
-    if not store.available_years(db):
+    if not service.available_years(db):
         return HTMLResponse("", status_code=404)
     report = service.station_scores(db, code)
     if not report["years"]:
