@@ -308,16 +308,48 @@ def browser():
 SCREENSHOTS = REPO / "test-artifacts" / "screenshots"
 
 
+def watch_console(p) -> list[str]:
+    """Collect the console errors and uncaught exceptions of page ``p`` (a list that fills up
+    as they happen); ``assert_clean_console`` fails a test on any of them."""
+    errors: list[str] = []
+
+    def on_console(msg) -> None:
+        if msg.type == "error":
+            where = (msg.location or {}).get("url", "")
+            errors.append(f"console.error on {p.url}: {msg.text} ({where})")
+
+    p.on("console", on_console)
+    p.on("pageerror", lambda exc: errors.append(f"uncaught exception on {p.url}: {exc}"))
+    p.console_errors = errors
+    return errors
+
+
+def allow_console_error(p, text: str) -> None:
+    """Forget the console errors so far that contain ``text``: for a test that provokes one on
+    purpose (e.g. opening a page it may not see)."""
+    p.console_errors[:] = [e for e in p.console_errors if text not in e]
+
+
+def assert_clean_console(p) -> None:
+    errors = list(getattr(p, "console_errors", []))
+    if errors:
+        pytest.fail("the browser console has errors:\n" + "\n".join(errors), pytrace=False)
+
+
 @pytest.fixture
 def page(browser, live_server: LiveServer):
-    """A new browser context and page (1400x900, Dutch), not logged in; see ``login``."""
+    """A new browser context and page (1400x900, Dutch), not logged in; see ``login``.
+
+    The test fails when the browser console shows an error or a page throws."""
     context = browser.new_context(
         viewport={"width": 1400, "height": 900}, locale="nl-NL", timezone_id="Europe/Amsterdam"
     )
     context.set_default_timeout(15_000)
     p = context.new_page()
+    watch_console(p)
     try:
         yield p
+        assert_clean_console(p)
     finally:
         context.close()
 

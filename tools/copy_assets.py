@@ -22,6 +22,10 @@ FILES = {
     "vega/build/vega.min.js": "vega/vega.min.js",
     "vega-lite/build/vega-lite.min.js": "vega/vega-lite.min.js",
     "vega-embed/build/vega-embed.min.js": "vega/vega-embed.min.js",
+    "swagger-ui-dist/swagger-ui-bundle.js": "swagger-ui/swagger-ui-bundle.js",
+    "swagger-ui-dist/swagger-ui.css": "swagger-ui/swagger-ui.css",
+    "swagger-ui-dist/favicon-32x32.png": "swagger-ui/favicon-32x32.png",
+    "swagger-ui-dist/LICENSE": "swagger-ui/LICENSE",
 }
 
 

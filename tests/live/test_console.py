@@ -84,7 +84,25 @@ def test_field_close_without_outcome_says_why(client, db_url):
 
 def test_station_fragment(client, db_url):
     _login(db_url, client, "op-frag", "ns", "operator")
-    assert client.get("/live/stations/UT/fragment").status_code == 404
+    # a station without cameras: an empty state that says so, not a 404 (the station page
+    # loads this fragment for every station)
+    r = client.get("/live/stations/UT/fragment")
+    assert (
+        r.status_code == 200
+        and 'data-testid="station-no-cameras"' in r.text
+        and "geen camera" in r.text
+    )
+    assert 'data-testid="station-alerts"' not in r.text
+    assert client.get("/live/stations/NOPE/fragment").status_code == 404
+    assert client.get("/live/stations/" + "X" * 5000 + "/fragment").status_code == 404
+    from perron.live import cameras
+
+    engine = make_engine(db_url)
+    with transaction(engine) as s:
+        cameras.replace(s, [cameras.Mapping("ut_cam", "", "UT", "tunnel")])
+    engine.dispose()
+    r = client.get("/live/stations/UT/fragment")
+    assert r.status_code == 200 and "Geen open meldingen op dit station" in r.text
     engine = make_engine(db_url)
     with transaction(engine) as s:
         apply_changes(s, [change(zone="platform")], now=datetime.now(UTC))

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from conftest import login, screenshot
+from conftest import assert_clean_console, login, screenshot, watch_console
 from live.alertkit import change
 from perron.live.alerts import apply_changes
 from perron.live.units import create_unit
@@ -120,6 +120,7 @@ def test_field_unit_on_a_phone_accepts_arrives_and_closes(browser, live_server):
         is_mobile=True,
     )
     page = context.new_page()
+    watch_console(page)
     try:
         login(page, live_server, "veld-e2e", "veld-password-1", next="/field")
         card = page.locator("[data-testid=field-alert]")
@@ -137,6 +138,7 @@ def test_field_unit_on_a_phone_accepts_arrives_and_closes(browser, live_server):
         with page.expect_navigation():
             page.click("button:has-text('Afsluiten: loos alarm')")
         page.locator("[data-testid=field-idle]").wait_for()
+        assert_clean_console(page)
     finally:
         context.close()
     engine = make_engine(live_server.db_url)

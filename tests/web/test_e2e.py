@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import login, screenshot
+from conftest import allow_console_error, login, screenshot
 
 pytestmark = pytest.mark.e2e
 
 
 def without_fragments(page) -> None:
-    """Answer the capability fragments of station pages with 404 in this page: the shell's
-    tests do not wait for the capabilities' computations (they have their own tests)."""
-    page.route("**/stations/*/fragment", lambda route: route.fulfill(status=404, body=""))
+    """Answer the capability fragments of station pages with an empty 204 in this page: the
+    shell's tests do not wait for the capabilities' computations (they have their own tests)."""
+    page.route("**/stations/*/fragment", lambda route: route.fulfill(status=204, body=""))
 
 
 def test_login_with_a_wrong_password_shows_an_error_then_works(page, live_server) -> None:
@@ -24,6 +24,7 @@ def test_login_with_a_wrong_password_shows_an_error_then_works(page, live_server
     error = page.locator("[data-testid=login-error]")
     error.wait_for()
     assert "onjuist wachtwoord" in error.inner_text()
+    allow_console_error(page, "status of 401")  # the form answers a wrong password with 401
     screenshot(page, "login-error")
     page.fill("#password", "tester-password-1")
     with page.expect_navigation():
@@ -139,6 +140,7 @@ def test_unknown_station_shows_a_not_found_page(page, live_server) -> None:
     login(page, live_server)
     response = page.goto(f"{live_server}/stations/XXXX")
     assert response is not None and response.status == 404
+    allow_console_error(page, "status of 404")  # the page itself answers 404, on purpose
     assert page.locator("h1").inner_text() == "Station niet gevonden"
 
 
@@ -171,3 +173,6 @@ def test_capability_sections_show_content_and_hide_when_absent(page, live_server
         section = page.locator(f"#section-{cap}")
         assert section.get_attribute("data-section-state") == "absent", cap
         assert not section.is_visible(), cap
+    # the 404 and the 500 above are provoked on purpose
+    allow_console_error(page, "/incidents/stations/UT/fragment")
+    allow_console_error(page, "/forecast/stations/UT/fragment")

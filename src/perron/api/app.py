@@ -7,7 +7,7 @@ import importlib
 from fastapi import FastAPI
 
 from perron import __version__
-from perron.api import auth, health, problems, stations
+from perron.api import auth, docs, health, problems, stations
 from perron.config import Settings, get_settings
 from perron.store.db import engine_for, session_factory
 
@@ -35,11 +35,14 @@ def create_app(settings: Settings | None = None, *, web: bool = True) -> FastAPI
         version=__version__,
         description="Social safety of Dutch railway stations and resilience of the rail network.",
         openapi_tags=[{"name": "reference", "description": "Stations, network, municipalities"}],
+        docs_url=None,  # served by perron.api.docs from local files
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.engine = engine_for(settings.database_url)
     app.state.sessions = session_factory(app.state.engine)
     problems.install(app)
+    docs.install(app)
     for module in (health, auth, stations):
         app.include_router(module.router)
     for name in CAPABILITY_ROUTERS:

@@ -159,16 +159,33 @@ def field_action(
 
 @router.get("/live/stations/{code}/fragment", response_class=HTMLResponse)
 def station_fragment(code: str, request: Request, user: PageUser, db: DbSession) -> Response:
-    """Open alerts at one station that the user may see (nothing when there are none)."""
-    from perron.live.alerts import alert_dict, list_alerts
+    """Open alerts at one station that the user may see; an empty state (200) when there are
+    none, saying whether the station has cameras or sensors at all; 404 for an unknown station."""
+    from sqlalchemy import func, select
 
-    alerts = list_alerts(db, user, open_only=True, station=code.upper(), limit=20)
-    if not alerts:
+    from perron.live.alerts import alert_dict, list_alerts
+    from perron.store.tables.live import CameraMapping
+    from perron.store.tables.reference import Station
+
+    code = code.upper()[:8]
+    if db.get(Station, code) is None:
         return HTMLResponse("", status_code=404)
+    alerts = list_alerts(db, user, open_only=True, station=code, limit=20)
+    cameras = 0
+    if not alerts:
+        cameras = db.scalar(
+            select(func.count())
+            .select_from(CameraMapping)
+            .where(CameraMapping.station_code == code)
+        )
     return render(
         request,
         "live/station_fragment.html",
-        {"alerts": [alert_dict(a) for a in alerts], "zone_label": _zone_label(request)},
+        {
+            "alerts": [alert_dict(a) for a in alerts],
+            "cameras": cameras,
+            "zone_label": _zone_label(request),
+        },
     )
 
 
