@@ -50,10 +50,10 @@ def requests(station: str, incident: int | None, alert: int | None) -> list[tupl
         ("api", f"/api/stations/{station}"),
         ("api", "/api/network"),
         ("api", "/api/municipalities"),
-        ("api", "/api/incidents?limit=50"),
-        ("api", "/api/incidents/aggregate?by=category"),
+        ("api", "/api/incidents?purpose=analysis&limit=50"),
+        ("api", "/api/incidents/aggregate?purpose=analysis&by=category"),
         ("api", "/api/incidents/access"),
-        ("api", f"/api/incidents/stations/{station}/counts"),
+        ("api", f"/api/incidents/stations/{station}/counts?purpose=analysis"),
         ("api", "/api/agreements"),
         ("api", "/api/monitor/years"),
         ("api", "/api/monitor/scores"),
@@ -70,7 +70,7 @@ def requests(station: str, incident: int | None, alert: int | None) -> list[tupl
     ]
     if incident is not None:
         out.insert(3, ("page", f"/incidents/{incident}"))
-        out.append(("api", f"/api/incidents/{incident}"))
+        out.append(("api", f"/api/incidents/{incident}?purpose=analysis"))
     if alert is not None:
         out.append(("api", f"/api/alerts/{alert}"))
     return out

@@ -3,14 +3,18 @@ the stations below 6.0 with their trend and a map; plus the station-page fragmen
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
+from markupsafe import Markup
 
 from perron.api.deps import DbSession
 from perron.lazy import lazy_module
 from perron.monitor.model import EVENING, GENDERS, ITEMS, SIZE_CLASSES, THRESHOLD
+from perron.web.i18n import language_of
 from perron.web.render import PageUser, render
 
 # pandas and SciPy load with the first monitor request, not at start-up
@@ -46,28 +50,47 @@ def monitor_page(
         if s in scores["by_size_class"]
     ]
     synthetic = scores["synthetic"] is not False
-    return render(
-        request,
-        "monitor/page.html",
-        {
-            "empty": False,
-            "leaflet": True,
-            "vega": True,
-            "years": years,
-            "year": year,
-            "scores": scores,
-            "national": national,
-            "overall": national["items"]["overall"],
-            "below": below,
-            "synthetic": synthetic,
-            "threshold": THRESHOLD,
-            "bars": bars,
-            "map_points": [
-                {k: s[k] for k in ("code", "name", "lat", "lng", "mean", "n", "suppressed")}
-                for s in mapped["stations"]
-            ],
-        },
-    )
+    context = {
+        "empty": False,
+        "leaflet": True,
+        "vega": True,
+        "years": years,
+        "year": year,
+        "scores": scores,
+        "national": national,
+        "overall": national["items"]["overall"],
+        "below": below,
+        "synthetic": synthetic,
+        "threshold": THRESHOLD,
+        "bars": bars,
+        "map_points": [
+            {k: s[k] for k in ("code", "name", "lat", "lng", "mean", "n", "suppressed")}
+            for s in mapped["stations"]
+        ],
+    }
+    context["content_html"] = _content(request, db, year, context)
+    return render(request, "monitor/page.html", context)
+
+
+#: the rendered content of /monitor (the same for every user) by survey version, year and
+#: language: its ~2,000 formatted numbers took most of the page's time
+_CONTENT: OrderedDict[tuple[Any, ...], Markup] = OrderedDict()
+_CONTENT_SIZE = 32
+_CONTENT_LOCK = threading.Lock()
+
+
+def _content(request: Request, db: DbSession, year: int, context: dict[str, Any]) -> Markup:
+    key = (store.version(db), year, language_of(request))
+    with _CONTENT_LOCK:
+        if key in _CONTENT:
+            _CONTENT.move_to_end(key)
+            return _CONTENT[key]
+    html = Markup(bytes(render(request, "monitor/_content.html", context).body).decode())
+    with _CONTENT_LOCK:
+        _CONTENT[key] = html
+        while len(_CONTENT) > _CONTENT_SIZE:
+            _CONTENT.popitem(last=False)
+    return html
 
 
 def _bar(est: dict[str, Any] | None) -> dict[str, Any]:
