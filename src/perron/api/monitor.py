@@ -40,7 +40,7 @@ def _latest_year(db, year: int | None) -> int:
 @router.get("/years", summary="Years with survey responses")
 def get_years(db: DbSession, _user: CurrentUser) -> dict[str, Any]:
     years = service.available_years(db)
-    count, _ = store.data_version(db)
+    count = service.response_count(db)
     synthetic = None
     if count:
         from perron.store.tables.monitor import SurveyResponse

@@ -52,6 +52,11 @@ def _pop_key(population: Population) -> tuple[Any, ...]:
     return (population.name, tuple(sorted(population.cells.items())))
 
 
+def response_count(session: Session) -> int:
+    """How many responses the survey holds (cached per data version)."""
+    return int(_report(session, "count", (), lambda: store.data_version(session)[0]))
+
+
 def available_years(session: Session) -> list[int]:
     """Years that have responses, oldest first (cached per data version; a fresh list)."""
     return list(_report(session, "years", (), lambda: tuple(store.available_years(session))))
