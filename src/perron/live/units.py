@@ -11,7 +11,6 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from perron.access.accounts import Principal
-
 from perron.domain.parties import municipality_party_code
 from perron.live.routing import (
     UNIT_KINDS,
