@@ -47,6 +47,8 @@ class Principal:
     display_name: str
     party_code: str
     role: Role
+    #: how the request was authenticated: ``session`` (web login) or ``token`` (API token)
+    via: str = "session"
 
 
 def _now() -> datetime:
@@ -173,10 +175,70 @@ def principal_for_session(session: Session, token: str) -> Principal | None:
     return _principal(user) if user is not None and user.active else None
 
 
+DEFAULT_TOKEN_LIFETIME = timedelta(days=30)
+
+
+class TokenError(AccountError):
+    """A token request that cannot be carried out."""
+
+
+class TokenForbidden(TokenError):
+    pass
+
+
+class TokenNotFound(TokenError):
+    pass
+
+
+@dataclass(frozen=True)
+class TokenInfo:
+    """An API token as listed: never the secret itself."""
+
+    id: int
+    user: str
+    party: str
+    name: str
+    created_at: datetime
+    expires_at: datetime | None
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+    active: bool
+
+    def as_dict(self) -> dict[str, object]:
+        iso = lambda d: d.isoformat() if d else None  # noqa: E731
+        return {
+            "id": self.id,
+            "user": self.user,
+            "party": self.party,
+            "name": self.name,
+            "created_at": iso(self.created_at),
+            "expires_at": iso(self.expires_at),
+            "last_used_at": iso(self.last_used_at),
+            "revoked_at": iso(self.revoked_at),
+            "active": self.active,
+        }
+
+
+def _token_info(row: ApiToken, user: User, now: datetime) -> TokenInfo:
+    active = row.revoked_at is None and row.expires_at is not None and row.expires_at > now
+    return TokenInfo(
+        row.id,
+        user.username,
+        user.party_code,
+        row.name,
+        row.created_at,
+        row.expires_at,
+        row.last_used_at,
+        row.revoked_at,
+        active,
+    )
+
+
 def create_api_token(
     session: Session, principal: Principal, name: str, lifetime: timedelta | None = None
 ) -> str:
-    """Create an API token for a user and return it; only its hash is stored."""
+    """Create an API token for a user and return it; only its hash is stored. Every token
+    expires (after :data:`DEFAULT_TOKEN_LIFETIME` unless ``lifetime`` says otherwise)."""
     token = "prn_" + secrets.token_urlsafe(32)
     now = _now()
     session.add(
@@ -185,20 +247,101 @@ def create_api_token(
             user_id=principal.user_id,
             name=name,
             created_at=now,
-            expires_at=now + lifetime if lifetime else None,
+            expires_at=now + (lifetime or DEFAULT_TOKEN_LIFETIME),
         )
     )
     session.flush()
     return token
 
 
+def mint_token(
+    session: Session,
+    principal: Principal,
+    name: str,
+    days: int | None = None,
+    *,
+    default_days: int = 30,
+    max_days: int = 90,
+) -> tuple[str, TokenInfo]:
+    """A new API token for the logged-in ``principal``, valid ``days`` (default
+    ``default_days``, at most ``max_days``); returns the secret (shown once) and its listing.
+
+    Only a web session may mint: a token that could mint tokens would outlive its own expiry
+    and revocation. Audited as ``token.create``."""
+    if principal.via != "session":
+        raise TokenForbidden("API tokens are created from a web session, not with a token")
+    name = name.strip()
+    if not name or len(name) > 80:
+        raise TokenError("a token needs a name of 1 to 80 characters")
+    days = default_days if days is None else days
+    if not 1 <= days <= max_days:
+        raise TokenError(f"a token lives 1 to {max_days} days (at most {max_days}), not {days}")
+    secret = create_api_token(session, principal, name, timedelta(days=days))
+    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(secret)))
+    assert row is not None
+    user = session.get(User, principal.user_id)
+    assert user is not None
+    from perron.access import audit
+
+    audit.record(
+        session,
+        actor=principal.username,
+        party=principal.party_code,
+        purpose="administration",
+        action="token.create",
+        subject=f"token/{row.id}",
+        detail={"name": name, "days": days},
+    )
+    return secret, _token_info(row, user, _now())
+
+
+def list_tokens(session: Session, principal: Principal | None = None) -> list[TokenInfo]:
+    """The tokens of ``principal`` (every token for None: the command line), newest first."""
+    q = select(ApiToken, User).join(User, User.id == ApiToken.user_id)
+    if principal is not None:
+        q = q.where(ApiToken.user_id == principal.user_id)
+    now = _now()
+    rows = session.execute(q.order_by(ApiToken.created_at.desc(), ApiToken.id.desc())).all()
+    return [_token_info(t, u, now) for t, u in rows]
+
+
+def revoke_token(
+    session: Session, token_id: int, principal: Principal | None = None, *, actor: str = "cli"
+) -> TokenInfo:
+    """Revoke a token of ``principal`` (any token for None: the command line); a token of
+    someone else is not found. Revoking twice keeps the first time. Audited as
+    ``token.revoke``."""
+    row = session.get(ApiToken, token_id)
+    if row is None or (principal is not None and row.user_id != principal.user_id):
+        raise TokenNotFound(f"no token {token_id}")
+    now = _now()
+    if row.revoked_at is None:
+        row.revoked_at = now
+        session.flush()
+    user = session.get(User, row.user_id)
+    assert user is not None
+    from perron.access import audit
+
+    audit.record(
+        session,
+        actor=principal.username if principal is not None else actor,
+        party=principal.party_code if principal is not None else user.party_code,
+        purpose="administration",
+        action="token.revoke",
+        subject=f"token/{row.id}",
+        detail={"user": user.username, "name": row.name},
+    )
+    return _token_info(row, user, now)
+
+
 def principal_for_token(session: Session, token: str) -> Principal | None:
     row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(token)))
     now = _now()
-    if row is None or (row.expires_at is not None and row.expires_at < now):
+    if row is None or row.revoked_at is not None or row.expires_at is None or row.expires_at < now:
         return None
     user = session.get(User, row.user_id)
     if user is None or not user.active:
         return None
     row.last_used_at = now
-    return _principal(user)
+    p = _principal(user)
+    return Principal(p.user_id, p.username, p.display_name, p.party_code, p.role, via="token")
