@@ -42,6 +42,8 @@ class Settings:
     #: lifetime of a new API token when none is asked for, and the longest that may be asked
     token_lifetime_days: int = 30
     token_max_lifetime_days: int = 90
+    #: proxies whose X-Forwarded-For is believed (addresses or networks); none by default
+    trusted_proxies: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -54,6 +56,7 @@ class Settings:
             locale=os.environ.get("PERRON_LOCALE", "nl"),
             token_lifetime_days=_int_env("PERRON_TOKEN_LIFETIME_DAYS", 30),
             token_max_lifetime_days=_int_env("PERRON_TOKEN_MAX_LIFETIME_DAYS", 90),
+            trusted_proxies=_list_env("PERRON_TRUSTED_PROXIES"),
         )
 
     def ensure_data_dir(self) -> Path:

@@ -4,6 +4,7 @@ rate-limited logins."""
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -17,9 +18,16 @@ from perron.domain.parties import Role
 from perron.store.tables.accounts import ApiToken, LoginAttempt, Party, User, WebSession
 
 SESSION_LIFETIME = timedelta(hours=12)
+#: failed logins older than this are forgotten
 LOGIN_WINDOW = timedelta(minutes=15)
-MAX_FAILURES_PER_USER = 5
-MAX_FAILURES_PER_REMOTE = 20
+#: failures of one account from one address before each next try must wait
+FREE_FAILURES_PER_ACCOUNT = 5
+#: failures from one address (any accounts) before each next try must wait
+FREE_FAILURES_PER_REMOTE = 20
+#: the first wait, doubled with every further failure, and the longest wait
+FIRST_DELAY = timedelta(seconds=15)
+MAX_DELAY = timedelta(minutes=15)
+MAX_FAILURES_PER_USER = FREE_FAILURES_PER_ACCOUNT  # the former name
 
 _hasher = PasswordHasher()
 
@@ -97,28 +105,87 @@ def create_user(
     return _principal(user)
 
 
+def _delay(failures: int, free: int) -> timedelta:
+    """How long after the last failure the next try must wait: nothing for the first ``free``
+    failures, then :data:`FIRST_DELAY` doubling with each further one, at most
+    :data:`MAX_DELAY`."""
+    if failures < free:
+        return timedelta(0)
+    return min(MAX_DELAY, FIRST_DELAY * 2 ** min(failures - free, 20))
+
+
+def _failures(session: Session, since: datetime, *conds) -> tuple[int, datetime | None]:
+    n, last = session.execute(
+        select(func.count(), func.max(LoginAttempt.at)).where(
+            LoginAttempt.at >= since, ~LoginAttempt.success, *conds
+        )
+    ).one()
+    return int(n or 0), last
+
+
 def _check_rate(session: Session, username: str, remote: str, now: datetime) -> None:
+    """Slow down guessing, never lock the owner out: failures count per account *and* address
+    (another client of the owner is not held up by an attacker's failures) and per address over
+    all accounts (one client trying many names); a success from an address clears its count for
+    that account."""
     since = now - LOGIN_WINDOW
-    by_user = session.scalar(
-        select(func.count()).where(
-            LoginAttempt.username == username, LoginAttempt.at >= since, ~LoginAttempt.success
+    last_ok = session.scalar(
+        select(func.max(LoginAttempt.at)).where(
+            LoginAttempt.username == username,
+            LoginAttempt.remote == remote,
+            LoginAttempt.success,
+            LoginAttempt.at >= since,
         )
     )
-    by_remote = session.scalar(
-        select(func.count()).where(
-            LoginAttempt.remote == remote, LoginAttempt.at >= since, ~LoginAttempt.success
-        )
+    pair = _failures(
+        session,
+        max(since, last_ok) if last_ok else since,
+        LoginAttempt.username == username,
+        LoginAttempt.remote == remote,
     )
-    if (by_user or 0) >= MAX_FAILURES_PER_USER or (by_remote or 0) >= MAX_FAILURES_PER_REMOTE:
-        oldest = session.scalar(
-            select(func.min(LoginAttempt.at)).where(
-                (LoginAttempt.username == username) | (LoginAttempt.remote == remote),
-                LoginAttempt.at >= since,
-                ~LoginAttempt.success,
-            )
-        )
-        wait = LOGIN_WINDOW - (now - oldest) if oldest else LOGIN_WINDOW
-        raise TooManyAttempts(max(1, int(wait.total_seconds())))
+    by_remote = _failures(session, since, LoginAttempt.remote == remote)
+    wait = timedelta(0)
+    for (n, last), free in (
+        (pair, FREE_FAILURES_PER_ACCOUNT),
+        (by_remote, FREE_FAILURES_PER_REMOTE),
+    ):
+        if last is not None:
+            wait = max(wait, last + _delay(n, free) - now)
+    if wait > timedelta(0):
+        raise TooManyAttempts(max(1, int(wait.total_seconds() + 0.999)))
+
+
+def client_address(peer: str, forwarded_for: str | None, trusted: tuple[str, ...]) -> str:
+    """The address a request comes from: the peer, unless the peer is one of the ``trusted``
+    proxies (addresses or networks, ``PERRON_TRUSTED_PROXIES``), then the last address in
+    ``X-Forwarded-For`` that is not a trusted proxy itself. Without trusted proxies (the
+    default) the header is ignored: anyone can write it."""
+    if not trusted or not forwarded_for:
+        return peer
+    nets = []
+    for t in trusted:
+        try:
+            nets.append(ipaddress.ip_network(t, strict=False))
+        except ValueError:
+            continue
+
+    def is_trusted(addr: str) -> bool:
+        try:
+            ip = ipaddress.ip_address(addr)
+        except ValueError:
+            return False
+        return any(ip in n for n in nets)
+
+    if not is_trusted(peer):
+        return peer
+    for hop in reversed([h.strip() for h in forwarded_for.split(",")]):
+        try:
+            ipaddress.ip_address(hop)
+        except ValueError:
+            return peer
+        if not is_trusted(hop):
+            return hop
+    return peer
 
 
 def authenticate(session: Session, username: str, password: str, remote: str = "-") -> Principal:

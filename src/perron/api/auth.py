@@ -27,7 +27,10 @@ class Me(BaseModel):
 
 
 def remote_of(request: Request) -> str:
-    return request.client.host if request.client else "-"
+    """The client's address for login throttling (X-Forwarded-For only from a trusted proxy)."""
+    peer = request.client.host if request.client else "-"
+    trusted = getattr(request.app.state.settings, "trusted_proxies", ())
+    return accounts.client_address(peer, request.headers.get("x-forwarded-for"), trusted)
 
 
 @router.post("/login", response_model=Me, responses={401: PROBLEM_SCHEMA, 429: PROBLEM_SCHEMA})

@@ -55,7 +55,9 @@ def safe_next(value: str | None) -> str:
 
 
 def _remote(request: Request) -> str:
-    return request.client.host if request.client else "-"
+    from perron.api.auth import remote_of
+
+    return remote_of(request)
 
 
 @router.get("/login")
