@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
@@ -71,6 +74,37 @@ def _principal(user: User) -> Principal:
     return Principal(user.id, user.username, user.display_name, user.party_code, Role(user.role))
 
 
+MIN_PASSWORD_LENGTH = 12
+_COMMON = Path(__file__).parent / "data" / "common-passwords.txt"
+_AFFIX = re.compile(r"^[\d\W_]+|[\d\W_]+$")
+
+
+@lru_cache(maxsize=1)
+def common_passwords() -> frozenset[str]:
+    """The shipped deny-list of common passwords (lower case)."""
+    lines = _COMMON.read_text(encoding="utf-8").splitlines()
+    return frozenset(w.strip().lower() for w in lines if w.strip() and not w.startswith("#"))
+
+
+def check_password(password: str, username: str = "") -> str | None:
+    """Why ``password`` is refused, or None: blank (whitespace only), shorter than
+    :data:`MIN_PASSWORD_LENGTH`, a common password (also with only digits or symbols around
+    it), or just the user name (with digits or symbols)."""
+    if not password.strip():
+        return "password is blank: use at least 12 characters that are not all spaces"
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return f"password too short: use at least {MIN_PASSWORD_LENGTH} characters"
+    word = password.strip().lower()
+    common = common_passwords()
+    core = _AFFIX.sub("", word)
+    if word in common or core in common or core.replace(" ", "") in common:
+        return "password is too common: choose one that is not on lists of popular passwords"
+    name = username.strip().lower()
+    if len(name) >= 3 and not re.sub(r"[\d\W_]", "", word.replace(name, "")):
+        return "password is (a variation of) the user name"
+    return None
+
+
 def create_user(
     session: Session,
     username: str,
@@ -87,8 +121,9 @@ def create_user(
         )
     if session.get(Party, party_code) is None:
         raise AccountError(f"unknown party {party_code!r}")
-    if len(password) < 10:
-        raise AccountError("password too short: use at least 10 characters")
+    problem = check_password(password, username)
+    if problem:
+        raise AccountError(problem)
     if session.scalar(select(User).where(User.username == username)) is not None:
         raise AccountError(f"user {username!r} exists already")
     user = User(
