@@ -188,7 +188,15 @@ def web_client(client, db_url: str):
         follow_redirects=False,
     )
     assert r.status_code == 303, r.text
+    set_csrf_header(client)
     return client
+
+
+def set_csrf_header(client) -> None:
+    """Send the CSRF token of the client's session with every request (as the pages do)."""
+    from perron.web.security import csrf_token_for
+
+    client.headers["X-CSRF-Token"] = csrf_token_for(client.cookies["perron_session"])
 
 
 class LiveServer(str):

@@ -44,6 +44,8 @@ class Settings:
     token_max_lifetime_days: int = 90
     #: proxies whose X-Forwarded-For is believed (addresses or networks); none by default
     trusted_proxies: tuple[str, ...] = ()
+    #: mark cookies ``Secure`` (sent over HTTPS only); switch on behind TLS
+    secure_cookies: bool = False
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -57,6 +59,8 @@ class Settings:
             token_lifetime_days=_int_env("PERRON_TOKEN_LIFETIME_DAYS", 30),
             token_max_lifetime_days=_int_env("PERRON_TOKEN_MAX_LIFETIME_DAYS", 90),
             trusted_proxies=_list_env("PERRON_TRUSTED_PROXIES"),
+            secure_cookies=os.environ.get("PERRON_SECURE_COOKIES", "").strip().lower()
+            in ("1", "true", "yes", "on"),
         )
 
     def ensure_data_dir(self) -> Path:

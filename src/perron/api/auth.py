@@ -26,6 +26,12 @@ class Me(BaseModel):
     role: str
 
 
+class LoggedIn(Me):
+    csrf_token: str = Field(
+        description="send as X-CSRF-Token with changing requests that use the session cookie"
+    )
+
+
 def remote_of(request: Request) -> str:
     """The client's address for login throttling (X-Forwarded-For only from a trusted proxy)."""
     peer = request.client.host if request.client else "-"
@@ -33,7 +39,7 @@ def remote_of(request: Request) -> str:
     return accounts.client_address(peer, request.headers.get("x-forwarded-for"), trusted)
 
 
-@router.post("/login", response_model=Me, responses={401: PROBLEM_SCHEMA, 429: PROBLEM_SCHEMA})
+@router.post("/login", response_model=LoggedIn, responses={401: PROBLEM_SCHEMA, 429: PROBLEM_SCHEMA})
 def login(
     creds: Credentials, request: Request, response: Response, db: DbSession
 ) -> dict[str, Any]:
@@ -54,13 +60,17 @@ def login(
         token,
         httponly=True,
         samesite="lax",
+        secure=request.app.state.settings.secure_cookies,
         max_age=int(accounts.SESSION_LIFETIME.total_seconds()),
     )
+    from perron.web.security import csrf_token_for
+
     return {
         "username": principal.username,
         "display_name": principal.display_name,
         "party": principal.party_code,
         "role": principal.role.value,
+        "csrf_token": csrf_token_for(token),
     }
 
 

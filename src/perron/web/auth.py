@@ -110,6 +110,7 @@ def login_submit(
         token,
         httponly=True,
         samesite="lax",
+        secure=request.app.state.settings.secure_cookies,
         max_age=int(accounts.SESSION_LIFETIME.total_seconds()),
     )
     return response
