@@ -39,7 +39,9 @@ def remote_of(request: Request) -> str:
     return accounts.client_address(peer, request.headers.get("x-forwarded-for"), trusted)
 
 
-@router.post("/login", response_model=LoggedIn, responses={401: PROBLEM_SCHEMA, 429: PROBLEM_SCHEMA})
+@router.post(
+    "/login", response_model=LoggedIn, responses={401: PROBLEM_SCHEMA, 429: PROBLEM_SCHEMA}
+)
 def login(
     creds: Credentials, request: Request, response: Response, db: DbSession
 ) -> dict[str, Any]:
