@@ -130,3 +130,13 @@ def test_secure_cookies_when_configured(settings, db_url: str) -> None:
     assert "; secure" in r.headers["set-cookie"].lower()
     page = secure.get("/login")
     assert all("; secure" in c.lower() for c in page.headers.get_list("set-cookie"))
+
+
+def test_a_multipart_form_carries_its_token_in_the_field(web_client: TestClient) -> None:
+    token = web_client.headers.pop("X-CSRF-Token")
+    files = {"file": ("x.csv", b"not,an,incident\n", "text/csv")}
+    refused = web_client.post("/incidents/import", files=files, data={"profile": ""})
+    assert refused.status_code == 403
+    r = web_client.post("/incidents/import", files=files, data={"profile": "", "csrf_token": token})
+    assert r.status_code != 403, r.text
+    assert r.headers["content-type"].startswith("text/html")
