@@ -188,7 +188,17 @@ def web_client(client, db_url: str):
         follow_redirects=False,
     )
     assert r.status_code == 303, r.text
+    set_csrf_header(client)
     return client
+
+
+def set_csrf_header(client) -> None:
+    """Send the CSRF token of the client's session with every request (as the pages do)."""
+    from perron.web.security import csrf_token_for
+
+    cookie = client.cookies.get("perron_session") or client.cookies.get("perron_csrf")
+    if cookie:
+        client.headers["X-CSRF-Token"] = csrf_token_for(cookie)
 
 
 class LiveServer(str):

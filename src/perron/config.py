@@ -13,6 +13,23 @@ def _default_data_dir() -> Path:
     return Path(os.environ.get("PERRON_DATA_DIR", Path.cwd() / "var")).resolve()
 
 
+def _int_env(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValueError(f"{name}={raw!r} is not a whole number") from None
+    if value < 1:
+        raise ValueError(f"{name} must be at least 1, not {value}")
+    return value
+
+
+def _list_env(name: str) -> tuple[str, ...]:
+    return tuple(p.strip() for p in os.environ.get(name, "").split(",") if p.strip())
+
+
 @dataclass(frozen=True)
 class Settings:
     """Runtime settings; every field can be set with an environment variable ``PERRON_<NAME>``."""
@@ -22,6 +39,13 @@ class Settings:
     mqtt_url: str = ""
     locale: str = "nl"
     timezone: str = "Europe/Amsterdam"
+    #: lifetime of a new API token when none is asked for, and the longest that may be asked
+    token_lifetime_days: int = 30
+    token_max_lifetime_days: int = 90
+    #: proxies whose X-Forwarded-For is believed (addresses or networks); none by default
+    trusted_proxies: tuple[str, ...] = ()
+    #: mark cookies ``Secure`` (sent over HTTPS only); switch on behind TLS
+    secure_cookies: bool = False
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -32,6 +56,11 @@ class Settings:
             database_url=url,
             mqtt_url=os.environ.get("PERRON_MQTT_URL", ""),
             locale=os.environ.get("PERRON_LOCALE", "nl"),
+            token_lifetime_days=_int_env("PERRON_TOKEN_LIFETIME_DAYS", 30),
+            token_max_lifetime_days=_int_env("PERRON_TOKEN_MAX_LIFETIME_DAYS", 90),
+            trusted_proxies=_list_env("PERRON_TRUSTED_PROXIES"),
+            secure_cookies=os.environ.get("PERRON_SECURE_COOKIES", "").strip().lower()
+            in ("1", "true", "yes", "on"),
         )
 
     def ensure_data_dir(self) -> Path:

@@ -16,6 +16,7 @@ def test_login_sets_a_session_and_me_answers(client, db_url):
         "/api/auth/login", json={"username": "op1", "password": "operator-password"}
     )
     assert response.status_code == 200
+    client.headers["X-CSRF-Token"] = response.json()["csrf_token"]
     assert client.get("/api/auth/me").json() == {
         "username": "op1",
         "display_name": "Op One",
@@ -28,7 +29,8 @@ def test_login_sets_a_session_and_me_answers(client, db_url):
 
 def test_api_tokens_work_as_bearer_and_unknown_tokens_are_refused(client, db_url):
     _make_user(db_url)
-    client.post("/api/auth/login", json={"username": "op1", "password": "operator-password"})
+    r = client.post("/api/auth/login", json={"username": "op1", "password": "operator-password"})
+    client.headers["X-CSRF-Token"] = r.json()["csrf_token"]
     token = client.post("/api/auth/tokens", json={"name": "script"}).json()["token"]
     client.cookies.clear()
     me = client.get("/api/auth/me", headers={"Authorization": f"Bearer {token}"})

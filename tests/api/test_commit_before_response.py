@@ -10,7 +10,7 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 from sqlalchemy import event
 
-from conftest import WEB_USER, create_web_user
+from conftest import WEB_USER, create_web_user, set_csrf_header
 
 
 def _recording(app, order: list[str]):
@@ -40,6 +40,7 @@ def test_login_and_token_are_committed_before_the_answer(app, db_url) -> None:
         )
         assert r.status_code == 303
         assert order[:2] == ["commit", "answer POST /login"], order
+        set_csrf_header(client)
 
         order.clear()
         r = client.post("/api/auth/tokens", json={"name": "script"})

@@ -156,6 +156,9 @@ def client(env, sqlite_url):
 
 @pytest.mark.filterwarnings("ignore:Using `httpx` with `starlette.testclient`")
 def test_api_and_web_page(client, synth_file):
+    assert client.get("/api/forecast/backtest").status_code == 401
+    assert client.get("/forecast", follow_redirects=False).status_code in (302, 303, 401)
+    client.post("/login", data={"username": "an1", "password": "analyst-password"})
     assert client.get("/api/forecast/backtest").status_code == 404
     night = client.get("/api/forecast/tonight", params={"date": "2021-01-04", "top": 5}).json()
     assert len(night["stations"]) == 5 and night["stations"][0]["drivers"]
@@ -171,8 +174,6 @@ def test_api_and_web_page(client, synth_file):
     assert bad.status_code == 404
     assert bad.headers["content-type"].startswith("application/problem+json")
 
-    assert client.get("/forecast", follow_redirects=False).status_code in (302, 303, 401)
-    client.post("/login", data={"username": "an1", "password": "analyst-password"})
     page = client.get("/forecast", params={"start": "2021-01-04"})
     assert page.status_code == 200
     assert "Vanavond" in page.text and 'data-testid="forecast-map"' in page.text

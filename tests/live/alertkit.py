@@ -82,3 +82,6 @@ def login(db_url: str, client, username: str, party: str, role: str) -> None:
         token = start_session(s, _principal(user))
     engine.dispose()
     client.cookies.set(SESSION_COOKIE, token)
+    from perron.web.security import csrf_token_for
+
+    client.headers["X-CSRF-Token"] = csrf_token_for(token)

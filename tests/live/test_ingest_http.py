@@ -19,7 +19,7 @@ def _token(db_url: str) -> str:
             username="sensor-gw",
             display_name="sensor gateway",
             party_code="prorail",
-            role="admin",
+            role="operator",
             password_hash="-",
             active=True,
             created_at=datetime.now(UTC),

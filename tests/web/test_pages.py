@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from conftest import WEB_USER, create_web_user
+from conftest import WEB_USER, create_web_user, set_csrf_header
 from perron.access import accounts
 from perron.web import i18n
 
@@ -36,6 +36,7 @@ def test_login_form_sets_a_session_and_logout_ends_it(client: TestClient, db_url
     )
     assert r.status_code == 303
     assert r.headers["location"] == "/stations/ASD"
+    set_csrf_header(client)
     page = client.get("/stations/ASD")
     assert page.status_code == 200
     assert "Test Gebruiker" in page.text
@@ -57,6 +58,7 @@ def test_wrong_password_shows_an_error_in_dutch_and_english(
     assert r.status_code == 401
     assert "Onbekende gebruiker of onjuist wachtwoord." in r.text
     assert "perron_session" not in r.cookies
+    set_csrf_header(client)  # the answer set the login form's pre-session cookie
     r = client.post(
         "/login?lang=en",
         data={"username": "tester", "password": "wrong-password", "next": "/stations/UT"},
@@ -71,6 +73,7 @@ def test_repeated_failures_show_the_rate_limit_message(client: TestClient, db_ur
     create_web_user(db_url)
     for _ in range(accounts.MAX_FAILURES_PER_USER):
         client.post("/login", data={"username": "tester", "password": "nope-nope-nope"})
+        set_csrf_header(client)
     r = client.post("/login", data={"username": "tester", "password": WEB_USER[1]})
     assert r.status_code == 429
     assert int(r.headers["retry-after"]) > 0

@@ -33,6 +33,10 @@ class AuditError(ValueError):
     """An entry that cannot be recorded (unknown purpose, empty actor, ...)."""
 
 
+class AuditForbidden(PermissionError):
+    """The user may not do this with the audit trail; the message says who may."""
+
+
 def canonical_detail(detail: dict[str, Any] | None) -> str:
     """The canonical JSON text of ``detail``: sorted keys, no spaces, UTF-8."""
     return json.dumps(
@@ -568,6 +572,40 @@ def verify(
                 anchor_seq - 1,
                 "",
             )
+    return result
+
+
+def may_verify(session: Session, principal: Any) -> bool:
+    """Admins of any party and every user of the inspectorate (ILT) may recompute the chain."""
+    from perron.domain.parties import PartyKind, Role
+    from perron.store.tables.accounts import Party
+
+    if principal.role is Role.ADMIN:
+        return True
+    party = session.get(Party, principal.party_code)
+    return party is not None and party.kind == PartyKind.INSPECTORATE.value
+
+
+def verify_as(
+    session: Session, principal: Any, anchor: dict[str, Any] | None = None, workers: int = 1
+) -> VerifyResult:
+    """:func:`verify` on behalf of ``principal`` (a :class:`perron.access.accounts.Principal`):
+    a full recomputation reads every entry, so it is open to admins and the inspectorate only
+    (:class:`AuditForbidden` otherwise), and each run is itself recorded (``audit.verify``)."""
+    if not may_verify(session, principal):
+        raise AuditForbidden(
+            "verifying the audit trail is open to admins and to the inspectorate (ILT)"
+        )
+    result = verify(session, anchor=anchor, workers=workers)
+    record(
+        session,
+        actor=principal.username,
+        party=principal.party_code,
+        purpose="accountability",
+        action="audit.verify",
+        subject=f"audit/1-{result.head_seq}",
+        detail={"ok": result.ok, "checked": result.checked},
+    )
     return result
 
 

@@ -278,7 +278,9 @@ def api_units(
     status: str | None = None,
     party: str | None = None,
 ) -> dict[str, Any]:
-    return {"units": [unit_dict(u) for u in list_units(db, party=party, status=status)]}
+    """The units of the user's party (NS and ProRail: of both), and those of other parties while
+    they are sent to an alert the user may see."""
+    return {"units": [unit_dict(u) for u in list_units(db, user, party=party, status=status)]}
 
 
 class UnitPatch(BaseModel):

@@ -43,6 +43,9 @@ def create_app(settings: Settings | None = None, *, web: bool = True) -> FastAPI
     app.state.sessions = session_factory(app.state.engine)
     problems.install(app)
     docs.install(app)
+    from perron.web.security import SecurityMiddleware
+
+    app.add_middleware(SecurityMiddleware, secure_cookies=settings.secure_cookies)
     for module in (health, auth, stations):
         app.include_router(module.router)
     for name in CAPABILITY_ROUTERS:

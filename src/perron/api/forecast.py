@@ -9,13 +9,22 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from perron.api.deps import AppSettings
+from perron.api.deps import AppSettings, current_user
 from perron.api.problems import PROBLEM_SCHEMA, Problem
 
-router = APIRouter(prefix="/api/forecast", tags=["forecast"])
+# Forecasts hold no personal data, but they are the product of the registry's incidents and a
+# week costs seconds of CPU to compute: they are for logged-in users.
+router = APIRouter(
+    prefix="/api/forecast",
+    tags=["forecast"],
+    dependencies=[Depends(current_user)],
+    responses={401: PROBLEM_SCHEMA},
+)
+JSON_CONTENT = {200: {"content": {"application/json": {}}}}
 
 #: perron.forecast.service.PRODUCTION_MODELS; the default is its DEFAULT_MODEL (a test checks both)
 Model = Literal["blend", "empirical_bayes", "gradient_boosting", "poisson_glm"]
@@ -29,14 +38,17 @@ def _categories(value: str | None) -> list[str] | None:
 
 async def _call(fn, *args, **kwargs) -> Any:
     from perron.forecast.data import DataError
+    from perron.forecast.service import UnknownStation
 
     try:
         return await run_in_threadpool(fn, *args, **kwargs)
+    except UnknownStation as exc:
+        raise Problem(404, "Unknown station", str(exc)) from exc
     except DataError as exc:
         raise Problem(422, "Cannot make the forecast", str(exc)) from exc
 
 
-@router.get("/tonight", responses={422: PROBLEM_SCHEMA})
+@router.get("/tonight", responses={422: PROBLEM_SCHEMA, **JSON_CONTENT})
 async def forecast_tonight(
     settings: AppSettings,
     day: Annotated[date | None, Query(alias="date", description="default: after the data")] = None,
@@ -44,16 +56,17 @@ async def forecast_tonight(
     categories: Annotated[str | None, Query(description="comma-separated categories")] = None,
     top: Annotated[int, Query(ge=1, le=400)] = 25,
     lang: Lang = "nl",
-) -> dict[str, Any]:
+) -> Response:
     """Stations ranked by expected safety incidents tonight (16–24 h), with the main drivers."""
-    from perron.forecast.service import tonight
+    from perron.forecast.service import tonight_payload
 
-    return await _call(
-        tonight, None, day, model, _categories(categories), settings, lang=lang, top=top
+    body = await _call(
+        tonight_payload, None, day, model, _categories(categories), settings, lang=lang, top=top
     )
+    return Response(body, media_type="application/json")
 
 
-@router.get("/week", responses={422: PROBLEM_SCHEMA})
+@router.get("/week", responses={404: PROBLEM_SCHEMA, 422: PROBLEM_SCHEMA, **JSON_CONTENT})
 async def forecast_week(
     settings: AppSettings,
     start: Annotated[date | None, Query(description="first day; default: after the data")] = None,
@@ -61,18 +74,26 @@ async def forecast_week(
     categories: Annotated[str | None, Query(description="comma-separated categories")] = None,
     station: Annotated[str | None, Query(description="only this station code")] = None,
     lang: Lang = "nl",
-) -> dict[str, Any]:
-    """Expected safety incidents per station, day and four-hour block for seven days."""
-    from perron.forecast.service import week
+    drivers_top: Annotated[
+        int, Query(ge=0, le=20_000, description="cells (by rank) that carry their drivers")
+    ] = 100,
+) -> Response:
+    """Expected safety incidents per station, day and four-hour block for seven days. Station
+    names are given once in ``stations``; the drivers only for the best-ranked cells."""
+    from perron.forecast.service import week_payload
 
-    res = await _call(week, None, start, model, _categories(categories), settings, lang=lang)
-    if station:
-        code = station.upper()
-        res["cells"] = [c for c in res["cells"] if c["station"] == code]
-        res["stations"] = [s for s in res["stations"] if s["code"] == code]
-        if not res["cells"]:
-            raise Problem(404, "Unknown station", f"no station with code {station!r}")
-    return res
+    body = await _call(
+        week_payload,
+        None,
+        start,
+        model,
+        _categories(categories),
+        settings,
+        lang=lang,
+        station=station,
+        drivers_top=drivers_top,
+    )
+    return Response(body, media_type="application/json")
 
 
 @router.get("/backtest", responses={404: PROBLEM_SCHEMA})

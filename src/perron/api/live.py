@@ -1,6 +1,8 @@
 """HTTP ingest of generic events: ``POST /api/events`` (one) and ``/api/events/batch``.
 
-Authenticated by an API token (``Authorization: Bearer …``). The answer 202 is sent only after
+Authenticated by an API token (``Authorization: Bearer …``) of an admin or operator account of
+the party that manages the zones the events are about (see :func:`perron.live.ingest.
+authorize_events`); each accepted request is written to the audit trail. The answer 202 is sent only after
 the events (and the alerts they raise) are committed; an event id that is already stored is
 accepted again without effect, so a client may safely retry. Invalid input is answered with a
 problem document naming the item index and the field; nothing of such a batch is stored.
@@ -14,9 +16,10 @@ from typing import Any
 from fastapi import APIRouter, Body, Request
 from sqlalchemy import select
 
+from perron.access.accounts import Principal
 from perron.api.deps import CurrentUser
 from perron.api.problems import Problem
-from perron.live.ingest import Ingestor
+from perron.live.ingest import IngestForbidden, Ingestor, ingest_as
 from perron.live.sources.generic import GenericError, to_event, to_events
 from perron.store.tables.reference import Station
 
@@ -52,9 +55,12 @@ def _invalid(exc: GenericError) -> Problem:
     )
 
 
-def _store(request: Request, ingestor: Ingestor, events) -> dict[str, Any]:
-    with ingestor.lock, request.app.state.sessions() as s, s.begin():
-        result = ingestor.process(s, events)
+def _store(request: Request, user: Principal, ingestor: Ingestor, events) -> dict[str, Any]:
+    try:
+        with ingestor.lock, request.app.state.sessions() as s, s.begin():
+            result = ingest_as(s, user, ingestor, events)
+    except IngestForbidden as exc:
+        raise Problem(403, "Forbidden", str(exc)) from None
     return {
         "accepted": len(events),
         "stored": result.stored,
@@ -71,7 +77,7 @@ def post_event(request: Request, user: CurrentUser, payload: Any = Body(...)) ->
         event = to_event(payload, stations, datetime.now(UTC), 0)
     except GenericError as exc:
         raise _invalid(exc) from None
-    return _store(request, ingestor, [event])
+    return _store(request, user, ingestor, [event])
 
 
 @router.post("/batch", status_code=202, summary="Ingest a batch of generic events")
@@ -84,4 +90,4 @@ def post_batch(request: Request, user: CurrentUser, payload: Any = Body(...)) ->
         events = to_events(payload, stations, datetime.now(UTC))
     except GenericError as exc:
         raise _invalid(exc) from None
-    return _store(request, ingestor, events)
+    return _store(request, user, ingestor, events)

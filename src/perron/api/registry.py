@@ -309,7 +309,10 @@ def audit_verify(
     mark = (
         {"seq": anchor_seq, "hash": anchor_hash} if anchor_seq is not None and anchor_hash else None
     )
-    return audit.verify(db, anchor=mark).as_dict()
+    try:
+        return audit.verify_as(db, user, anchor=mark).as_dict()
+    except audit.AuditForbidden as exc:
+        raise Problem(403, "Forbidden", str(exc)) from None
 
 
 @router.get("/audit/anchor", tags=["access"], summary="The current head of the chain")

@@ -21,6 +21,7 @@ app = typer.Typer(
 app.add_typer(db.app, name="db")
 app.add_typer(reference.app, name="reference")
 app.add_typer(accounts.app, name="user")
+app.add_typer(accounts.tokens_app, name="tokens")
 app.command("serve")(serve.serve)
 app.command("demo")(serve.demo)
 

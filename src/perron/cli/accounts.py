@@ -53,3 +53,35 @@ def list_users(json_out: bool = typer.Option(False, "--json")) -> None:
     else:
         for r in rows:
             typer.echo(f"{r['username']:20} {r['party']:10} {r['role']:10} {r['name']}")
+
+
+tokens_app = typer.Typer(help="API tokens: list and revoke.", no_args_is_help=True)
+
+
+@tokens_app.command("list")
+def tokens_list(
+    user: str = typer.Option(None, "--user", help="only the tokens of this user"),
+    json_out: bool = typer.Option(False, "--json"),
+) -> None:
+    """List the API tokens (never their secrets): active, expired and revoked."""
+    with db_transaction() as session:
+        rows = [t.as_dict() for t in accounts.list_tokens(session)]
+    if user:
+        rows = [r for r in rows if r["user"] == user]
+    if json_out:
+        print_json(rows)
+        return
+    for r in rows:
+        state = "active" if r["active"] else ("revoked" if r["revoked_at"] else "expired")
+        typer.echo(f"{r['id']:>5} {r['user']:20} {r['name']:20} {state:8} until {r['expires_at']}")
+
+
+@tokens_app.command("revoke")
+def tokens_revoke(token_id: int = typer.Argument(..., help="the token's id (see list)")) -> None:
+    """Revoke an API token; it stops working at once."""
+    try:
+        with db_transaction() as session:
+            info = accounts.revoke_token(session, token_id, actor="cli")
+    except accounts.TokenNotFound as exc:
+        fail(str(exc))
+    console.print(f"token {info.id} ({info.name}, {info.user}) revoked")

@@ -45,7 +45,9 @@ def serve(
     app = create_app(cfg)
     if warm:
         threading.Thread(target=_warm_caches, args=(cfg,), name="warm-caches", daemon=True).start()
-    uvicorn.run(app, host=host, port=port, log_level="info")
+    # X-Forwarded-For is believed only from PERRON_TRUSTED_PROXIES (perron.api.auth.remote_of),
+    # not from every local client as uvicorn's proxy headers would
+    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False)
 
 
 def _warm_caches(cfg, delay: float = 3.0) -> None:

@@ -276,6 +276,97 @@ def _forecast_cells(path, cats, data_until, start_d, days, model, settings, lang
     }
 
 
+class UnknownStation(DataError):
+    """A station code the forecast does not cover."""
+
+
+#: cells of the API's week view that carry their drivers by default (the best-ranked ones)
+DRIVERS_TOP = 100
+#: encoded answers already given in this process, keyed on the data file's version, the stored
+#: models and the request (the forecast for a date does not change until the data does)
+_PAYLOADS: dict[tuple, bytes] = {}
+
+
+def _payload_key(kind: str, data, settings, *args: Any) -> tuple:
+    path = resolve_data(data)
+    models = tuple(
+        sorted((f.name, f.stat().st_mtime_ns) for f in forecast_dir(settings).glob("model-*.pkl"))
+    )
+    return (kind, str(path), path.stat().st_mtime_ns, models, *args)
+
+
+def _remember(key: Callable[[], tuple], make: Callable[[], dict[str, Any]]) -> bytes:
+    """The cached answer under ``key()``, else ``make()`` encoded and kept under the key as it
+    is afterwards (making a forecast may train and store a model, which is part of the key)."""
+    import orjson
+
+    hit = _PAYLOADS.get(key())
+    if hit is not None:
+        return hit
+    body = orjson.dumps(make())
+    if len(_PAYLOADS) >= 32:
+        _PAYLOADS.pop(next(iter(_PAYLOADS)))
+    _PAYLOADS[key()] = body
+    return body
+
+
+def week_payload(
+    data=None,
+    start=None,
+    model: str = DEFAULT_MODEL,
+    categories: list[str] | None = None,
+    settings: Settings | None = None,
+    lang: str = "nl",
+    station: str | None = None,
+    drivers_top: int = DRIVERS_TOP,
+) -> bytes:
+    """The week ahead as compact JSON for the API: station names once (in ``stations``), the
+    drivers only for the ``drivers_top`` best-ranked cells, optionally one station; cached per
+    data version and request. Raises :class:`UnknownStation` for a code without cells."""
+    code = station.upper() if station else None
+    cats = _cats(categories)
+
+    def key() -> tuple:
+        return _payload_key("week", data, settings, start, model, cats, lang, code, drivers_top)
+
+    def make() -> dict[str, Any]:
+        res = week(data, start, model, categories, settings, lang)
+        cells = []
+        for c in res["cells"]:
+            if code is not None and c["station"] != code:
+                continue
+            c.pop("name", None)
+            if c["rank"] > drivers_top:
+                c.pop("drivers", None)
+            cells.append(c)
+        if code is not None:
+            res["stations"] = [s for s in res["stations"] if s["code"] == code]
+            if not cells:
+                raise UnknownStation(f"no station with code {station!r}")
+        res["cells"] = cells
+        res["drivers_top"] = drivers_top
+        return res
+
+    return _remember(key, make)
+
+
+def tonight_payload(
+    data=None,
+    day=None,
+    model: str = DEFAULT_MODEL,
+    categories: list[str] | None = None,
+    settings: Settings | None = None,
+    lang: str = "nl",
+    top: int = 25,
+) -> bytes:
+    """:func:`tonight` as JSON for the API, cached per data version and request."""
+    cats = _cats(categories)
+    return _remember(
+        lambda: _payload_key("tonight", data, settings, day, model, cats, lang, top),
+        lambda: tonight(data, day, model, categories, settings, lang, top),
+    )
+
+
 def week(data=None, start=None, model=DEFAULT_MODEL, categories=None, settings=None, lang="nl"):
     """The forecast per station and block for the seven days from ``start``."""
     return forecast_cells(data, start, WEEK, model, categories, settings, lang)

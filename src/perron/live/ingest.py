@@ -20,7 +20,11 @@ import orjson
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from perron.access import audit
+from perron.access.accounts import Principal
 from perron.domain.events import Event
+from perron.domain.parties import Role, municipality_party_code
+from perron.domain.zones import ZONE_BY_CODE, Domain
 from perron.live import cameras
 from perron.live.alerts import apply_changes
 from perron.live.rules import Correlator
@@ -28,6 +32,15 @@ from perron.store.tables.live import SensorEvent
 from perron.store.tables.reference import Station
 
 WARM_UP = timedelta(minutes=35)
+
+#: Roles whose accounts may feed events (a sensor gateway gets an operator account of its party).
+INGEST_ROLES = frozenset({Role.ADMIN, Role.OPERATOR})
+#: Parties that manage the station domain (platforms, tunnels, halls, ...) of every station.
+STATION_DOMAIN_PARTIES = frozenset({"ns", "prorail"})
+
+
+class IngestForbidden(PermissionError):
+    """The account may not feed these events; the message says which and why."""
 
 
 @dataclass
@@ -246,3 +259,88 @@ class Ingestor:
         if changes:
             result.alert_ids = apply_changes(session, changes, now=now, synthetic=self.synthetic)
         return result
+
+
+def zone_parties(municipality_code: str | None, zone: str | None) -> frozenset[str]:
+    """The parties that manage ``zone`` of a station in ``municipality_code`` and so own the
+    sensors and cameras there: NS and ProRail for the station domain (an event without a zone
+    belongs to it), the municipality for the surroundings (forecourt, bicycle parking, P+R)."""
+    kind = ZONE_BY_CODE.get(zone) if zone else None
+    if kind is None or kind.domain is Domain.STATION:
+        return STATION_DOMAIN_PARTIES
+    return (
+        frozenset({municipality_party_code(municipality_code)})
+        if municipality_code
+        else frozenset()
+    )
+
+
+def authorize_events(session: Session, principal: Principal, events: Sequence[Event]) -> None:
+    """Refuse (:class:`IngestForbidden`) unless ``principal`` may feed every one of ``events``:
+    an admin or operator account of a party that manages the zone each event is about and, when
+    an event names a camera of the registry, the zone that camera watches."""
+    if principal.role not in INGEST_ROLES:
+        raise IngestForbidden(
+            f"{principal.username} ({principal.role.value} at {principal.party_code}) may not "
+            f"feed events: only {' and '.join(sorted(r.value for r in INGEST_ROLES))} accounts "
+            "of the party that manages the zone may"
+        )
+    stations = {e.station_code for e in events}
+    municipality = dict(
+        session.execute(
+            select(Station.code, Station.municipality_code).where(Station.code.in_(stations))
+        ).all()
+    )
+    registry = cameras.load(session) if any(e.camera for e in events) else None
+    for e in events:
+        if principal.party_code not in zone_parties(municipality.get(e.station_code), e.zone):
+            raise IngestForbidden(
+                f"event {e.id!r}: zone {e.zone or 'station'} of {e.station_code} is not managed "
+                f"by {principal.party_code}"
+            )
+        if registry is not None and e.camera:
+            hit = registry.resolve(e.camera)
+            if hit is not None:
+                station, zone = hit
+                owners = zone_parties(
+                    municipality.get(station)
+                    or session.scalar(
+                        select(Station.municipality_code).where(Station.code == station)
+                    ),
+                    zone,
+                )
+                if principal.party_code not in owners:
+                    raise IngestForbidden(
+                        f"event {e.id!r}: camera {e.camera!r} watches {zone} of {station}, "
+                        f"which is not managed by {principal.party_code}"
+                    )
+
+
+def ingest_as(
+    session: Session,
+    principal: Principal,
+    ingestor: Ingestor,
+    events: Sequence[Event],
+    *,
+    channel: str = "http",
+) -> Result:
+    """Feed ``events`` on behalf of ``principal``: authorise (:func:`authorize_events`), store,
+    correlate and write one audit entry, all in the caller's transaction."""
+    authorize_events(session, principal, events)
+    result = ingestor.process(session, events)
+    audit.record(
+        session,
+        actor=principal.username,
+        party=principal.party_code,
+        purpose="operational",
+        action="events.ingest",
+        subject=f"events:{channel}",
+        detail={
+            "accepted": len(events),
+            "stored": result.stored,
+            "duplicates": result.duplicates,
+            "alerts": result.alert_ids[:50],
+            "stations": sorted({e.station_code for e in events})[:50],
+        },
+    )
+    return result

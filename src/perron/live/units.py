@@ -7,9 +7,10 @@ import random
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from perron.access.accounts import Principal
 from perron.domain.parties import municipality_party_code
 from perron.live.routing import (
     UNIT_KINDS,
@@ -44,10 +45,56 @@ def unit_dict(unit: ResponseUnit) -> dict[str, Any]:
     }
 
 
+#: Parties that share the station domain see each other's units, as they see each other's alerts.
+SHARED_UNIT_PARTIES = {"ns": frozenset({"ns", "prorail"}), "prorail": frozenset({"ns", "prorail"})}
+
+
+def unit_parties(principal: Principal) -> frozenset[str]:
+    """The parties whose units ``principal`` sees at all times: their own (NS and ProRail each
+    other's too)."""
+    return SHARED_UNIT_PARTIES.get(principal.party_code, frozenset({principal.party_code}))
+
+
+def visible_units_query(principal: Principal | None):
+    """A select of the units ``principal`` may see (every unit for None: the command line).
+
+    The same rule as for alerts (:func:`perron.live.alerts.visible_query`): a party sees its own
+    units, and a unit of another party only while it is sent to an alert the party may see."""
+    from perron.live.alerts import visible_query
+
+    q = select(ResponseUnit)
+    if principal is None:
+        return q
+    on_visible = (
+        visible_query(principal)
+        .with_only_columns(Alert.unit_id)
+        .where(Alert.unit_id.is_not(None), Alert.resolved_at.is_(None))
+    )
+    return q.where(
+        or_(
+            ResponseUnit.party_code.in_(unit_parties(principal)),
+            ResponseUnit.id.in_(on_visible.scalar_subquery()),
+        )
+    )
+
+
+def can_see_unit(session: Session, principal: Principal | None, unit: ResponseUnit) -> bool:
+    if principal is None or unit.party_code in unit_parties(principal):
+        return True
+    q = visible_units_query(principal).where(ResponseUnit.id == unit.id)
+    return session.scalar(q.with_only_columns(ResponseUnit.id)) is not None
+
+
 def list_units(
-    session: Session, *, party: str | None = None, status: str | None = None
+    session: Session,
+    principal: Principal | None = None,
+    *,
+    party: str | None = None,
+    status: str | None = None,
 ) -> list[ResponseUnit]:
-    q = select(ResponseUnit).order_by(ResponseUnit.code)
+    """The units ``principal`` may see (all of them for None), optionally of one party or
+    status."""
+    q = visible_units_query(principal).order_by(ResponseUnit.code)
     if party:
         q = q.where(ResponseUnit.party_code == party)
     if status:

@@ -55,7 +55,9 @@ def safe_next(value: str | None) -> str:
 
 
 def _remote(request: Request) -> str:
-    return request.client.host if request.client else "-"
+    from perron.api.auth import remote_of
+
+    return remote_of(request)
 
 
 @router.get("/login")
@@ -108,6 +110,7 @@ def login_submit(
         token,
         httponly=True,
         samesite="lax",
+        secure=request.app.state.settings.secure_cookies,
         max_age=int(accounts.SESSION_LIFETIME.total_seconds()),
     )
     return response

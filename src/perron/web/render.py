@@ -74,6 +74,9 @@ def page_context(request: Request, context: dict[str, Any] | None = None) -> dic
         "fdatetime": lambda v, seconds=False: i18n.format_datetime(v, lang, seconds),
         "leaflet": False,
         "vega": False,
+        # see perron.web.security: the nonce of inline scripts, the token of changing requests
+        "csp_nonce": getattr(request.state, "csp_nonce", ""),
+        "csrf_token": getattr(request.state, "csrf_token", ""),
     }
     base.update(context or {})
     if request.method != "GET" and base.get("next"):
@@ -95,12 +98,19 @@ def render(
 
     Pass ``leaflet=True`` or ``vega=True`` in ``context`` to load those libraries.
     """
+    if context and context.get("vega"):
+        request.state.csp_allow_eval = True  # Vega's expression compiler (perron.web.security)
     response = templates.TemplateResponse(
         request, template, page_context(request, context), status_code=status_code, headers=headers
     )
     asked = request.query_params.get("lang")
     if asked in i18n.LANGUAGES:
         response.set_cookie(
-            i18n.LANG_COOKIE, asked, max_age=365 * 24 * 3600, samesite="lax", httponly=False
+            i18n.LANG_COOKIE,
+            asked,
+            max_age=365 * 24 * 3600,
+            samesite="lax",
+            httponly=False,
+            secure=request.app.state.settings.secure_cookies,
         )
     return response

@@ -25,7 +25,29 @@
     }
   });
 
+  // <select data-autosubmit>: submit the form on change (no inline handlers: see the CSP)
+  document.addEventListener("change", function (evt) {
+    var el = evt.target;
+    if (el && el.hasAttribute && el.hasAttribute("data-autosubmit") && el.form) el.form.submit();
+  });
+
+  // Every form that posts carries the CSRF token of the page (templates add the field; this
+  // covers a form that forgot it).
+  var csrfMeta = document.querySelector('meta[name="csrf-token"]');
+  var csrfToken = csrfMeta ? csrfMeta.getAttribute("content") : "";
+  document.addEventListener("submit", function (evt) {
+    var form = evt.target;
+    if (!csrfToken || !form || (form.method || "").toLowerCase() !== "post") return;
+    if (form.querySelector('input[name="csrf_token"]')) return;
+    var input = document.createElement("input");
+    input.type = "hidden";
+    input.name = "csrf_token";
+    input.value = csrfToken;
+    form.appendChild(input);
+  }, true);
+
   window.Perron = {
+    csrfToken: csrfToken,
     lang: document.body.getAttribute("data-lang") || "nl",
     formatNumber: function (value, digits) {
       var locale = this.lang === "en" ? "en-GB" : "nl-NL";
