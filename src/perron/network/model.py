@@ -76,6 +76,8 @@ class NetworkStation:
     trains_per_hour: Mapping[str, float]
     #: NS code is the Dutch end of a Dutch–German border crossing.
     border: bool = False
+    #: Train series stopping here per window name.
+    series: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))
 
 
 @dataclass(frozen=True)
@@ -325,10 +327,15 @@ def _number(window_page: str) -> str:
 def _network() -> Network:
     ref_stations = bundle.station_by_code()
     station_tph: dict[str, dict[str, float]] = {c: {w: 0.0 for w in WINDOWS} for c in ref_stations}
+    station_series: dict[str, dict[str, tuple[str, ...]]] = {
+        c: {w: () for w in WINDOWS} for c in ref_stations
+    }
     for row in _csv_rows("station_service_intensity_2026_derived.csv.gz"):
         if row["code"] in station_tph:
             value = row["trains_per_hour_both_dirs_from_headway"]
-            station_tph[row["code"]][_number(row["window_page"])] = float(value or 0)
+            w = _number(row["window_page"])
+            station_tph[row["code"]][w] = float(value or 0)
+            station_series[row["code"]][w] = tuple(row["series"].split())
 
     link_tph: dict[tuple[str, str], dict[str, float]] = {}
     link_trips: dict[tuple[str, str], dict[str, int]] = {}
@@ -374,6 +381,7 @@ def _network() -> Network:
             municipality_code=s.municipality_code,
             trains_per_hour=MappingProxyType(station_tph[code]),
             border=code in border_codes,
+            series=MappingProxyType(station_series[code]),
         )
         for code, s in sorted(ref_stations.items())
     }
