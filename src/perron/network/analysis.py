@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from functools import cache
 
 import numpy as np
+import numpy.typing as npt
 
 from perron.network.engine import (
     CUT_OFF_PENALTY_HOURS,
@@ -510,11 +511,11 @@ def worst_links(
     )
 
 
-def link_flows(ctx: Context) -> np.ndarray:  # type: ignore[type-arg]
+def link_flows(ctx: Context) -> npt.NDArray[np.float64]:
     """Estimated journeys per day routed over each link (shortest routes of the base network)."""
     eng = ctx.engine
-    from scipy.sparse import csr_matrix
-    from scipy.sparse.csgraph import dijkstra
+    from scipy.sparse import csr_matrix  # type: ignore[import-untyped]
+    from scipy.sparse.csgraph import dijkstra  # type: ignore[import-untyped]
 
     n = eng.n
     rows = [u for u, _ in eng.edge_ends] + [v for _, v in eng.edge_ends]

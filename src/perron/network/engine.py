@@ -18,8 +18,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import connected_components, floyd_warshall
+from scipy.sparse import csr_matrix  # type: ignore[import-untyped]
+from scipy.sparse.csgraph import (  # type: ignore[import-untyped]
+    connected_components,
+    floyd_warshall,
+)
 
 from perron.network.model import WINDOWS, Network
 
@@ -150,7 +153,7 @@ class Engine:
         """Constant parts of :meth:`distances`: the core edges and the intact exits."""
         best: dict[tuple[int, int], tuple[float, int]] = {}
         self._chain_core: list[tuple[int, int] | None] = []
-        for c, chain in enumerate(self.chains):
+        for chain in self.chains:
             if chain.a == chain.b:
                 self._chain_core.append(None)
                 continue
@@ -236,7 +239,7 @@ class Engine:
                 dist_a[inner[no_a]] = inf
                 exit_b[inner[no_b]] = k
                 dist_b[inner[no_b]] = inf
-            for c, chain in enumerate(self.chains):  # a removed junction closes its chains
+            for chain in self.chains:  # a removed junction closes its chains
                 if chain.a in gone_nodes or chain.b in gone_nodes:
                     inner = np.asarray(chain.nodes[1:-1], dtype=np.int64)
                     if chain.a in gone_nodes:
@@ -249,7 +252,9 @@ class Engine:
         to_core = np.minimum(
             dist_a[:, None] + core_dist[exit_a, :], dist_b[:, None] + core_dist[exit_b, :]
         )
-        out = np.minimum(to_core[:, exit_a] + dist_a[None, :], to_core[:, exit_b] + dist_b[None, :])
+        out: Array = np.minimum(
+            to_core[:, exit_a] + dist_a[None, :], to_core[:, exit_b] + dist_b[None, :]
+        )
         # direct distances along a chain (not through its ends): fixed for intact chains
         np.minimum(out, self._direct, out=out)
         for c, cuts in broken.items():
@@ -287,7 +292,7 @@ class Engine:
             cols.append(v)
         graph = csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(self.n, self.n))
         _, labels = connected_components(graph, directed=False)
-        out = labels.astype(np.int64)
+        out: IntArray = np.asarray(labels, dtype=np.int64)
         for i in gone_nodes:
             out[i] = -1
         return out
@@ -329,8 +334,9 @@ def _gravity(travellers: Array, dist: Array, gamma: float) -> Array:
     np.fill_diagonal(attraction, 0.0)
     total = attraction.sum(axis=1, keepdims=True)
     total[total == 0] = 1.0
-    trips = (travellers[:, None] / 2.0) * attraction / total
-    return (trips + trips.T) / 2.0
+    trips: Array = (travellers[:, None] / 2.0) * attraction / total
+    sym: Array = (trips + trips.T) / 2.0
+    return sym
 
 
 def estimate_demand(engine: Engine) -> Demand:
@@ -414,6 +420,92 @@ def _cost_sums(
     )
 
 
+def _chain_singles(
+    eng: Engine,
+    demand: Demand,
+    c: int,
+    factor: float,
+    link_out: dict[int, Single],
+    station_out: dict[int, Single],
+) -> None:
+    """Single removals inside chain ``c`` (see :func:`single_losses`)."""
+    chain = eng.chains[c]
+    trips, base = demand.trips, eng.base
+    n, k = eng.n, len(eng.junctions)
+    inf = np.inf
+    core = eng._core_distances({c}, set())
+    inner = np.asarray(chain.nodes[1:-1], dtype=np.int64)
+    exit_a, exit_b = eng._exit_a.copy(), eng._exit_b.copy()
+    dist_a, dist_b = eng._dist_a.copy(), eng._dist_b.copy()
+    exit_a[inner] = exit_b[inner] = k
+    dist_a[inner] = dist_b[inner] = inf
+    to_core = np.minimum(dist_a[:, None] + core[exit_a, :], dist_b[:, None] + core[exit_b, :])
+    block = np.minimum(to_core[:, exit_a] + dist_a[None, :], to_core[:, exit_b] + dist_b[None, :])
+    np.minimum(block, eng._direct, out=block)
+    ca, cb = eng.core_of[chain.a], eng.core_of[chain.b]
+    block[chain.a, chain.b] = block[chain.b, chain.a] = 0.0 if chain.a == chain.b else core[ca, cb]
+    outside = np.ones(n, dtype=bool)
+    outside[inner] = False
+    # the chain's own rows are added per removal below: make them count nothing here
+    block[inner, :] = base[inner, :]
+    block[:, inner] = base[:, inner]
+    block_sums = _cost_sums(trips, block, base)
+    positions = np.arange(1, len(inner) + 1)
+    offsets = np.asarray(chain.offsets)
+
+    def removal(cuts: list[int], gone: int | None) -> tuple[tuple[float, float, float], Array]:
+        ea, eb = exit_a.copy(), exit_b.copy()
+        da, db = dist_a.copy(), dist_b.copy()
+        lo_cut, hi_cut = min(cuts), max(cuts)
+        reach_a = positions <= lo_cut
+        reach_b = positions > hi_cut
+        if gone is not None:
+            keep = inner != gone
+            reach_a &= keep
+            reach_b &= keep
+        ra, rb = inner[reach_a], inner[reach_b]
+        ea[ra] = ca
+        da[ra] = offsets[positions[reach_a]]
+        eb[rb] = cb
+        db[rb] = chain.length - offsets[positions[reach_b]]
+        tc = np.minimum(da[inner, None] + core[ea[inner], :], db[inner, None] + core[eb[inner], :])
+        rows = np.minimum(tc[:, ea] + da[None, :], tc[:, eb] + db[None, :])
+        # direct along the chain between its inner stations (not across a cut)
+        pos = positions
+        lo = np.minimum(pos[:, None], pos[None, :])
+        hi = np.maximum(pos[:, None], pos[None, :])
+        direct = np.abs(offsets[pos][:, None] - offsets[pos][None, :])
+        for cut in cuts:
+            direct[(lo <= cut) & (hi > cut)] = inf
+        rows[:, inner] = np.minimum(rows[:, inner], direct)
+        if gone is not None:
+            g = int(np.nonzero(inner == gone)[0][0])
+            rows[g, :] = inf
+            rows[:, gone] = inf
+        out_part = _cost_sums(
+            trips[inner][:, outside], rows[:, outside], base[inner][:, outside], 2.0
+        )
+        in_part = _cost_sums(
+            trips[np.ix_(inner, inner)], rows[:, inner], base[np.ix_(inner, inner)]
+        )
+        total = tuple(b + o + i for b, o, i in zip(block_sums, out_part, in_part, strict=True))
+        return (total[0], total[1], total[2]), rows
+
+    for p, e in enumerate(chain.edges):
+        sums, rows = removal([p], None)
+        u, v = chain.nodes[p], chain.nodes[p + 1]
+        if p >= 1:
+            alt = float(rows[p - 1, v])
+        elif len(inner):
+            alt = float(rows[0, u])  # v is the first inner station
+        else:
+            alt = float(block[u, v])
+        link_out[e] = Single(Loss(sums[0], sums[1], sums[2] * factor), alt)
+    for p, node in enumerate(chain.nodes[1:-1], start=1):
+        sums, _ = removal([p - 1, p], int(node))
+        station_out[int(node)] = Single(Loss(sums[0], sums[1], sums[2] * factor), inf)
+
+
 def single_losses(
     engine: Engine, demand: Demand, window: str
 ) -> tuple[dict[int, Single], dict[int, Single]]:
@@ -425,90 +517,11 @@ def single_losses(
     of the chain's own stations once per removal.
     """
     eng = engine
-    trips, base = demand.trips, eng.base
     factor = demand.hour_factor[window]
-    n, k = eng.n, len(eng.junctions)
-    inf = np.inf
     link_out: dict[int, Single] = {}
     station_out: dict[int, Single] = {}
-    for c, chain in enumerate(eng.chains):
-        core = eng._core_distances({c}, set())
-        inner = np.asarray(chain.nodes[1:-1], dtype=np.int64)
-        exit_a, exit_b = eng._exit_a.copy(), eng._exit_b.copy()
-        dist_a, dist_b = eng._dist_a.copy(), eng._dist_b.copy()
-        exit_a[inner] = exit_b[inner] = k
-        dist_a[inner] = dist_b[inner] = inf
-        to_core = np.minimum(dist_a[:, None] + core[exit_a, :], dist_b[:, None] + core[exit_b, :])
-        block = np.minimum(
-            to_core[:, exit_a] + dist_a[None, :], to_core[:, exit_b] + dist_b[None, :]
-        )
-        np.minimum(block, eng._direct, out=block)
-        ca, cb = eng.core_of[chain.a], eng.core_of[chain.b]
-        block[chain.a, chain.b] = block[chain.b, chain.a] = (
-            0.0 if chain.a == chain.b else core[ca, cb]
-        )
-        outside = np.ones(n, dtype=bool)
-        outside[inner] = False
-        # the chain's own rows are added per removal below: make them count nothing here
-        block[inner, :] = base[inner, :]
-        block[:, inner] = base[:, inner]
-        block_sums = _cost_sums(trips, block, base)
-        positions = np.arange(1, len(inner) + 1)
-        offsets = np.asarray(chain.offsets)
-
-        def removal(cuts: list[int], gone: int | None) -> tuple[tuple[float, float, float], Array]:
-            ea, eb = exit_a.copy(), exit_b.copy()
-            da, db = dist_a.copy(), dist_b.copy()
-            lo_cut, hi_cut = min(cuts), max(cuts)
-            reach_a = positions <= lo_cut
-            reach_b = positions > hi_cut
-            if gone is not None:
-                keep = inner != gone
-                reach_a &= keep
-                reach_b &= keep
-            ra, rb = inner[reach_a], inner[reach_b]
-            ea[ra] = ca
-            da[ra] = offsets[positions[reach_a]]
-            eb[rb] = cb
-            db[rb] = chain.length - offsets[positions[reach_b]]
-            tc = np.minimum(
-                da[inner, None] + core[ea[inner], :], db[inner, None] + core[eb[inner], :]
-            )
-            rows = np.minimum(tc[:, ea] + da[None, :], tc[:, eb] + db[None, :])
-            # direct along the chain between its inner stations (not across a cut)
-            pos = positions
-            lo = np.minimum(pos[:, None], pos[None, :])
-            hi = np.maximum(pos[:, None], pos[None, :])
-            direct = np.abs(offsets[pos][:, None] - offsets[pos][None, :])
-            for cut in cuts:
-                direct[(lo <= cut) & (hi > cut)] = inf
-            rows[:, inner] = np.minimum(rows[:, inner], direct)
-            if gone is not None:
-                g = int(np.nonzero(inner == gone)[0][0])
-                rows[g, :] = inf
-                rows[:, gone] = inf
-            out_part = _cost_sums(
-                trips[inner][:, outside], rows[:, outside], base[inner][:, outside], 2.0
-            )
-            in_part = _cost_sums(
-                trips[np.ix_(inner, inner)], rows[:, inner], base[np.ix_(inner, inner)]
-            )
-            total = tuple(b + o + i for b, o, i in zip(block_sums, out_part, in_part, strict=True))
-            return (total[0], total[1], total[2]), rows
-
-        for p, e in enumerate(chain.edges):
-            sums, rows = removal([p], None)
-            u, v = chain.nodes[p], chain.nodes[p + 1]
-            if p >= 1:
-                alt = float(rows[p - 1, v])
-            elif len(inner):
-                alt = float(rows[0, u])  # v is the first inner station
-            else:
-                alt = float(block[u, v])
-            link_out[e] = Single(Loss(sums[0], sums[1], sums[2] * factor), alt)
-        for p, node in enumerate(chain.nodes[1:-1], start=1):
-            sums, _ = removal([p - 1, p], int(node))
-            station_out[int(node)] = Single(Loss(sums[0], sums[1], sums[2] * factor), inf)
+    for c in range(len(eng.chains)):
+        _chain_singles(eng, demand, c, factor, link_out, station_out)
     for j in eng.junctions:
-        station_out[j] = Single(loss(eng, demand, window, removed_nodes=[j]), inf)
+        station_out[j] = Single(loss(eng, demand, window, removed_nodes=[j]), np.inf)
     return link_out, station_out
