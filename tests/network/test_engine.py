@@ -107,3 +107,22 @@ def test_cut_off_journeys_cost_the_penalty():
         own * CUT_OFF_PENALTY_HOURS * demand.hour_factor["day"]
     )
     assert eng.cut_off([e]) == [terminal]
+
+
+def test_worst_single_link_is_the_top_of_the_ranking_and_pairs_beat_greedy():
+    from perron.network.analysis import criticality, worst_links
+
+    top = criticality("day").links[0]
+    one = worst_links(1, "day", time_budget_s=600)
+    assert one.proven
+    assert one.links == [f"{top.from_code}-{top.to_code}"]
+    assert one.passenger_hours_lost_per_hour == pytest.approx(top.passenger_hours_lost_per_hour)
+    two = worst_links(2, "day", time_budget_s=5)
+    assert len(set(two.links)) == 2
+    assert two.passenger_hours_lost_per_hour >= two.greedy_passenger_hours_lost_per_hour
+    ctx = context()
+    edges = [
+        ctx.engine.edge_index[tuple(ctx.engine.index[c] for c in k.split("-"))] for k in two.links
+    ]
+    got = loss(ctx.engine, ctx.demand, "day", removed_edges=edges).passenger_hours_lost_per_hour
+    assert two.passenger_hours_lost_per_hour == pytest.approx(got, abs=0.06)

@@ -494,7 +494,8 @@ def worst_links(
         if step:
             step(evaluated, evaluated)
 
-    search(0, [], 0.0)
+    if k > 1:  # one link: the single-link losses above are exact already
+        search(0, [], 0.0)
     keys = [ctx.network.links[e].key for e in best_set]
     return WorstCase(
         k=k,

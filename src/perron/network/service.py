@@ -191,12 +191,20 @@ def list_scenarios(session: Session, who: Principal) -> list[SavedScenario]:
     ]
 
 
+#: Search time budget of an interactive worst-case request (seconds).
+INTERACTIVE_BUDGET_S = 20.0
+
+
 def worst_case(
-    session: Session, who: Principal, k: int = 3, window: str = DEFAULT_WINDOW
+    session: Session,
+    who: Principal,
+    k: int = 3,
+    window: str = DEFAULT_WINDOW,
+    budget_s: float = INTERACTIVE_BUDGET_S,
 ) -> WorstCase:
-    """The worst k-link combination found by search (audited)."""
+    """The worst k-link combination found by search within ``budget_s`` (audited)."""
     _require_analysis(who)
-    result = analysis.worst_links(k, analysis.check_window(window))
+    result = analysis.worst_links(k, analysis.check_window(window), min(budget_s, 60.0))
     _audit(session, who, "network.worst.read", f"k={k} {window}", {"k": k, "window": window})
     return result
 
