@@ -62,6 +62,10 @@ passenger-hours lost per hour (greedy alone: {", ".join(worst.greedy_links)}, \
 {worst.greedy_passenger_hours_lost_per_hour:,.0f}). The search stops at its time budget; when it \
 does, the result is the best found, not proven the worst.
 
+The machine is shared: with a load average of L on its 2 cores a process gets about 2/L of a
+core, so wall time ≈ CPU time × L / 2. The CPU time is the figure to compare with the target on
+an idle machine; the verdict is on wall time as measured.
+
 How: the network is contracted to its 89 junctions and terminals (125 chains of stations
 between them); removals inside one chain share the distances between stations off that chain,
 so the 830 single removals need about 214 all-pairs computations of a few milliseconds each

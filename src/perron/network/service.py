@@ -52,8 +52,8 @@ ANALYSIS_PARTIES = frozenset(
 REGISTER_PARTIES = frozenset({"prorail", "ienw", "politie"})
 REGISTER_EDIT_PARTIES = frozenset({"prorail"})
 CLEARANCE_LEVELS = ("read", "edit")
-#: Computed register entries kept: the highest risks, at most this many.
-REGISTER_LIMIT = 250
+#: Computed register entries kept per threat kind: the highest risks, at most this many.
+REGISTER_PER_THREAT = 60
 HAND_COMPILED_NOTE = "compiled by hand"
 
 
@@ -304,7 +304,14 @@ def compute_register(session: Session, who: Principal) -> dict[str, int]:
         {f"{x.from_code}-{x.to_code}": x.passenger_hours_lost_per_hour for x in crit.links},
         {x.code: x.passenger_hours_lost_per_hour for x in crit.stations},
         {link.key: link.ends for link in network.links},
-    )[:REGISTER_LIMIT]
+    )
+    per_kind: dict[str, int] = {}
+    kept = []
+    for a in assessments:  # ranked by risk: keep the top of every threat kind
+        per_kind[a.threat] = per_kind.get(a.threat, 0) + 1
+        if per_kind[a.threat] <= REGISTER_PER_THREAT:
+            kept.append(a)
+    assessments = kept
     existing = {
         (t.asset_kind, t.asset_ref, t.threat): t for t in session.scalars(select(NetworkThreat))
     }
