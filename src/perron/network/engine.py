@@ -410,14 +410,17 @@ class Single:
 def _cost_sums(
     trips: Array, after: Array, base: Array, weight: float = 1.0
 ) -> tuple[float, float, float]:
-    """(journeys affected, journeys cut off, passenger-hours lost) of one removal, per day."""
+    """(journeys affected, journeys cut off, passenger-hours lost) of one removal, per day.
+
+    ``after`` is never shorter than ``base`` (removing never shortens a route), so the extra
+    distance is non-negative up to rounding; it is capped where the cut-off penalty takes over.
+    """
     extra = after - base  # inf where cut off (the base network is connected)
-    capped = np.clip(extra, 0.0, CUT_OFF_PENALTY_HOURS * DETOUR_SPEED_KMH)
-    return (
-        weight * float(trips.sum(where=extra > 1e-9)),
-        weight * float(trips.sum(where=np.isinf(after))),
-        weight * float((trips * capped).sum()) / DETOUR_SPEED_KMH,
-    )
+    affected = float(trips.sum(where=extra > 1e-9))
+    cut = float(trips.sum(where=np.isinf(extra)))
+    np.minimum(extra, CUT_OFF_PENALTY_HOURS * DETOUR_SPEED_KMH, out=extra)
+    hours = float(np.einsum("ij,ij->", trips, extra)) / DETOUR_SPEED_KMH
+    return weight * affected, weight * cut, weight * hours
 
 
 def _chain_singles(
