@@ -65,14 +65,12 @@ def wait_rule(name: str, basis: str, text: str) -> Callable[[WaitRule], WaitRule
 #: areas closed to dangerous goods (RID) trains; the links of each area
 DANGEROUS_GOODS_AREAS: dict[str, tuple[tuple[str, str], ...]] = {
     # the Schiphol tunnel line carries no dangerous goods (Basisnet Spoor, as publicly stated)
-    "Schiphollijn (tunnel)": (("ASDZ", "SHL"), ("SHL", "HFD"), ("SHL", "NVP")),
+    "Schiphollijn (tunnel)": (("ASDZ", "SHL"), ("ASDL", "SHL"), ("SHL", "HFD")),
 }
 
 #: trains up to this length are assumed to fit the passing loops of junction stations
 JUNCTION_LOOP_M = 450
-JUNCTION_KINDS = frozenset(
-    {"megastation", "knooppuntIntercitystation", "knooppuntSneltreinstation"}
-)
+JUNCTION_KINDS = frozenset({"junction"})
 
 
 @route_rule("avoid", "request", "links the requester asked to avoid (closed, possession, ...)")
@@ -111,7 +109,7 @@ def _siding(code: str, req: Request, ctx: RuleContext) -> bool:
     "junction_loop",
     "assumption",
     f"a train up to {JUNCTION_LOOP_M} m may wait in a passing loop of a junction station "
-    "(megastation or junction intercity station); no open data on loop lengths",
+    "(a station where three or more links meet); no open data on loop lengths",
 )
 def _junction(code: str, req: Request, ctx: RuleContext) -> bool:
     if req.length_m > JUNCTION_LOOP_M:

@@ -289,6 +289,16 @@ def priority_on_route(
     return best
 
 
+def priority_at(
+    rt: RouteTimes, trains: list[list[CivilTrain]], departure_tick: int, settings: Settings
+) -> Plan | None:
+    """The straight-through run leaving at ``departure_tick``, displacing whatever is in the way."""
+    entries = [departure_tick]
+    for i in range(len(rt.route) - 2):
+        entries.append(entries[-1] + (rt.start[i] if i == 0 else rt.moving[i]))
+    return _priority_plan(rt, trains, entries, settings)
+
+
 def _priority_plan(
     rt: RouteTimes, trains: list[list[CivilTrain]], entries: list[int], settings: Settings
 ) -> Plan:
