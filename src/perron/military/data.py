@@ -104,7 +104,11 @@ def pattern(window: int) -> Pattern:
         if not s.headway_minutes:
             continue
         for r in s.routes:
-            keep = [i for i, c in enumerate(r.stop_codes) if c and c in known]
+            keep = [
+                i
+                for i, c in enumerate(r.stop_codes)
+                if c and c in known and r.arr[i] is not None and r.dep[i] is not None
+            ]
             if len(keep) < 2:
                 continue
             out.append(
@@ -112,8 +116,8 @@ def pattern(window: int) -> Pattern:
                     s.id,
                     s.product,
                     tuple(str(r.stop_codes[i]) for i in keep),
-                    tuple(r.arr[i] for i in keep),
-                    tuple(r.dep[i] for i in keep),
+                    tuple(float(r.arr[i] or 0.0) for i in keep),
+                    tuple(float(r.dep[i] or 0.0) for i in keep),
                     float(s.headway_minutes),
                 )
             )

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import networkx as nx
+import networkx as nx  # type: ignore[import-untyped]
 
 from perron.military.model import CivilTrain, Network, Pattern, Series, Settings
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-import networkx as nx
+import networkx as nx  # type: ignore[import-untyped]
 import numpy as np
 
 from perron.military.model import CivilTrain, Displaced, Leg, Network, Plan, Request, Settings
@@ -96,7 +96,9 @@ def route_times(
     return RouteTimes(route, kms, speeds, mv, st, can_wait)
 
 
-def feasible_entries(trains: list[CivilTrain], run_ticks: int, n_ticks: int, settings: Settings):
+def feasible_entries(
+    trains: list[CivilTrain], run_ticks: int, n_ticks: int, settings: Settings
+) -> np.ndarray:
     """Boolean array: may the train enter the link at tick t (and leave ``run_ticks`` later)?
 
     Entering at ``te`` and leaving at ``tx = te + r`` is free of conflict with a civil train
