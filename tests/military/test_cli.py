@@ -1,0 +1,133 @@
+"""The command-line contract: ``perron military plan ... --json``."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+import pytest
+from typer.testing import CliRunner
+
+BASE = ["--earliest", "2026-12-08T20:30", "--length-m", "600", "--mass-t", "2000"]
+
+
+def _run(*args: str):
+    from perron.cli import app
+
+    return CliRunner().invoke(app, ["military", "plan", *args])
+
+
+def _plan(*args: str) -> dict:
+    res = _run(*args, "--json")
+    assert res.exit_code == 0, res.output
+    return json.loads(res.stdout)
+
+
+@pytest.fixture(scope="module")
+def vs_zv() -> dict:
+    return _plan("--from", "VS", "--to", "ZV", *BASE)
+
+
+def test_plan_json_contract(vs_zv):
+    out = vs_zv
+    assert out["route"][0] == "VS" and out["route"][-1] == "ZV"
+    dep = datetime.fromisoformat(out["departure"])
+    arr = datetime.fromisoformat(out["arrival"])
+    assert datetime(2026, 12, 8, 20, 30) <= dep < arr
+    ci = out["civil_impact"]
+    assert isinstance(ci["trains_affected"], int) and ci["trains_affected"] >= 0
+    assert isinstance(ci["series"], list)
+    assert isinstance(out["alternatives"], list) and out["alternatives"]
+    for alt in out["alternatives"]:
+        assert alt["route"][0] == "VS" and alt["route"][-1] == "ZV"
+        assert {"departure", "arrival", "civil_impact", "rank"} <= set(alt)
+    # consecutive codes are adjacent stations of the network
+    from perron.military.data import network
+
+    net = network()
+    for a, b in zip(out["route"], out["route"][1:], strict=False):
+        assert net.link(a, b) is not None
+    assert "compiled by hand" in out["reference_label"] or "met de hand" in out["reference_label"]
+    assert any("not in the data" in a for a in out["assumptions"])
+
+
+def test_avoid_changes_the_route(vs_zv):
+    route = vs_zv["route"]
+    link = f"{route[len(route) // 2]}-{route[len(route) // 2 + 1]}"
+    other = _plan("--from", "VS", "--to", "ZV", *BASE, "--avoid", link)
+    assert other["route"] != route
+    a, b = link.split("-")
+    pairs = set(zip(other["route"], other["route"][1:], strict=False))
+    assert (a, b) not in pairs and (b, a) not in pairs
+    assert other["route"][0] == "VS" and other["route"][-1] == "ZV"
+
+
+def test_rotterdam_to_oldenzaal():
+    out = _plan("--from", "RTZ", "--to", "ODZ", *BASE)
+    assert out["route"][0] == "RTZ" and out["route"][-1] == "ODZ"
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (
+            [
+                "--from",
+                "VS",
+                "--to",
+                "ZV",
+                "--earliest",
+                "2026-12-08T20:30",
+                "--length-m",
+                "800",
+                "--mass-t",
+                "2000",
+            ],
+            "length_m",
+        ),
+        (["--from", "VS", "--to", "QQQ", *BASE], "destination"),
+        (["--from", "XX1", "--to", "ZV", *BASE], "origin"),
+        (["--from", "VS", "--to", "ZV", *BASE, "--avoid", "VS-VSS"], "avoid"),
+        (["--from", "VS", "--to", "ZV", *BASE, "--avoid", "VS-ZV"], "avoid"),
+        (
+            [
+                "--from",
+                "VS",
+                "--to",
+                "ZV",
+                "--earliest",
+                "tomorrow",
+                "--length-m",
+                "600",
+                "--mass-t",
+                "2000",
+            ],
+            "earliest",
+        ),
+        (
+            [
+                "--from",
+                "VS",
+                "--to",
+                "ZV",
+                "--earliest",
+                "2026-12-08T20:30",
+                "--length-m",
+                "600",
+                "--mass-t",
+                "-5",
+            ],
+            "mass_t",
+        ),
+    ],
+)
+def test_impossible_or_malformed_requests_fail_clearly(args, needle):
+    res = _run(*args, "--json")
+    assert res.exit_code != 0
+    assert res.stdout == ""
+    assert needle in res.stderr
+
+
+def test_the_avoid_set_that_disconnects_says_so():
+    res = _run("--from", "VS", "--to", "ZV", *BASE, "--avoid", "VS-VSS", "--json")
+    assert "no route" in res.stderr and "disconnect" in res.stderr
