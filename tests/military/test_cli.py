@@ -131,3 +131,16 @@ def test_impossible_or_malformed_requests_fail_clearly(args, needle):
 def test_the_avoid_set_that_disconnects_says_so():
     res = _run("--from", "VS", "--to", "ZV", *BASE, "--avoid", "VS-VSS", "--json")
     assert "no route" in res.stderr and "disconnect" in res.stderr
+
+
+def test_electric_trains_keep_off_lines_without_wire_diesel_may_use_them():
+    from perron.military.rules import NON_ELECTRIFIED
+
+    res = _run("--from", "RTZ", "--to", "EEM", *BASE, "--json")
+    assert res.exit_code != 0 and "traction" in res.stderr
+    out = _plan("--from", "RTZ", "--to", "EEM", *BASE, "--traction", "diesel")
+    assert out["route"][-1] == "EEM"
+    unwired = set().union(*NON_ELECTRIFIED.values())
+    assert unwired & set(out["route"])
+    electric = _plan("--from", "VS", "--to", "ZV", *BASE)
+    assert not unwired & set(electric["route"][1:-1])

@@ -40,6 +40,7 @@ class PlanBody(BaseModel):
     dangerous_goods: bool = False
     rid_class: str | None = Field(None, max_length=8)
     urgent: bool = False
+    traction: str = Field("electric", max_length=10, description="electric or diesel")
     avoid: list[Annotated[str, Field(max_length=20)]] = Field(default_factory=list, max_length=50)
     reference: str = Field("", max_length=80)
 

@@ -64,6 +64,9 @@ def plan_cmd(
     dangerous: bool = typer.Option(False, "--dangerous-goods", help="carries RID goods"),
     rid_class: str | None = typer.Option(None, "--rid-class", help="RID class, e.g. 1.1"),
     urgent: bool = typer.Option(False, "--urgent", help="priority over civil trains"),
+    traction: str = typer.Option(
+        "electric", "--traction", help="electric (default; no lines without wire) or diesel"
+    ),
     avoid: list[str] = typer.Option([], "--avoid", help="a link A-B not to use (repeatable)"),
     reference: str = typer.Option("", "--reference", help="your own reference"),
     save: bool = typer.Option(False, "--save/--no-save", help="store and audit the request"),
@@ -86,6 +89,7 @@ def plan_cmd(
         "dangerous_goods": dangerous,
         "rid_class": rid_class,
         "urgent": urgent,
+        "traction": traction,
         "avoid": list(avoid),
         "reference": reference,
     }

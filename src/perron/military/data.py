@@ -103,7 +103,7 @@ def pattern(window: int) -> Pattern:
     for s in tt.series:
         if not s.headway_minutes:
             continue
-        for r in s.routes:
+        for variant, r in enumerate(s.routes):
             keep = [
                 i
                 for i, c in enumerate(r.stop_codes)
@@ -113,7 +113,7 @@ def pattern(window: int) -> Pattern:
                 continue
             out.append(
                 Series(
-                    s.id,
+                    s.id if variant == 0 else f"{s.id}.{variant}",
                     s.product,
                     tuple(str(r.stop_codes[i]) for i in keep),
                     tuple(float(r.arr[i] or 0.0) for i in keep),

@@ -12,6 +12,7 @@ MAX_LENGTH_M = 740
 MAX_MASS_T = 6000
 MAX_SPEED_KMH = 160
 GAUGE_CLASSES = ("G1", "GA", "GB", "GC")
+TRACTIONS = ("electric", "diesel")
 ORIGIN_KINDS = ("station", "port", "defence_siding", "border", "siding_740m")
 
 
@@ -99,6 +100,7 @@ class Request:
     urgent: bool = False
     avoid: tuple[tuple[str, str], ...] = ()
     reference: str = ""  # the requester's own reference (no personal data)
+    traction: str = "electric"  # electric | diesel
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from perron.military.model import (
     MAX_LENGTH_M,
     MAX_MASS_T,
     MAX_SPEED_KMH,
+    TRACTIONS,
     CivilTrain,
     Network,
     Plan,
@@ -181,6 +182,9 @@ def parse_request(raw: Mapping[str, Any], network: Network) -> Request:
         raise PlanningError(f"avoid: a list of at most {MAX_AVOID} links", "avoid")
     avoid = tuple(dict.fromkeys(parse_link(a, network) for a in avoid_raw))
     ref = str(raw.get("reference") or "").strip()[:80]
+    traction = str(raw.get("traction") or "electric").strip().lower()
+    if traction not in TRACTIONS:
+        raise PlanningError(f"traction: choose {' or '.join(TRACTIONS)}", "traction")
     return Request(
         origin,
         destination,
@@ -195,6 +199,7 @@ def parse_request(raw: Mapping[str, Any], network: Network) -> Request:
         urgent,
         avoid,
         ref,
+        traction,
     )
 
 
@@ -327,7 +332,7 @@ def _chart(plan: Plan, route: _Route, t0: datetime, settings: Settings) -> dict[
         for c in trains:
             if c.exit < lo or c.enter > hi:
                 continue
-            train = f"{c.series}/{c.direction}/{c.first_departure:g}"
+            train = f"{c.series}/{c.direction}/{c.first_departure:g}/{i}"
             status = "displaced" if c.key in displaced else "civil"
             civil.append(
                 {
@@ -364,10 +369,21 @@ def plan_request(
     closed = {frozenset((c.a, c.b)) for c in closed_list}
     routes = search.candidate_routes(net, req.origin, req.destination, req, closed, settings.routes)
     if not routes:
-        why = " (the links avoided or closed disconnect them)" if closed else ""
+        rules = sorted({c.rule for c in closed_list})
+        why = (
+            f" (the links avoided or closed by the rules {', '.join(rules)} disconnect them"
+            + (
+                "; a diesel locomotive may use the lines without wire"
+                if "electric_traction" in rules
+                else ""
+            )
+            + ")"
+            if closed
+            else ""
+        )
         raise PlanningError(
             f"no route from {req.origin} to {req.destination} on the network{why}",
-            "avoid" if closed else "destination",
+            "avoid" if req.avoid else "traction" if "electric_traction" in rules else "destination",
         )
     horizon = (
         (req.latest_arrival - req.earliest).total_seconds() / 60.0
@@ -460,6 +476,7 @@ def plan_request(
             "closed_links": [
                 {"link": f"{c.a}-{c.b}", "rule": c.rule, "reason": c.reason} for c in closed_list
             ],
+            "traction": req.traction,
             "wait_stations": waits_allowed,
             "rules": rule_table(),
             "chart": _chart(best, best_route, req.earliest, settings),

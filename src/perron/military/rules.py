@@ -68,6 +68,25 @@ DANGEROUS_GOODS_AREAS: dict[str, tuple[tuple[str, str], ...]] = {
     "Schiphollijn (tunnel)": (("ASDZ", "SHL"), ("ASDL", "SHL"), ("SHL", "HFD")),
 }
 
+#: stations on lines without overhead wire, by line (assumption from public line descriptions;
+#: no open machine-readable electrification data exists): an electric train may not use a link
+#: that touches one of them
+NON_ELECTRIFIED: dict[str, frozenset[str]] = {
+    "MerwedeLingelijn (Dordrecht - Geldermalsen)": frozenset(
+        {"DDRS", "SDTB", "SDT", "HBZM", "GND", "BHDV", "GR", "AKL", "LDM", "BSD"}
+    ),
+    "Maaslijn (Nijmegen - Venlo)": frozenset({"CK", "BMR", "VLB", "VRY", "HRT"}),
+    "Arnhem/Zutphen - Winterswijk": frozenset(
+        {"DID", "DTCH", "DTC", "GDR", "TBG", "VSV", "ATN", "WW", "WWW", "VD", "RL", "LTV"}
+    ),
+    "Zwolle - Emmen": frozenset({"DL", "OMN", "HDB", "CO", "DLN", "EMN", "EMNZ", "NA"}),
+    "Almelo - Mariënberg": frozenset({"VZ", "VHP", "DA", "MRB"}),
+    "Groningen - Nieuweschans / Delfzijl / Roodeschool / Leeuwarden": frozenset(
+        {"ZB", "SDA", "WS", "NSCH", "DZ", "DZW", "APG", "SWD", "RD", "EEM", "ZH", "GK", "BP", "FWD"}
+    ),
+    "Leeuwarden - Harlingen / Stavoren": frozenset({"HLG", "HLGH", "STV", "SK", "SKND"}),
+}
+
 #: trains up to this length are assumed to fit the passing loops of junction stations
 JUNCTION_LOOP_M = 450
 JUNCTION_KINDS = frozenset({"junction"})
@@ -92,6 +111,23 @@ def _dangerous(req: Request, ctx: RuleContext) -> list[Closure]:
         for a, b in links:
             if ctx.network.link(a, b) is not None:
                 out.append(Closure(a, b, "dangerous_goods", f"no dangerous goods: {area}"))
+    return out
+
+
+@route_rule(
+    "electric_traction",
+    "assumption",
+    "an electric train (traction 'electric', the default) does not use the lines without "
+    "overhead wire: " + "; ".join(NON_ELECTRIFIED) + " (list from public line descriptions)",
+)
+def _electric(req: Request, ctx: RuleContext) -> list[Closure]:
+    if req.traction != "electric":
+        return []
+    out = []
+    for line, codes in NON_ELECTRIFIED.items():
+        for lk in ctx.network.links:
+            if lk.a in codes or lk.b in codes:
+                out.append(Closure(lk.a, lk.b, "electric_traction", f"no overhead wire: {line}"))
     return out
 
 

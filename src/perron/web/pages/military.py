@@ -28,6 +28,7 @@ DEFAULTS = {
     "mass_t": "2000",
     "max_speed_kmh": "100",
     "gauge": "G1",
+    "traction": "electric",
     "rid_class": "",
     "avoid": "",
     "reference": "",
@@ -146,6 +147,7 @@ async def military_plan(
     dangerous_goods: Annotated[str, Form(max_length=5)] = "",
     rid_class: Annotated[str, Form(max_length=8)] = "",
     urgent: Annotated[str, Form(max_length=5)] = "",
+    traction: Annotated[str, Form(max_length=10)] = "electric",
     avoid: Annotated[str, Form(max_length=600)] = "",
     reference: Annotated[str, Form(max_length=80)] = "",
 ) -> Response:
@@ -161,6 +163,7 @@ async def military_plan(
         "dangerous_goods": dangerous_goods == "on",
         "rid_class": rid_class or None,
         "urgent": urgent == "on",
+        "traction": traction or "electric",
         "avoid": avoid,
         "reference": reference,
     }
