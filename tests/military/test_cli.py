@@ -144,3 +144,38 @@ def test_electric_trains_keep_off_lines_without_wire_diesel_may_use_them():
     assert unwired & set(out["route"])
     electric = _plan("--from", "VS", "--to", "ZV", *BASE)
     assert not unwired & set(electric["route"][1:-1])
+
+
+def test_real_plans_obey_headways_closures_and_wait_rules(vs_zv):
+    from perron.military.model import Settings
+    from perron.military.occupancy import civil_trains
+    from perron.military.planner import parse_request, shipped_inputs
+    from perron.military.rules import closures, may_wait
+
+    inputs = shipped_inputs()
+    req = parse_request(vs_zv["request"], inputs.network)
+    settings = Settings()
+    t0 = req.earliest
+    closed = {frozenset((c.a, c.b)) for c in closures(req, inputs.context)}
+    for plan in [vs_zv] + [a for a in vs_zv["alternatives"] if a["kind"] == "conflict_free"]:
+        links = list(zip(plan["route"], plan["route"][1:], strict=False))
+        windows = {w: dict(inputs.occupancy(w)) for w in (1, 4)}
+        civil = civil_trains(links, windows, t0, settings.horizon_h * 60, settings)
+        for w in plan["waits"]:
+            assert may_wait(w["station"], req, inputs.context)
+        for leg in plan["legs"]:
+            assert frozenset((leg["from"], leg["to"])) not in closed
+            te = (datetime.fromisoformat(leg["enter"]) - t0).total_seconds() / 60
+            tx = (datetime.fromisoformat(leg["exit"]) - t0).total_seconds() / 60
+            for c in civil[(leg["from"], leg["to"])]:
+                follows = te >= c.enter + 3 - 1e-6 and tx >= c.exit + 3 - 1e-6
+                leads = te + 3 <= c.enter + 1e-6 and tx + 3 <= c.exit + 1e-6
+                assert follows or leads, (leg, c)
+
+
+def test_dangerous_goods_keep_off_the_schiphol_tunnel():
+    plain = _plan("--from", "HFD", "--to", "ASDZ", *BASE)
+    assert "SHL" in plain["route"]
+    rid = _plan("--from", "HFD", "--to", "ASDZ", *BASE, "--rid-class", "1.4")
+    assert "SHL" not in rid["route"]
+    assert rid["request"]["dangerous_goods"] is True
