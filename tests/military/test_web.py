@@ -74,3 +74,20 @@ def test_other_parties_see_a_refusal(client, db_url):
     assert 'data-testid="military-form"' not in page.text
     assert client.post("/military", data=FORM).status_code == 403
     assert client.get("/military/1/pdf").status_code in (403, 404)
+
+
+def test_planner_approves_an_alternative_on_the_page(web_client):
+    r = web_client.post("/military", data=FORM, follow_redirects=False)
+    rid = r.headers["location"].split("=")[1]
+    page = web_client.get(f"/military?id={rid}")
+    assert 'data-testid="military-approve-1"' in page.text
+    done = web_client.post(
+        f"/military/{rid}/decision",
+        data={"decision": "approved", "rank": "1"},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303
+    page = web_client.get(f"/military?id={rid}")
+    assert 'data-testid="military-decision"' in page.text and "(#1)" in page.text
+    again = web_client.post(f"/military/{rid}/decision", data={"decision": "rejected"})
+    assert again.status_code == 422

@@ -14,7 +14,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from perron.cli.common import console, db_transaction, fail, print_json
+from perron.cli.common import console, db_transaction, print_json
 
 app = typer.Typer(
     help="Military train paths: a route and a departure slot over residual capacity.",
@@ -39,6 +39,14 @@ def _actor(party: str, role: str):
     except OSError:
         name = "cli"
     return Principal(0, name, name, party, r)
+
+
+def fail(message: str) -> None:
+    """Print an error on one logical line (never hard-wrapped) and exit non-zero."""
+    from rich.text import Text
+
+    console.print(Text.assemble(("error: ", "red"), message), soft_wrap=True)
+    raise SystemExit(1)
 
 
 PARTY = typer.Option("prorail", "--party", help="party the command acts for")

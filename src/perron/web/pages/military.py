@@ -197,3 +197,25 @@ def military_pdf(request_id: int, db: DbSession, user: PageUser) -> Response:
         media_type="application/pdf",
         headers={"Content-Disposition": f'attachment; filename="military-{request_id}.pdf"'},
     )
+
+
+@router.post("/military/{request_id}/decision", response_class=HTMLResponse)
+def military_decision(
+    request: Request,
+    request_id: int,
+    db: DbSession,
+    user: PageUser,
+    decision: Annotated[str, Form(max_length=10)] = "",
+    rank: Annotated[int, Form(ge=0, le=100)] = 0,
+    note: Annotated[str, Form(max_length=500)] = "",
+) -> Response:
+    """Approve one plan of a request, or reject it (ProRail capacity planning only)."""
+    try:
+        military.decide(db, user, request_id, decision, rank, note)
+    except (military.PlanningError, military.MilitaryAccessDenied, military.NotFound) as exc:
+        db.rollback()
+        status = 403 if isinstance(exc, military.MilitaryAccessDenied) else 422
+        if isinstance(exc, military.NotFound):
+            status = 404
+        return _page(request, db, user, error=str(exc), status_code=status)
+    return RedirectResponse(f"/military?id={request_id}", status_code=303)
