@@ -10,6 +10,9 @@ pytestmark = pytest.mark.e2e
 
 
 def test_planner_enters_a_request_and_sees_route_chart_and_impact(page, live_server) -> None:
+    # the first plan of a fresh server loads the network and pattern: allow for a loaded machine
+    page.set_default_timeout(180_000)
+    page.set_default_navigation_timeout(180_000)
     login(page, live_server, next="/military")
     page.wait_for_selector("[data-testid=military-form]")
     page.fill("input[name=origin]", "VS")

@@ -131,3 +131,15 @@ def test_api_plan_read_pdf_decide_and_refusals(client, db_url):
     assert client.get("/api/military/plans").status_code == 401
     ref = client.get("/api/military/reference", headers=auth).json()
     assert len(ref["sites"]) == 28 and "compiled by hand" in ref["reference_label_en"]
+
+
+def test_demo_prepares_two_labelled_transports_once(settings, session):
+    from perron.military.demo import prepare
+
+    first = prepare(settings)
+    assert "2 demo transports planned" in first
+    assert "present" in prepare(settings)
+    rows = session.scalars(select(MilitaryRequest)).all()
+    assert len(rows) == 2 and all(r.demo for r in rows)
+    assert {(r.origin, r.destination) for r in rows} == {("VS", "ZV"), ("RTZ", "ODZ")}
+    assert any(r.urgent for r in rows)
