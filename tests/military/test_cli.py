@@ -179,3 +179,27 @@ def test_dangerous_goods_keep_off_the_schiphol_tunnel():
     rid = _plan("--from", "HFD", "--to", "ASDZ", *BASE, "--rid-class", "1.4")
     assert "SHL" not in rid["route"]
     assert rid["request"]["dangerous_goods"] is True
+
+
+def test_save_list_show_pdf_and_decide_through_the_cli(settings, tmp_path):
+    from perron.cli import app
+
+    runner = CliRunner()
+    out = _plan("--from", "RTZ", "--to", "ODZ", *BASE, "--save", "--reference", "exercise 7")
+    rid = out["request_id"]
+    res = runner.invoke(app, ["military", "list", "--json"])
+    assert res.exit_code == 0, res.output
+    rows = json.loads(res.stdout)
+    assert rows[0]["id"] == rid and rows[0]["reference"] == "exercise 7"
+    pdf = tmp_path / "briefing.pdf"
+    res = runner.invoke(app, ["military", "show", str(rid), "--pdf", str(pdf), "--json"])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)["plan"]["route"] == out["route"]
+    assert pdf.read_bytes().startswith(b"%PDF-1.4")
+    res = runner.invoke(
+        app, ["military", "show", str(rid), "--party", "ns", "--role", "admin", "--json"]
+    )
+    assert res.exit_code != 0 and "may not read" in res.stderr
+    res = runner.invoke(app, ["military", "decide", str(rid), "approved", "--rank", "0", "--json"])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)["status"] == "approved"
