@@ -88,7 +88,8 @@ def test_rotterdam_to_oldenzaal():
         (["--from", "VS", "--to", "QQQ", *BASE], "destination"),
         (["--from", "XX1", "--to", "ZV", *BASE], "origin"),
         (["--from", "VS", "--to", "ZV", *BASE, "--avoid", "VS-VSS"], "avoid"),
-        (["--from", "VS", "--to", "ZV", *BASE, "--avoid", "VS-ZV"], "avoid"),
+        (["--from", "VS", "--to", "ZV", *BASE, "--avoid", "VS-EEM"], "avoid"),
+        (["--from", "VS", "--to", "ZV", *BASE, "--avoid", "VS-VS"], "avoid"),
         (
             [
                 "--from",
@@ -203,3 +204,18 @@ def test_save_list_show_pdf_and_decide_through_the_cli(settings, tmp_path):
     res = runner.invoke(app, ["military", "decide", str(rid), "approved", "--rank", "0", "--json"])
     assert res.exit_code == 0, res.output
     assert json.loads(res.stdout)["status"] == "approved"
+
+
+def test_avoiding_a_section_between_stations_that_are_not_adjacent(vs_zv):
+    from perron.military.data import network
+
+    net = network()
+    route = vs_zv["route"]
+    i = len(route) // 3
+    a, b = route[i], route[i + 2]
+    assert net.link(a, b) is None
+    other = _plan("--from", "VS", "--to", "ZV", *BASE, "--avoid", f"{a}-{b}")
+    assert len(other["request"]["avoid"]) >= 2
+    pairs = {frozenset(p) for p in zip(other["route"], other["route"][1:], strict=False)}
+    for link in other["request"]["avoid"]:
+        assert frozenset(link.split("-")) not in pairs

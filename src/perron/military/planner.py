@@ -9,6 +9,8 @@ from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+import networkx as nx  # type: ignore[import-untyped]
+
 from perron.military import occupancy as occ
 from perron.military import search
 from perron.military.model import (
@@ -123,16 +125,34 @@ def _bool(value: Any, name: str) -> bool:
     raise PlanningError(f"{name}: expected yes or no", name)
 
 
-def parse_link(text: Any, network: Network) -> tuple[str, str]:
+#: a section A-B between stations that are not adjacent covers at most this many links
+MAX_SECTION_LINKS = 8
+
+
+def parse_link(text: Any, network: Network) -> list[tuple[str, str]]:
+    """``A-B``: the link between adjacent stations, or every link of the shortest section
+    between two stations that are not adjacent (at most :data:`MAX_SECTION_LINKS` links)."""
     if not isinstance(text, str) or text.count("-") != 1:
         raise PlanningError(f"avoid: expected a link as FROM-TO, not {str(text)[:30]!r}", "avoid")
     a, b = (p.strip().upper() for p in text.split("-"))
     for c in (a, b):
         if c not in network.stations:
             raise PlanningError(f"avoid: unknown station code {c[:20]!r} in {text[:30]!r}", "avoid")
-    if network.link(a, b) is None:
-        raise PlanningError(f"avoid: {a}-{b} is not a link between adjacent stations", "avoid")
-    return (a, b)
+    if a == b:
+        raise PlanningError(f"avoid: {text[:30]!r} names one station twice", "avoid")
+    if network.link(a, b) is not None:
+        return [(a, b)]
+    g = occ.graph_of(network)
+    try:
+        path = nx.shortest_path(g, a, b, weight="km")
+    except (nx.NetworkXNoPath, nx.NodeNotFound):
+        path = []
+    if not path or len(path) - 1 > MAX_SECTION_LINKS:
+        raise PlanningError(
+            f"avoid: {a}-{b} is neither a link nor a section of at most {MAX_SECTION_LINKS} links",
+            "avoid",
+        )
+    return list(zip(path, path[1:], strict=False))
 
 
 def parse_request(raw: Mapping[str, Any], network: Network) -> Request:
@@ -180,7 +200,7 @@ def parse_request(raw: Mapping[str, Any], network: Network) -> Request:
         avoid_raw = [a for a in re.split(r"[,\s]+", avoid_raw) if a]
     if not isinstance(avoid_raw, list | tuple) or len(avoid_raw) > MAX_AVOID:
         raise PlanningError(f"avoid: a list of at most {MAX_AVOID} links", "avoid")
-    avoid = tuple(dict.fromkeys(parse_link(a, network) for a in avoid_raw))
+    avoid = tuple(dict.fromkeys(lk for a in avoid_raw for lk in parse_link(a, network)))
     ref = str(raw.get("reference") or "").strip()[:80]
     traction = str(raw.get("traction") or "electric").strip().lower()
     if traction not in TRACTIONS:
