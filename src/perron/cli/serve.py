@@ -24,6 +24,7 @@ DEMO_MODULES = (
     "perron.live.demo",
     "perron.forecast.demo",
     "perron.network.demo",
+    "perron.military.demo",
 )
 DEMO_USER = "demo"
 

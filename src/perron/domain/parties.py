@@ -45,6 +45,7 @@ NATIONAL_PARTIES: tuple[PartySeed, ...] = (
     PartySeed("ilt", "Inspectie Leefomgeving en Transport", PartyKind.INSPECTORATE),
     PartySeed("ienw", "Ministerie van Infrastructuur en Waterstaat", PartyKind.MINISTRY),
     PartySeed("rdt", "Rijden de Treinen (publieke bron)", PartyKind.PUBLIC_SOURCE),
+    PartySeed("defensie", "Ministerie van Defensie", PartyKind.MINISTRY),
 )
 
 
