@@ -16,7 +16,7 @@ from perron.config import Settings
 from perron.domain.parties import Role
 from perron.inspections import recommendations as recs
 from perron.inspections import service
-from perron.inspections.model import EvidenceInput, FindingInput, WalkInput
+from perron.inspections.model import EvidenceInput, FindingInput, WalkInput, WalkOut
 from perron.store.db import engine_for, transaction
 from perron.store.tables.inspections import InspectionAction, InspectionWalk, SafetyRecommendation
 from perron.store.tables.reference import Station
@@ -161,7 +161,7 @@ def prepare(settings: Settings) -> str:
 def _synthetic(session: Session) -> None:
     today = date.today()
     known = _station_codes(session)
-    walks: dict[tuple[str, int], service.WalkOut] = {}
+    walks: dict[tuple[str, int], WalkOut] = {}
     for code, ago, time, group, team, scores, feeling, finds in WALKS:
         if code not in known:
             continue
@@ -208,10 +208,10 @@ def _synthetic(session: Session) -> None:
             PRORAIL,
             actions[lamp.id],
             "closed",
-            "lampen vervangen",  # type: ignore[arg-type]
+            "lampen vervangen",
             EvidenceInput("link", url="https://example.org/demo/werkorder-4711"),
         )
-        # ... and a night walk a month later finds it broken again: the action is re-opened
+        # ... and a night walk today finds it broken again: the action is re-opened
         service.record_walk(
             session,
             PRORAIL,

@@ -574,7 +574,9 @@ def create_action(
         if actor.party_code not in (walk.party_code, owner):
             raise NotAllowed("only the walk's party or the owning party may create this action")
         station_code = station.code
-        default_title = f"{FINDING_KINDS[finding.kind][0]} – {finding.zone}"
+        zone_kind = ZONE_BY_CODE.get(finding.zone)
+        zone_label = zone_kind.label_nl if zone_kind else finding.zone
+        default_title = f"{FINDING_KINDS[finding.kind][0]} – {zone_label} ({station.code})"
     else:
         from perron.store.tables.inspections import SafetyRecommendation
 

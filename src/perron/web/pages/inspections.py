@@ -44,6 +44,9 @@ def _lang(request: Request) -> str:
 def walks_page(
     request: Request, db: DbSession, user: PageUser, station: str | None = None
 ) -> Response:
+    from perron.web.i18n import translator
+
+    t = translator(_lang(request))
     walks = service.list_walks(db, user, station=station)
     codes = {w.station_code for w in walks}
     points = {
@@ -67,7 +70,7 @@ def walks_page(
             "station": w.station_code,
             "date": w.walked_on.isoformat(),
             "score": w.score,
-            "light": w.light,
+            "light": t(f"insp.light.{w.light}"),
             "group": w.group,
         }
         for w in walks

@@ -170,6 +170,7 @@
     const walk = await collect();
     const q = load(); q.push(walk); save(q);
     say(L_.queued, 'warn');
+    window.scrollTo({ top: 0, behavior: 'smooth' });
     form.reset(); findingsEl.innerHTML = ''; checklist();
     flush();
   });
