@@ -122,6 +122,9 @@ def test_pages_with_the_demo_data_in_dutch_and_english(web_client, settings):
     assert 'data-overdue="true"' in recs.text  # the synthetic audit recommendation
     assert web_client.get("/recommendations/OVV-HZ-2025-1").status_code == 200
     assert web_client.get("/recommendations/NOPE").status_code == 404
+    fragment = web_client.get("/inspections/stations/UT/fragment")
+    assert fragment.status_code == 200 and 'data-testid="station-inspections"' in fragment.text
+    assert web_client.get("/inspections/stations/ZZZ/fragment").status_code == 204
     form = web_client.get("/inspections/walk/new")
     assert form.status_code == 200 and "geen mensen" in form.text.lower()
 

@@ -256,3 +256,22 @@ def test_actions_by_id_of_another_kind_are_not_found(session):
     with pytest.raises(NotFound):
         service.create_action(session, PRORAIL, due_on=date(2026, 1, 1), finding_id=424242)
     assert session.scalar(select(InspectionAction.id)) is None
+
+
+def test_open_findings_raise_a_station_need_until_their_action_is_closed(session):
+    out = service.record_walk(session, PRORAIL, walk(findings=(lamp(), lamp("tunnel"))))
+    assert service.station_needs(session, PRORAIL)["UT"] == {
+        "open_findings": 2,
+        "weight": 6.0,
+        "synthetic": False,
+    }
+    action = service.create_action(
+        session, PRORAIL, due_on=date(2026, 6, 1), finding_id=out.findings[0].id
+    )
+    service.set_action_status(
+        session, PRORAIL, action.id, "closed", evidence=EvidenceInput("note", note="hersteld")
+    )
+    assert service.station_needs(session, PRORAIL)["UT"]["open_findings"] == 1
+    figures = service.progress(session, PRORAIL)
+    assert figures["actions"] == {"open": 0, "in_progress": 0, "closed": 1}
+    assert (figures["walks"], figures["walks_night"], figures["stations_walked"]) == (1, 1, 1)

@@ -97,7 +97,9 @@ def test_station_page_shows_facts_neighbours_and_a_map(page, live_server) -> Non
         "() => [...document.querySelectorAll('[data-optional-section]')]"
         ".every(s => s.dataset.sectionState === 'absent')"
     )
-    assert page.locator("[data-optional-section]").count() == 4
+    from perron.web.pages.home import STATION_SECTIONS
+
+    assert page.locator("[data-optional-section]").count() == len(STATION_SECTIONS)
     assert not any(s.is_visible() for s in page.locator("[data-optional-section]").all())
     screenshot(page, "station-UT")
     # a neighbour's link leads to its page

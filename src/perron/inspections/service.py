@@ -940,3 +940,55 @@ def compare_with_monitor(session: Session, actor: Principal, station: str) -> di
             }
         )
     return {"station": code, "rows": rows}
+
+
+# ---- feeds for the programme and the progress report -------------------------------------------
+
+#: weight of an open finding in a station's need, by severity
+SEVERITY_WEIGHT = {"low": 1.0, "medium": 2.0, "high": 3.0}
+
+
+def station_needs(session: Session, actor: Principal) -> dict[str, dict[str, Any]]:
+    """Per station, the findings that are still open (no action yet, or an action not closed),
+    counted and weighted by severity (low 1, medium 2, high 3): the programme raises a
+    station's need by it. Synthetic walks count only among themselves (``synthetic`` says so)."""
+    closed = set(
+        session.scalars(
+            select(InspectionAction.finding_id).where(
+                InspectionAction.status == "closed", InspectionAction.finding_id.is_not(None)
+            )
+        )
+    )
+    out: dict[str, dict[str, Any]] = {}
+    rows = session.execute(
+        select(
+            InspectionFinding.id,
+            InspectionFinding.station_code,
+            InspectionFinding.severity,
+            InspectionWalk.synthetic,
+        ).join(InspectionWalk, InspectionWalk.id == InspectionFinding.walk_id)
+    )
+    for fid, code, severity, synthetic in rows:
+        if fid in closed:
+            continue
+        cell = out.setdefault(code, {"open_findings": 0, "weight": 0.0, "synthetic": True})
+        cell["open_findings"] += 1
+        cell["weight"] += SEVERITY_WEIGHT.get(severity, 1.0)
+        cell["synthetic"] = cell["synthetic"] and bool(synthetic)
+    return out
+
+
+def progress(session: Session, actor: Principal, today: date | None = None) -> dict[str, Any]:
+    """Figures for the progress report: walks, actions by status and overdue, reopened."""
+    actions = list_actions(session, actor, today=today)
+    by_status = {s: sum(1 for a in actions if a.status == s) for s in ACTION_STATUSES}
+    walks = list(session.scalars(select(InspectionWalk)))
+    return {
+        "walks": len(walks),
+        "walks_night": sum(1 for w in walks if w.light == "night"),
+        "stations_walked": len({w.station_code for w in walks}),
+        "actions": by_status,
+        "actions_overdue": sum(1 for a in actions if a.overdue),
+        "actions_reopened": sum(1 for a in actions if a.reopened),
+        "synthetic": bool(walks) and all(w.synthetic for w in walks),
+    }

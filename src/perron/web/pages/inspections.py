@@ -299,3 +299,17 @@ def recommendation_page(ref: str, request: Request, db: DbSession, user: PageUse
         return render(request, "inspections/missing.html", {"what": ref[:60]}, status_code=404)
     actions = [service.get_action(db, user, a) for a in rec.actions]
     return render(request, "inspections/recommendation.html", {"rec": rec, "actions": actions})
+
+
+@router.get("/inspections/stations/{code}/fragment", response_class=HTMLResponse)
+def station_fragment(code: str, request: Request, db: DbSession, user: PageUser) -> Response:
+    """A station's walks and open actions, for the station page (204 when it has neither)."""
+    walks = service.list_walks(db, user, station=code[:8], limit=5)
+    actions = [a for a in service.list_actions(db, user, station=code[:8]) if a.status != "closed"]
+    if not walks and not actions:
+        return HTMLResponse("", status_code=204)
+    return render(
+        request,
+        "inspections/station_fragment.html",
+        {"walks": walks, "actions": actions, "code": code.upper()[:8]},
+    )
