@@ -67,7 +67,7 @@ def test_a_bad_file_names_file_row_and_field_and_writes_nothing(settings, tmp_pa
         (4, "assessment"),
         (5, "responded_on"),
         (6, "ref"),
-        (7, "status"),
+        (7, "evidence"),
     }
     plain = _run("import", str(bad))
     assert plain.exit_code == 1
@@ -151,3 +151,21 @@ def test_the_deadline_rule():
     assert is_overdue(date(2024, 11, 15), None, date(2024, 11, 16))
     assert is_overdue(date(2024, 11, 15), date(2025, 1, 1), date(2024, 12, 1))  # late, not yet
     assert not is_overdue(date(2024, 11, 15), date(2025, 1, 1), date(2025, 1, 1))
+
+
+def test_a_closed_row_imports_only_with_evidence_and_by_the_monitoring_party(settings, tmp_path):
+    f = tmp_path / "closed.csv"
+    f.write_text(
+        "ref,issuer,issued_on,addressee,title,responded_on,assessment,status,evidence\n"
+        "C1,OvV,2023-01-10,ProRail,Afgerond,2023-06-01,fully,closed,https://example.org/ilt.pdf\n"
+    )
+    refused = _run("import", str(f), "--party", "ienw", "--json")
+    assert refused.exit_code == 1
+    assert [(e["row"], e["field"]) for e in json.loads(refused.stdout)["errors"]] == [(2, "status")]
+    ok = _run("import", str(f), "--json")
+    assert ok.exit_code == 0, ok.output
+    shown = json.loads(_run("show", "C1", "--json").stdout)
+    assert shown["status"] == "closed"
+    assert shown["evidence"][0]["url"] == "https://example.org/ilt.pdf"
+    assert json.loads(_run("import", str(f), "--json").stdout)["unchanged"] == 1
+    assert len(json.loads(_run("show", "C1", "--json").stdout)["evidence"]) == 1

@@ -57,7 +57,15 @@ from perron.store.tables.inspections import (
 )
 
 REQUIRED_COLUMNS = ("ref", "issuer", "issued_on", "addressee", "title")
-OPTIONAL_COLUMNS = ("responded_on", "assessment", "status", "monitor", "source_url", "note")
+OPTIONAL_COLUMNS = (
+    "responded_on",
+    "assessment",
+    "status",
+    "monitor",
+    "source_url",
+    "note",
+    "evidence",
+)
 MAX_ROWS = 10_000
 MAX_FILE_BYTES = 5 * 1024 * 1024
 STALE_MONTHS = 12
@@ -352,15 +360,22 @@ def _parse_row(
         )
     else:
         out["status"] = _STATUS_ALIASES[status]
-        if out["status"] == "closed":
+    evidence = cell("evidence")
+    out["evidence"] = evidence[:500] or None
+    if out.get("status") == "closed":
+        if not evidence:
             errors.append(
                 ImportError_(
                     line,
-                    "status",
-                    status,
-                    "a recommendation cannot be imported as closed: close it with evidence "
-                    "(perron recommendations close REF --evidence-url ...)",
+                    "evidence",
+                    "",
+                    "a closed recommendation needs evidence: a document link or a note in the "
+                    "evidence column",
                 )
+            )
+        if not responded:
+            errors.append(
+                ImportError_(line, "responded_on", "", "a closed recommendation needs its response")
             )
     monitor = cell("monitor").lower()
     out["monitor"] = None
@@ -380,19 +395,6 @@ def _parse_row(
     return out if len(errors) == before else None
 
 
-_TRACKED = (
-    "issuer",
-    "issued_on",
-    "addressee",
-    "title",
-    "responded_on",
-    "assessment",
-    "status",
-    "source_url",
-    "note",
-)
-
-
 def _upsert(
     session: Session,
     actor: Principal,
@@ -407,6 +409,16 @@ def _upsert(
     issuer = issuer_rule(rec["issuer"])
     issuer_name = issuer.code if issuer is not DEFAULT_RULE else rec["issuer"]
     due = response_due(rec["issuer"], rec["issued_on"])
+    if rec["status"] == "closed" and actor.party_code != (monitor or "ienw"):
+        result.errors.append(
+            ImportError_(
+                line,
+                "status",
+                "closed",
+                f"only the monitoring party ({monitor or 'ienw'}) may close this recommendation",
+            )
+        )
+        return "unchanged"
     row = session.scalar(select(SafetyRecommendation).where(SafetyRecommendation.ref == rec["ref"]))
     values = {
         "issuer": issuer_name,
@@ -443,6 +455,7 @@ def _upsert(
             row.status,
             Path(result.file).name,
         )
+        _import_evidence(session, actor, row, rec)
         return "created"
     if row.status == "closed" and rec["status"] != "closed":
         result.errors.append(
@@ -461,6 +474,7 @@ def _upsert(
     row.addressee_party = addressee_party
     row.monitor_party = monitor
     row.updated_at = now
+    _import_evidence(session, actor, row, rec)
     _history(
         session,
         actor,
@@ -472,6 +486,24 @@ def _upsert(
         f"{Path(result.file).name}: {', '.join(sorted(changed)) or 'deadline'}",
     )
     return "updated"
+
+
+def _import_evidence(
+    session: Session, actor: Principal, row: SafetyRecommendation, rec: dict[str, Any]
+) -> None:
+    text = rec.get("evidence")
+    if not text:
+        return
+    is_link = text.lower().startswith(("https://", "http://"))
+    known = session.scalar(
+        select(InspectionEvidence.id).where(
+            InspectionEvidence.recommendation_id == row.id,
+            (InspectionEvidence.url == text) if is_link else (InspectionEvidence.note == text),
+        )
+    )
+    if known is None:
+        ev = EvidenceInput("link", url=text) if is_link else EvidenceInput("note", note=text)
+        _store_evidence(session, actor, ev, recommendation_id=row.id)
 
 
 # ---- reads -------------------------------------------------------------------------------------
