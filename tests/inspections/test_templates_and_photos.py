@@ -89,3 +89,27 @@ def test_photos_of_the_wrong_kind_or_size_are_refused():
     Image.new("1", (9000, 9000)).save(huge, format="PNG")  # a tiny file of 81 million pixels
     with pytest.raises(photos.PhotoError, match="million pixels"):
         photos.clean(huge.getvalue())
+
+
+def test_measure_suggestions_follow_the_zone_and_name_catalogue_codes():
+    import importlib.util
+
+    from perron.inspections import measures
+    from perron.inspections.errors import InspectionError
+
+    zones = {"lighting": ("platform",), "sight_lines": ("tunnel",), "cctv": ("hall",)}
+    assert measures.suggest("dark_corner", "platform", zones) == "lighting"
+    assert measures.suggest("dark_corner", "tunnel", zones) == "sight_lines"
+    assert measures.suggest("dark_corner", "forecourt", zones) == "lighting"  # none fits: first
+    assert measures.suggest("dark_corner", "tunnel", None) == "lighting"
+    assert measures.suggest("graffiti", "hall", zones) is None  # not in this catalogue
+    assert measures.check("cctv", zones, "m") == "cctv"
+    with pytest.raises(InspectionError, match="not in the measure catalogue"):
+        measures.check("teleporter", zones, "m")
+    with pytest.raises(InspectionError, match="lower-case"):
+        measures.check("DROP TABLE", None, "m")
+    installed = measures.catalogue_zones()
+    if installed is None:
+        assert importlib.util.find_spec("perron.programme") is None
+    else:  # every preferred code is a code of the programme's catalogue
+        assert {c for codes in measures.PREFERENCES.values() for c in codes} <= set(installed)

@@ -30,7 +30,7 @@ def test_a_walk_is_stored_with_its_light_template_version_score_and_findings(ses
         ("broken_lighting", "platform", "station")
     ]
     # the finding suggests a measure from the catalogue vocabulary
-    assert out.findings[0].measure_code == "lighting_repair"
+    assert out.findings[0].measure_code == "repair_speed"
     day = service.record_walk(session, PRORAIL, walk(time="10:15"))
     assert day.light == "day"
 

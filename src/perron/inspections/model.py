@@ -14,19 +14,19 @@ EVIDENCE_KINDS = ("note", "link", "photo", "rewalk")
 REC_STATUSES = ("open", "monitoring", "closed")
 ASSESSMENTS = ("fully", "partly", "intent", "unsatisfactory")
 
-#: finding kinds → (Dutch label, English label, suggested measure code of the catalogue)
+#: finding kinds → (Dutch label, English label, first suggested measure; see measures.py)
 FINDING_KINDS: dict[str, tuple[str, str, str]] = {
-    "dark_corner": ("Donkere hoek", "Dark corner", "lighting_upgrade"),
-    "broken_lighting": ("Kapotte verlichting", "Broken lighting", "lighting_repair"),
-    "blocked_sightline": ("Geblokkeerde zichtlijn", "Blocked sight line", "remove_obstruction"),
-    "no_escape_route": ("Geen vluchtroute", "No escape route", "second_exit"),
-    "graffiti": ("Graffiti / vandalisme", "Graffiti / vandalism", "cleaning_regime"),
-    "smell": ("Urinegeur / vervuiling", "Smell / dirt", "cleaning_regime"),
-    "no_camera": ("Geen cameradekking", "Missing camera coverage", "cctv_extension"),
-    "help_point_broken": ("Hulpzuil werkt niet", "Help point not working", "help_point_repair"),
-    "loitering": ("Hangplek", "Loitering spot", "supervision_presence"),
-    "poor_wayfinding": ("Slechte bewegwijzering", "Poor wayfinding", "wayfinding"),
-    "accessibility": ("Ontoegankelijk", "Not accessible", "accessibility_fix"),
+    "dark_corner": ("Donkere hoek", "Dark corner", "lighting"),
+    "broken_lighting": ("Kapotte verlichting", "Broken lighting", "repair_speed"),
+    "blocked_sightline": ("Geblokkeerde zichtlijn", "Blocked sight line", "sight_lines"),
+    "no_escape_route": ("Geen vluchtroute", "No escape route", "layout"),
+    "graffiti": ("Graffiti / vandalisme", "Graffiti / vandalism", "repair_speed"),
+    "smell": ("Urinegeur / vervuiling", "Smell / dirt", "repair_speed"),
+    "no_camera": ("Geen cameradekking", "Missing camera coverage", "cctv"),
+    "help_point_broken": ("Hulpzuil werkt niet", "Help point not working", "live_intercom"),
+    "loitering": ("Hangplek", "Loitering spot", "staff_presence"),
+    "poor_wayfinding": ("Slechte bewegwijzering", "Poor wayfinding", "layout"),
+    "accessibility": ("Ontoegankelijk", "Not accessible", "glass_lift"),
     "other": ("Anders", "Other", ""),
 }
 

@@ -27,7 +27,7 @@ from perron.access import audit
 from perron.access.accounts import Principal
 from perron.domain.parties import Role
 from perron.domain.zones import ZONE_BY_CODE, Domain
-from perron.inspections import photos, templates
+from perron.inspections import measures, photos, templates
 from perron.inspections.errors import InspectionError, NotAllowed, NotFound
 from perron.inspections.model import (
     ACTION_STATUSES,
@@ -276,8 +276,8 @@ def _check_finding(session: Session, station: Station, f: FindingInput, n: int) 
                 f"{where}: the point lies more than {MAX_POINT_KM:g} km from the station",
                 f"{where}.lat",
             )
-    if f.measure_code is not None and len(f.measure_code) > 40:
-        raise InspectionError(f"{where}: measure code too long", f"{where}.measure_code")
+    if f.measure_code:
+        measures.check(f.measure_code, measures.catalogue_zones(), f"{where}.measure_code")
     if f.photo_id is not None and session.get(InspectionPhoto, f.photo_id) is None:
         raise InspectionError(f"{where}: no photo {f.photo_id}", f"{where}.photo_id")
     _text(f.description, "description")
@@ -384,7 +384,11 @@ def add_finding(
 def _add_finding(
     session: Session, actor: Principal, walk: InspectionWalk, station: Station, f: FindingInput
 ) -> list[int]:
-    measure = f.measure_code if f.measure_code else (FINDING_KINDS[f.kind][2] or None)
+    measure = (
+        f.measure_code.strip()
+        if f.measure_code
+        else measures.suggest(f.kind, f.zone, measures.catalogue_zones())
+    )
     row = InspectionFinding(
         walk_id=walk.id,
         station_code=station.code,
