@@ -110,6 +110,8 @@ def test_pages_with_the_demo_data_in_dutch_and_english(web_client, settings):
     assert page.status_code == 200
     assert "Stationsschouwen" in page.text and "synthetisch" in page.text
     assert "Station walk-throughs" in web_client.get("/inspections?lang=en").text
+    ut = web_client.get("/inspections?station=UT")
+    assert ut.status_code == 200 and 'data-testid="walks-compare"' in ut.text
     walks = web_client.get("/api/inspections/walks").json()
     walk = web_client.get(f"/inspections/walks/{walks[-1]['id']}")
     assert walk.status_code == 200 and 'id="walk-map"' in walk.text

@@ -76,6 +76,12 @@ def walks_page(
         for w in walks
         if w.score is not None
     ]
+    compare = None
+    if station:
+        try:
+            compare = service.compare_with_monitor(db, user, station)
+        except InspectionError:
+            compare = None
     return render(
         request,
         "inspections/walks.html",
@@ -86,6 +92,7 @@ def walks_page(
             "stations": stations,
             "chart": chart,
             "station": station,
+            "compare": compare,
             "templates": {t["group"]: t for t in service.list_templates()},
         },
     )
