@@ -20,6 +20,11 @@ GOOD = (
 )
 
 
+def _flat(text: str) -> str:
+    """Messages on standard error as one line (Rich wraps them at the terminal's width)."""
+    return " ".join(text.split())
+
+
 def _run(*args: str):
     return CliRunner().invoke(app, ["recommendations", *args], catch_exceptions=False)
 
@@ -71,7 +76,7 @@ def test_a_bad_file_names_file_row_and_field_and_writes_nothing(settings, tmp_pa
     }
     plain = _run("import", str(bad))
     assert plain.exit_code == 1
-    assert f"{bad}: row 3, field issued_on" in " ".join(plain.stderr.split())
+    assert f"{bad}: row 3, field issued_on" in _flat(plain.stderr)
     assert json.loads(_run("list", "--json").stdout) == []  # R1 was good, but nothing is kept
 
 
@@ -109,13 +114,13 @@ def test_closing_needs_the_monitoring_party_a_response_and_evidence(settings, tm
     refused = _run(
         "status", "R2", "closed", "--party", "prorail", "--evidence-url", "https://example.org/x"
     )
-    assert refused.exit_code == 1 and "monitoring party" in refused.stderr
+    assert refused.exit_code == 1 and "monitoring party" in _flat(refused.stderr)
     # ILT may not close without evidence
     no_ev = _run("status", "R2", "closed")
-    assert no_ev.exit_code == 1 and "needs evidence" in no_ev.stderr
+    assert no_ev.exit_code == 1 and "needs evidence" in _flat(no_ev.stderr)
     # nor without a response
     no_resp = _run("status", "R1", "closed", "--evidence-url", "https://example.org/x")
-    assert no_resp.exit_code == 1 and "no recorded response" in no_resp.stderr
+    assert no_resp.exit_code == 1 and "no recorded response" in _flat(no_resp.stderr)
     shown = json.loads(_run("show", "R2", "--json").stdout)
     assert shown["status"] == "monitoring"
     ok = _run(
@@ -140,7 +145,7 @@ def test_the_register_is_kept_by_the_inspectorate_or_the_ministry(settings, tmp_
     f = tmp_path / "recs.csv"
     f.write_text(GOOD)
     out = _run("import", str(f), "--party", "ns")
-    assert out.exit_code == 1 and "inspectorate or the ministry" in out.stderr
+    assert out.exit_code == 1 and "inspectorate or the ministry" in _flat(out.stderr)
 
 
 def test_the_deadline_rule():
