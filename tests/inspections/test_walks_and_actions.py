@@ -16,6 +16,13 @@ from perron.store.tables.access import AuditEntry
 from perron.store.tables.inspections import InspectionAction, InspectionWalk
 
 
+def _closing_day(session, action_id) -> date:
+    """The (UTC) day an action was closed: a walk on that day or later contradicts it."""
+    closed_at = session.get(InspectionAction, action_id).closed_at
+    assert closed_at is not None
+    return closed_at.date()
+
+
 def _actions(session, action_id):
     return service.get_action(session, PRORAIL, action_id)
 
@@ -163,9 +170,11 @@ def test_a_later_walk_that_finds_the_problem_again_reopens_a_closed_action(sessi
         session, PRORAIL, action.id, "closed", evidence=EvidenceInput("note", note="hersteld")
     )
     session.commit()
-    other_zone = service.record_walk(session, PRORAIL, walk(date.today(), (lamp("tunnel"),)))
+    other_zone = service.record_walk(
+        session, PRORAIL, walk(_closing_day(session, action.id), (lamp("tunnel"),))
+    )
     assert other_zone.reopened_actions == []
-    again = service.record_walk(session, PRORAIL, walk(date.today(), (lamp(),)))
+    again = service.record_walk(session, PRORAIL, walk(_closing_day(session, action.id), (lamp(),)))
     session.commit()
     assert again.reopened_actions == [action.id]
     reopened = _actions(session, action.id)

@@ -211,13 +211,15 @@ def _synthetic(session: Session) -> None:
             "lampen vervangen",
             EvidenceInput("link", url="https://example.org/demo/werkorder-4711"),
         )
-        # ... and a night walk today finds it broken again: the action is re-opened
+        # ... and a night walk on the day of the repair finds it broken again: re-opened
+        closed = session.get(InspectionAction, actions[lamp.id])
+        rewalk_day = closed.closed_at.date() if closed and closed.closed_at else today
         service.record_walk(
             session,
             PRORAIL,
             WalkInput(
                 "UT",
-                today,
+                rewalk_day,
                 "22:00",
                 "women_night",
                 "[synthetisch] ProRail, NS, 3 reizigsters",

@@ -68,6 +68,13 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def local_today() -> date:
+    """Today in the Netherlands (walks are dated on the station's clock, not the server's)."""
+    from zoneinfo import ZoneInfo
+
+    return datetime.now(ZoneInfo("Europe/Amsterdam")).date()
+
+
 def _audit(
     session: Session, actor: Principal, action: str, subject: str, detail: dict[str, Any]
 ) -> None:
@@ -300,7 +307,7 @@ def record_walk(
     tpl = _template(walk.group)
     start = _check_time(walk.start_time)
     light = _light(start, walk.light)
-    if walk.walked_on > (today or date.today()):
+    if walk.walked_on > (today or local_today()):
         raise InspectionError("a walk cannot lie in the future", "walked_on")
     scores, feeling = _check_scores(walk.scores, walk.feeling)
     items = {i.code for i in tpl.items}
