@@ -25,6 +25,7 @@ DEMO_MODULES = (
     "perron.forecast.demo",
     "perron.network.demo",
     "perron.military.demo",
+    "perron.inspections.demo",
 )
 DEMO_USER = "demo"
 

@@ -25,6 +25,7 @@ NAV: tuple[NavEntry, ...] = (
     NavEntry("nav.forecast", "/forecast"),
     NavEntry("nav.network", "/network"),
     NavEntry("nav.military", "/military"),
+    NavEntry("nav.inspections", "/inspections"),
 )
 
 

@@ -24,6 +24,7 @@ STATION_SECTIONS = (
     ("incidents", "station.section.incidents"),
     ("forecast", "station.section.forecast"),
     ("live", "station.section.live"),
+    ("inspections", "station.section.inspections"),
 )
 
 
