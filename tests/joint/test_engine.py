@@ -5,6 +5,7 @@ not take part makes the run fail for everyone."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -121,10 +122,8 @@ class _Recorder:
             async with server:
                 await server.serve_forever()
 
-        try:
+        with contextlib.suppress(RuntimeError):  # stopped from close()
             self._loop.run_until_complete(main())
-        except RuntimeError:
-            pass
 
     def close(self) -> None:
         self._loop.call_soon_threadsafe(self._loop.stop)
