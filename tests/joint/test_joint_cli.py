@@ -31,7 +31,11 @@ CATEGORIES = ("aggression_staff_physical", "nuisance", "vandalism", "theft")
 def _perron(env: dict[str, str], *args: str, timeout: float = 600) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "perron.cli", *args],
-        env=env, capture_output=True, text=True, timeout=timeout, check=False,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
     )
 
 
@@ -47,8 +51,12 @@ def _files(tmp_path: Path) -> dict[str, Path]:
                 station = rng.choice(["UT", "ASD", "RTD", "ZL", "HLM", "MT"])
                 month, day = rng.randint(1, 6), rng.randint(1, 28)
                 w.writerow(
-                    [f"{party}-{i}", rng.choice(CATEGORIES),
-                     f"2024-{month:02d}-{day:02d}T20:30:00+01:00", station]
+                    [
+                        f"{party}-{i}",
+                        rng.choice(CATEGORIES),
+                        f"2024-{month:02d}-{day:02d}T20:30:00+01:00",
+                        station,
+                    ]
                 )
             # one incident each at Enschede in March: a joint cell of 3, to be suppressed
             w.writerow([f"{party}-es", "vandalism", "2024-03-14T23:10:00+01:00", "ES"])
@@ -88,15 +96,27 @@ def installations(tmp_path, _sqlite_template, postgres_url):
 def test_three_parties_get_the_joint_counts_and_nothing_else(installations, tmp_path):
     files = _files(tmp_path)
     for env, party in zip(installations, PARTIES, strict=True):
-        done = _perron(env, "incidents", "import", str(files[party]), "--party", party,
-                       "--profile", "generic")
+        done = _perron(
+            env, "incidents", "import", str(files[party]), "--party", party, "--profile", "generic"
+        )
         assert done.returncode == 0, done.stderr
     addresses = ",".join(f"127.0.0.1:{free_port()}" for _ in PARTIES)
 
     def run(i):
         return _perron(
-            installations[i], "joint", "aggregate", "--parties", addresses, "--index", str(i),
-            "--by", "station,month,group", "--since", "2024-01-01", "--until", "2024-06-30",
+            installations[i],
+            "joint",
+            "aggregate",
+            "--parties",
+            addresses,
+            "--index",
+            str(i),
+            "--by",
+            "station,month,group",
+            "--since",
+            "2024-01-01",
+            "--until",
+            "2024-06-30",
             "--json",
         )
 
@@ -144,8 +164,12 @@ def test_bad_requests_name_the_field_and_start_nothing(installations):
         (["--by", "station,month"], "by"),
         (["--noisy"], "epsilon"),
     ]
-    base = {"--parties": "a:5000,b:5001,c:5002", "--index": "0", "--since": "2024-01-01",
-            "--until": "2024-06-30"}
+    base = {
+        "--parties": "a:5000,b:5001,c:5002",
+        "--index": "0",
+        "--since": "2024-01-01",
+        "--until": "2024-06-30",
+    }
     for extra, word in cases:
         args = dict(base)
         flags = []

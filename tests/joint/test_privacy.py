@@ -53,7 +53,7 @@ def test_the_noise_follows_the_discrete_laplace_it_claims():
     )
     assert chi2.pvalue > 1e-4, chi2
     # and the figure shown beside a published number is this noise's spread, for 3 parties
-    sums = draws[: 39_999].reshape(-1, 3).sum(axis=1)
+    sums = draws[:39_999].reshape(-1, 3).sum(axis=1)
     assert abs(sums.std() / disclosure.noise_sd(scale, 3) - 1) < 0.05
     assert abs(draws.mean()) < 0.1
 
@@ -70,13 +70,20 @@ ACTOR = Actor("cli:test", "ns", Role.ADMIN)
 def test_the_ledger_refuses_a_query_once_the_years_budget_is_spent(engine):
     with transaction(engine) as s:
         _spend(s, ACTOR, "ns:incidents:count", [2024], 0.6, "a" * 64, 1.0)
-    with pytest.raises(JointError, match="budget of ns:incidents:count for 2024 is spent"), \
-            transaction(engine) as s:
+    with (
+        pytest.raises(JointError, match="budget of ns:incidents:count for 2024 is spent"),
+        transaction(engine) as s,
+    ):
         _spend(s, ACTOR, "ns:incidents:count", [2023, 2024], 0.5, "b" * 64, 1.0)
     with transaction(engine) as s:  # refused whole: 2023 was not charged either
         assert budget(s, ACTOR) == [
-            {"dataset": "ns:incidents:count", "year": 2024, "budget": 1.0, "spent": 0.6,
-             "left": 0.4}
+            {
+                "dataset": "ns:incidents:count",
+                "year": 2024,
+                "budget": 1.0,
+                "spent": 0.6,
+                "left": 0.4,
+            }
         ]
         _spend(s, ACTOR, "ns:incidents:count", [2024], 0.4, "c" * 64, 1.0)
         assert len(s.scalars(select(PrivacySpend)).all()) == 2
