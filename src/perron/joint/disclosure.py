@@ -68,7 +68,8 @@ def sample_noise(scale: float, size: int) -> list[int]:
 def discrete_laplace_pmf(k: np.ndarray, scale: float) -> np.ndarray:
     """P(X = k) of the discrete Laplace distribution with ``scale``."""
     a = math.exp(-1.0 / scale)
-    return (1 - a) / (1 + a) * np.power(a, np.abs(k))
+    out: np.ndarray = (1 - a) / (1 + a) * np.power(a, np.abs(k))
+    return out
 
 
 def noise_sd(scale: float, parties: int) -> float:

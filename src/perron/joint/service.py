@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session
 
 from perron.access import audit
@@ -345,7 +345,7 @@ def _spend(
     for row in charged:
         # an UPDATE that re-checks the budget in the database, so two runs cannot both pass
         done = session.execute(
-            PrivacyBudget.__table__.update()
+            update(PrivacyBudget)
             .where(
                 PrivacyBudget.id == row.id,
                 PrivacyBudget.spent + epsilon <= PrivacyBudget.budget + 1e-12,
