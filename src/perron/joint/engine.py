@@ -52,10 +52,14 @@ async def _compute(mpc: Any, job: dict[str, Any]) -> dict[str, Any]:
     await mpc.start()
     try:
         # 1. the same agreed computation everywhere: every party shows the hash of its spec
-        shown = await mpc.transfer((str(job["spec_hash"]), str(job["party"])))
-        if len({h for h, _ in shown}) != 1:
+        # (the hash of its agreement, its party code, whether its records include synthetic ones)
+        shown = await mpc.transfer(
+            (str(job["spec_hash"]), str(job["party"]), bool(job.get("synthetic", False)))
+        )
+        if len({h for h, _, _ in shown}) != 1:
             raise RuntimeError("the parties do not run the same agreed computation")
-        parties = [p for _, p in shown]
+        parties = [p for _, p, _ in shown]
+        synthetic = any(flag for _, _, flag in shown)
         sizes = await mpc.transfer(int(values.size))
         if len(set(sizes)) != 1:
             raise RuntimeError("the parties' inputs do not have the same cells")
@@ -96,7 +100,11 @@ async def _compute(mpc: Any, job: dict[str, Any]) -> dict[str, Any]:
     finally:
         await mpc.shutdown()
     result.update(
-        spec_hash=job["spec_hash"], parties=parties, margins=margins_out, bytes_sent=int(nbytes)
+        spec_hash=job["spec_hash"],
+        parties=parties,
+        synthetic=synthetic,
+        margins=margins_out,
+        bytes_sent=int(nbytes),
     )
     return result
 

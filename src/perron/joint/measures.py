@@ -7,12 +7,22 @@ per cell of :meth:`JointQuery.cells`. The built-ins register here the way anothe
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
 from perron.joint.spec import JointQuery
 
-Measure = Callable[[Session, str, JointQuery], list[int]]
+
+@dataclass(frozen=True)
+class MeasureInput:
+    """A party's figures per cell, and whether any of them comes from synthetic records."""
+
+    values: list[int]
+    synthetic: bool
+
+
+Measure = Callable[[Session, str, JointQuery], MeasureInput]
 
 MEASURES: dict[str, Measure] = {}
 
@@ -37,7 +47,7 @@ def measure(name: str) -> Measure:
 
 
 @register("count")
-def incident_counts(session: Session, party: str, query: JointQuery) -> list[int]:
+def incident_counts(session: Session, party: str, query: JointQuery) -> MeasureInput:
     """The party's own incidents per station, month (Europe/Amsterdam) and category group."""
     from perron.access.agreements import viewer_for
     from perron.access.policy import Purpose
@@ -54,9 +64,18 @@ def incident_counts(session: Session, party: str, query: JointQuery) -> list[int
     )
     position = {cell: i for i, cell in enumerate(query.cells())}
     values = [0] * len(position)
+    synthetic = bool(
+        aggregate(
+            session,
+            viewer,
+            Purpose(query.purpose),
+            by=("group",),
+            filters=Filters(owners=(party,), since=query.since, until=query.until, synthetic=True),
+        ).cells
+    )
     for cell in result.cells:
         key = (cell.get("station"), cell.get("month"), cell.get("group"))
         at = position.get(key)  # type: ignore[arg-type]
         if at is not None and cell.get("count") is not None:
             values[at] += int(cell["count"])
-    return values
+    return MeasureInput(values, synthetic)

@@ -21,6 +21,7 @@ class SecureOutput:
     margins: list[int]
     bytes_sent: int
     parties: list[str]
+    synthetic: bool = False
 
 
 #: environment variables the engine may inherit: nothing that reaches a database or a secret
@@ -41,6 +42,7 @@ def run_party(
     spec_hash: str,
     party: str,
     values: list[int],
+    synthetic: bool = False,
     mode: str,
     min_cell: int,
     margins: list[list[int]] | None = None,
@@ -61,6 +63,7 @@ def run_party(
         "index": index,
         "spec_hash": spec_hash,
         "party": party,
+        "synthetic": synthetic,
         "values": values,
         "mode": mode,
         "min_cell": min_cell,
@@ -98,4 +101,5 @@ def run_party(
         margins=list(answer.get("margins") or []),
         bytes_sent=int(answer.get("bytes_sent", 0)),
         parties=[str(p) for p in answer.get("parties", [])],
+        synthetic=bool(answer.get("synthetic", False)),
     )

@@ -68,7 +68,7 @@ class JointResult:
     cells: list[dict[str, Any]]
     margins: list[dict[str, Any]]
     privacy: dict[str, Any]
-    synthetic_note: str | None = None
+    synthetic: bool = False
     query: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
@@ -79,6 +79,7 @@ class JointResult:
             "parties": self.parties,
             "query": self.query,
             "privacy": self.privacy,
+            "synthetic": self.synthetic,
             "cells": self.cells,
             "margins": self.margins,
         }
@@ -480,7 +481,8 @@ def aggregate(
                 detail={"spec_hash": digest},
             )
         agreement_ref = a.id
-        values = measure(query.measure)(session, actor.party, query)
+        given = measure(query.measure)(session, actor.party, query)
+        values = given.values
         if query.privacy == "noisy":
             assert query.epsilon is not None
             years = sorted({int(m[:4]) for m in query.months})
@@ -505,6 +507,7 @@ def aggregate(
             index=index,
             spec_hash=digest,
             party=actor.party,
+            synthetic=given.synthetic,
             values=values,
             mode=query.privacy,
             min_cell=query.min_cell,
@@ -559,7 +562,13 @@ def aggregate(
             scale=scale,
             noise_sd=round(disclosure.noise_sd(scale, len(addresses)), 3),
         )
-    payload = {"spec_hash": digest, "cells": cells, "margins": margins, "privacy": privacy}
+    payload = {
+        "spec_hash": digest,
+        "cells": cells,
+        "margins": margins,
+        "privacy": privacy,
+        "synthetic": out.synthetic,
+    }
     digest_out = _result_hash(payload)
     with transaction(engine) as session:
         run = JointRun(
@@ -622,6 +631,7 @@ def _run_dict(r: JointRun, with_cells: bool) -> dict[str, Any]:
         "finished_at": r.finished_at.isoformat(),
         "by": r.actor,
         "privacy": r.result.get("privacy", {}),
+        "synthetic": bool(r.result.get("synthetic", False)),
         "cells_shown": sum(1 for c in r.result.get("cells", []) if not c["suppressed"]),
         "cells_suppressed": sum(1 for c in r.result.get("cells", []) if c["suppressed"]),
     }

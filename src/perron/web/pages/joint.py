@@ -104,7 +104,9 @@ def decide_form(
     return RedirectResponse("/joint", status_code=303)
 
 
-def _run_view(run: dict[str, Any]) -> dict[str, Any]:
+def _run_view(run: dict[str, Any], lang: str) -> dict[str, Any]:
+    from perron.domain.taxonomy import label as group_label
+
     stations = station_by_code()
     per_station: dict[str, dict[str, Any]] = {}
     monthly: dict[tuple[str, str], int] = defaultdict(int)
@@ -124,7 +126,10 @@ def _run_view(run: dict[str, Any]) -> dict[str, Any]:
             points.append({**s, "name": st.name_long, "lat": st.lat, "lng": st.lng})
     return {
         "points": sorted(points, key=lambda p: -p["count"]),
-        "monthly": [{"month": m, "group": g, "count": n} for (m, g), n in sorted(monthly.items())],
+        "monthly": [
+            {"month": m, "group": group_label(g, lang), "count": n}
+            for (m, g), n in sorted(monthly.items())
+        ],
     }
 
 
@@ -136,7 +141,9 @@ def run_page(run_id: int, request: Request, db: DbSession, user: PageUser) -> Re
         return render(request, "joint/run.html", {"missing": str(exc)}, status_code=404)
     except service.JointDenied as exc:
         return render(request, "joint/run.html", {"missing": str(exc)}, status_code=403)
-    view = _run_view(run)
+    from perron.web.i18n import language_of
+
+    view = _run_view(run, language_of(request))
     return render(
         request,
         "joint/run.html",
