@@ -125,3 +125,62 @@ def test_a_noisy_query_needs_an_epsilon():
         make_query(date(2024, 1, 1), date(2024, 6, 30), privacy="noisy")
     with pytest.raises(JointError, match="epsilon"):
         make_query(date(2024, 1, 1), date(2024, 6, 30), privacy="noisy", epsilon=50)
+
+
+def test_the_response_measure_counts_a_partys_alerts_per_response_class(session):
+    from datetime import UTC, datetime, timedelta
+
+    from perron.joint.measures import measure, response_bucket
+    from perron.joint.service import make_query
+    from perron.store.tables.live import Alert
+
+    assert [response_bucket(m) for m in (0, 4.9, 5, 14, 29.9, 30, 300)] == [
+        "0-5",
+        "0-5",
+        "5-10",
+        "10-15",
+        "15-30",
+        "30+",
+        "30+",
+    ]
+    base = datetime(2024, 3, 5, 20, 0, tzinfo=UTC)
+
+    def alert(i, party, minutes):
+        return Alert(
+            dedup_key=f"k{i}",
+            rule_id="r",
+            station_code="UT",
+            domain="station",
+            severity="high",
+            initial_severity="high",
+            subcategory="assault",
+            title_nl="t",
+            title_en="t",
+            state="resolved",
+            responsible_party=party,
+            event_ids=[],
+            detail={},
+            synthetic=True,
+            first_event_at=base,
+            last_event_at=base,
+            created_at=base,
+            updated_at=base,
+            on_scene_at=None if minutes is None else base + timedelta(minutes=minutes),
+        )
+
+    session.add_all(
+        [
+            alert(1, "ns", 3),
+            alert(2, "ns", 12),
+            alert(3, "ns", 12),
+            alert(4, "politie", 1),
+            alert(5, "ns", None),
+        ]
+    )
+    session.commit()
+    q = make_query(date(2024, 1, 1), date(2024, 6, 30), measure_name="response")
+    got = measure("response")(session, "ns", q)
+    cells = dict(zip(q.cells(), got.values, strict=True))
+    assert cells[("UT", "2024-03", "0-5")] == 1
+    assert cells[("UT", "2024-03", "10-15")] == 2
+    assert sum(got.values) == 3 and got.synthetic

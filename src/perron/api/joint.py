@@ -41,6 +41,7 @@ class Proposal(BaseModel):
     privacy: Literal["suppress", "noisy"] = "suppress"
     epsilon: float | None = Field(default=None, gt=0, le=10)
     margins: bool = False
+    measure: Literal["count", "response"] = "count"
 
 
 class RunRequest(BaseModel):

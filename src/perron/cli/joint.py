@@ -44,6 +44,9 @@ def aggregate_cmd(
         None, help="this installation's party (default: the one whose incidents it holds)"
     ),
     purpose: str = typer.Option("analysis", help="analysis or accountability"),
+    measure: str = typer.Option(
+        "count", help="count (incidents per category group) or response (alert response classes)"
+    ),
     noisy: bool = typer.Option(
         False, "--noisy", help="publishable: differential privacy instead of suppression"
     ),
@@ -73,6 +76,7 @@ def aggregate_cmd(
             privacy="noisy" if noisy else "suppress",
             epsilon=epsilon,
             margins=margins,
+            measure_name=measure,
         )
         with db_transaction() as session:
             actor = _actor(session, party)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from perron.domain.taxonomy import GROUPS
 from perron.joint.spec import JointQuery
 
 
@@ -24,29 +25,49 @@ class MeasureInput:
 
 Measure = Callable[[Session, str, JointQuery], MeasureInput]
 
-MEASURES: dict[str, Measure] = {}
+
+@dataclass(frozen=True)
+class MeasureKind:
+    """A measure and the values of its third dimension (the ``group`` of a cell)."""
+
+    name: str
+    fn: Measure
+    groups: tuple[str, ...]
+    unit: str
 
 
-def register(name: str) -> Callable[[Measure], Measure]:
+MEASURES: dict[str, MeasureKind] = {}
+
+
+def register(name: str, groups: tuple[str, ...], unit: str) -> Callable[[Measure], Measure]:
     """Add a measure under ``name`` (used by the built-ins too)."""
 
     def add(fn: Measure) -> Measure:
         if name in MEASURES:
             raise ValueError(f"measure {name!r} is registered already")
-        MEASURES[name] = fn
+        MEASURES[name] = MeasureKind(name, fn, groups, unit)
         return fn
 
     return add
 
 
-def measure(name: str) -> Measure:
+def measure_kind(name: str) -> MeasureKind:
     try:
         return MEASURES[name]
     except KeyError:
         raise KeyError(f"unknown measure {name!r}; known: {', '.join(sorted(MEASURES))}") from None
 
 
-@register("count")
+def measure(name: str) -> Measure:
+    return measure_kind(name).fn
+
+
+def _grid(query: JointQuery) -> tuple[dict[tuple[str, str, str], int], list[int]]:
+    position = {cell: i for i, cell in enumerate(query.cells())}
+    return position, [0] * len(position)
+
+
+@register("count", tuple(GROUPS), "incidents")
 def incident_counts(session: Session, party: str, query: JointQuery) -> MeasureInput:
     """The party's own incidents per station, month (Europe/Amsterdam) and category group."""
     from perron.access.agreements import viewer_for
@@ -62,8 +83,7 @@ def incident_counts(session: Session, party: str, query: JointQuery) -> MeasureI
         by=("station", "month", "group"),
         filters=Filters(owners=(party,), since=query.since, until=query.until),
     )
-    position = {cell: i for i, cell in enumerate(query.cells())}
-    values = [0] * len(position)
+    position, values = _grid(query)
     synthetic = bool(
         aggregate(
             session,
@@ -78,4 +98,52 @@ def incident_counts(session: Session, party: str, query: JointQuery) -> MeasureI
         at = position.get(key)  # type: ignore[arg-type]
         if at is not None and cell.get("count") is not None:
             values[at] += int(cell["count"])
+    return MeasureInput(values, synthetic)
+
+
+#: response-time classes of an alert: minutes from raised to a unit on the scene
+RESPONSE_BUCKETS = ("0-5", "5-10", "10-15", "15-30", "30+")
+_BOUNDS = (5, 10, 15, 30)
+
+
+def response_bucket(minutes: float) -> str:
+    for bound, name in zip(_BOUNDS, RESPONSE_BUCKETS, strict=False):
+        if minutes < bound:
+            return name
+    return RESPONSE_BUCKETS[-1]
+
+
+@register("response", RESPONSE_BUCKETS, "alerts")
+def response_histogram(session: Session, party: str, query: JointQuery) -> MeasureInput:
+    """The party's alerts with a unit on the scene, per station, month and response class."""
+    from datetime import datetime, time
+    from zoneinfo import ZoneInfo
+
+    from sqlalchemy import select
+
+    from perron.store.tables.live import Alert
+
+    AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+
+    start = datetime.combine(query.since, time(0), AMSTERDAM)
+    end = datetime.combine(query.until, time(23, 59, 59, 999999), AMSTERDAM)
+    rows = session.execute(
+        select(Alert.station_code, Alert.created_at, Alert.on_scene_at, Alert.synthetic).where(
+            Alert.responsible_party == party,
+            Alert.created_at >= start,
+            Alert.created_at <= end,
+            Alert.on_scene_at.is_not(None),
+        )
+    ).all()
+    position, values = _grid(query)
+    synthetic = False
+    for station, created, on_scene, is_synthetic in rows:
+        if on_scene is None:
+            continue
+        minutes = (on_scene - created).total_seconds() / 60
+        month = created.astimezone(AMSTERDAM).strftime("%Y-%m")
+        at = position.get((station, month, response_bucket(minutes)))
+        if at is not None:
+            values[at] += 1
+            synthetic = synthetic or bool(is_synthetic)
     return MeasureInput(values, synthetic)

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from perron.access import audit
 from perron.domain.parties import Role
 from perron.joint import disclosure
-from perron.joint.measures import measure
+from perron.joint.measures import measure, measure_kind
 from perron.joint.run import JointRunError, SecureOutput, run_party
 from perron.joint.spec import (
     MAX_PARTIES,
@@ -135,6 +135,10 @@ def make_query(
     measure_name: str = "count",
 ) -> JointQuery:
     """The agreed query over every station of the reference data."""
+    try:
+        kind = measure_kind(measure_name)
+    except KeyError as exc:
+        raise JointError(f"measure: {exc.args[0]}") from exc
     q = JointQuery(
         since=since,
         until=until,
@@ -145,12 +149,10 @@ def make_query(
         epsilon=epsilon,
         margins=margins,
         stations=default_stations(),
+        groups=kind.groups,
     )
     try:
         q.validate()
-        measure(q.measure)
-    except KeyError as exc:
-        raise JointError(f"measure: {exc.args[0]}") from exc
     except SpecError as exc:
         raise JointError(str(exc)) from exc
     return q

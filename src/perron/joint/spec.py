@@ -79,9 +79,8 @@ class JointQuery:
             raise SpecError("epsilon: only a noisy computation spends privacy budget")
         if self.min_cell < 5:
             raise SpecError("min_cell: cells are suppressed under 5 at least")
-        unknown = [g for g in self.groups if g not in GROUPS]
-        if unknown or not self.groups:
-            raise SpecError(f"groups: unknown {', '.join(unknown) or '(none)'}")
+        if not self.groups or len(set(self.groups)) != len(self.groups):
+            raise SpecError("groups: name each value of the third dimension once")
         if not self.stations:
             raise SpecError("stations: the grid has no stations")
         return self
