@@ -188,3 +188,112 @@ def test_the_engine_gets_no_database_address_or_secret(monkeypatch):
     env = engine_environment()
     assert not any(k.startswith("PERRON_") for k in env)
     assert socket.gethostname()  # the environment still runs a Python
+
+
+def _certificates(folder) -> None:
+    """A CA and one certificate per party, named as MPyC checks them ("MPyC party <i>")."""
+    import subprocess
+
+    conf = folder / ".config"
+    conf.mkdir()
+
+    def ssl(*args: str) -> None:
+        subprocess.run(["openssl", *args], cwd=conf, check=True, capture_output=True)
+
+    ssl(
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=Perron test CA",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "mpyc_ca.crt",
+    )
+    for i in range(3):
+        ssl(
+            "req",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-subj",
+            f"/CN=MPyC party {i}",
+            "-keyout",
+            f"party_{i}.key",
+            "-out",
+            f"party_{i}.csr",
+        )
+        ssl(
+            "x509",
+            "-req",
+            "-in",
+            f"party_{i}.csr",
+            "-CA",
+            "mpyc_ca.crt",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-days",
+            "2",
+            "-out",
+            f"party_{i}.crt",
+        )
+
+
+def test_with_tls_the_parties_talk_over_verified_connections_only(tmp_path):
+    _certificates(tmp_path)
+    addresses = _addresses(3)
+    vectors = [[2, 0, 7], [3, 1, 0], [0, 2, 0]]
+    with ThreadPoolExecutor(3) as pool:
+        outs = list(
+            pool.map(
+                lambda i: run_party(
+                    addresses=addresses,
+                    index=i,
+                    spec_hash="t" * 64,
+                    party=f"p{i}",
+                    values=vectors[i],
+                    mode="suppress",
+                    min_cell=5,
+                    timeout=240,
+                    tls_dir=tmp_path,
+                ),
+                range(3),
+            )
+        )
+    assert outs[0].values == [5, None, 7] and outs[0].small == [False, True, False]
+    # a party without the agreement's certificates cannot join: the run does not happen
+    stranger = tmp_path / "stranger"
+    stranger.mkdir()
+    _certificates(stranger)  # certificates of another CA
+    addresses = _addresses(3)
+    with ThreadPoolExecutor(3) as pool:
+        outs = list(
+            pool.map(
+                lambda i: _try(addresses, i, vectors[i], stranger if i == 2 else tmp_path),
+                range(3),
+            )
+        )
+    assert all(isinstance(o, JointRunError) for o in outs)
+
+
+def _try(addresses, i, values, folder):
+    try:
+        return run_party(
+            addresses=addresses,
+            index=i,
+            spec_hash="t" * 64,
+            party=f"p{i}",
+            values=values,
+            mode="suppress",
+            min_cell=5,
+            timeout=20,
+            tls_dir=folder,
+        )
+    except JointRunError as exc:
+        return exc

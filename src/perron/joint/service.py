@@ -34,6 +34,9 @@ from perron.joint.spec import (
 from perron.store.db import transaction
 from perron.store.tables.joint import JointAgreement, JointRun, PrivacyBudget, PrivacySpend
 
+#: the largest figure one party may put into one cell (16-bit secure integers, 12 parties)
+MAX_CELL_INPUT = 2_500
+
 #: ε a party may spend on its own incident data per data year, unless set otherwise
 DEFAULT_YEARLY_BUDGET = 1.0
 
@@ -485,6 +488,11 @@ def aggregate(
         agreement_ref = a.id
         given = measure(query.measure)(session, actor.party, query)
         values = given.values
+        if values and max(values) > MAX_CELL_INPUT:
+            raise JointError(
+                f"{query.measure}: a cell of this party holds more than {MAX_CELL_INPUT:,}; the "
+                "engine's secure integers would overflow — split the period"
+            )
         if query.privacy == "noisy":
             assert query.epsilon is not None
             years = sorted({int(m[:4]) for m in query.months})
