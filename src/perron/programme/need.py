@@ -343,6 +343,33 @@ def _why(name: str, parts: list[tuple[str, float, float, float]], lang: str) -> 
     return f"{name}: {text}." if lang == "nl" else f"{name}: {text}."
 
 
+_MEMO: dict[tuple[Any, ...], dict[str, Any]] = {}
+
+
+def _data_key(session: Session, actor: Any, settings: Any) -> tuple[Any, ...]:
+    """What the index depends on besides its arguments: the data versions of the monitor and
+    the registry, the stored forecasts, the actor's party and role."""
+    from perron.monitor import store
+    from perron.registry.read_model import write_watermark
+
+    forecasts: tuple[Any, ...] = ()
+    try:
+        from perron.forecast.service import forecast_dir
+
+        d = forecast_dir(settings)
+        forecasts = tuple(sorted((f.name, f.stat().st_mtime_ns) for f in d.glob("*")))
+    except Exception:  # no forecast capability or data directory: nothing to key on
+        forecasts = ()
+    return (
+        str(session.get_bind().url),
+        store.data_version(session),
+        write_watermark(session),
+        forecasts,
+        actor.party_code,
+        str(getattr(actor.role, "value", actor.role)),
+    )
+
+
 def need_index(
     session: Session,
     actor: Any,
@@ -354,7 +381,36 @@ def need_index(
     settings: Any = None,
 ) -> dict[str, Any]:
     """The need index of every station: score, rank, components (value, percentile, weight,
-    source), a "why this station" sentence in Dutch and English, and rank stability."""
+    source), a "why this station" sentence in Dutch and English, and rank stability.
+
+    Remembered in this process until the survey, the registry or the stored forecasts change."""
+    key = (
+        _data_key(session, actor, settings),
+        tuple(sorted((weights or {}).items())),
+        top_n,
+        resamples,
+        seed,
+        None if harm_weights is None else (harm_weights.path, tuple(harm_weights.weights.items())),
+    )
+    if key in _MEMO:
+        return _MEMO[key]
+    result = _need_index(session, actor, weights, top_n, resamples, seed, harm_weights, settings)
+    if len(_MEMO) >= 16:
+        _MEMO.pop(next(iter(_MEMO)))
+    _MEMO[key] = result
+    return result
+
+
+def _need_index(
+    session: Session,
+    actor: Any,
+    weights: dict[str, float] | None = None,
+    top_n: int | None = None,
+    resamples: int = 200,
+    seed: int = 12,
+    harm_weights: HarmWeights | None = None,
+    settings: Any = None,
+) -> dict[str, Any]:
     from perron.programme.errors import ProgrammeError
 
     conf_w, conf_top, version = load_need_weights()
