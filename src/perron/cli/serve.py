@@ -24,6 +24,7 @@ DEMO_MODULES = (
     "perron.live.demo",
     "perron.forecast.demo",
     "perron.joint.demo",
+    "perron.programme.demo",
 )
 DEMO_USER = "demo"
 

@@ -24,6 +24,7 @@ NAV: tuple[NavEntry, ...] = (
     NavEntry("nav.live", "/live"),
     NavEntry("nav.forecast", "/forecast"),
     NavEntry("nav.joint", "/joint"),
+    NavEntry("nav.programme", "/programme"),
 )
 
 
