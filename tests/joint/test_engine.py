@@ -297,3 +297,28 @@ def _try(addresses, i, values, folder):
         )
     except JointRunError as exc:
         return exc
+
+
+def test_a_second_figure_per_cell_is_opened_only_where_the_count_is_shown():
+    addresses = _addresses(3)
+    counts = [[3, 1, 0], [3, 1, 0], [0, 1, 0]]
+    harm = [[300, 60, 0], [20, 10, 0], [0, 250, 0]]  # tenths of a harm point
+    with ThreadPoolExecutor(3) as pool:
+        outs = list(
+            pool.map(
+                lambda i: run_party(
+                    addresses=addresses,
+                    index=i,
+                    spec_hash="x" * 64,
+                    party=f"p{i}",
+                    values=counts[i],
+                    extra=harm[i],
+                    mode="suppress",
+                    min_cell=5,
+                    timeout=240,
+                ),
+                range(3),
+            )
+        )
+    assert outs[0].values == [6, None, 0]
+    assert outs[0].extra == [320, None, 0]  # the harm of the small cell (320) stays hidden

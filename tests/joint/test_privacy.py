@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from datetime import date
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -184,3 +185,32 @@ def test_the_response_measure_counts_a_partys_alerts_per_response_class(session)
     assert cells[("UT", "2024-03", "0-5")] == 1
     assert cells[("UT", "2024-03", "10-15")] == 2
     assert sum(got.values) == 3 and got.synthetic
+
+
+def test_the_harm_measure_weighs_each_category(session):
+    from perron.joint.measures import measure
+    from perron.joint.service import make_query
+    from perron.programme.catalogue import load_harm_weights
+    from perron.registry.importers import import_file
+    from perron.registry.profiles import load_profile
+
+    rows = "ref,category,occurred_at,station\n" + "".join(
+        f"h{i},{cat},2024-02-0{1 + i % 5}T21:00:00+01:00,UT\n"
+        for i, cat in enumerate(["aggression_staff_physical"] * 2 + ["nuisance"] * 3)
+    )
+    import_file(
+        session, Path("ns.csv"), "ns", load_profile("generic", "ns"), "t", data=rows.encode()
+    )
+    session.commit()
+    q = make_query(date(2024, 1, 1), date(2024, 3, 31), measure_name="harm")
+    got = measure("harm")(session, "ns", q)
+    w = load_harm_weights()
+    at = q.cells().index(("UT", "2024-02", "social_safety"))
+    assert got.values[at] == 5
+    assert got.weighted is not None
+    expected = 2 * w.of("aggression_staff_physical") + 3 * w.of("nuisance")
+    assert got.weighted[at] == round(10 * expected)
+    with pytest.raises(JointError, match="harm"):
+        make_query(
+            date(2024, 1, 1), date(2024, 3, 31), measure_name="harm", privacy="noisy", epsilon=1
+        )

@@ -41,7 +41,7 @@ class Proposal(BaseModel):
     privacy: Literal["suppress", "noisy"] = "suppress"
     epsilon: float | None = Field(default=None, gt=0, le=10)
     margins: bool = False
-    measure: Literal["count", "response"] = "count"
+    measure: Literal["count", "harm", "response"] = "count"
 
 
 class RunRequest(BaseModel):

@@ -45,7 +45,9 @@ def aggregate_cmd(
     ),
     purpose: str = typer.Option("analysis", help="analysis or accountability"),
     measure: str = typer.Option(
-        "count", help="count (incidents per category group) or response (alert response classes)"
+        "count",
+        help="count (incidents per category group), harm (their harm weights, summed) or "
+        "response (alert response classes)",
     ),
     noisy: bool = typer.Option(
         False, "--noisy", help="publishable: differential privacy instead of suppression"

@@ -68,6 +68,12 @@ async def _compute(mpc: Any, job: dict[str, Any]) -> dict[str, Any]:
         total = shares[0]
         for share in shares[1:]:
             total = total + share
+        extra_total = None
+        if job.get("extra") is not None:
+            extra_shares = mpc.input(secint.array(np.asarray(job["extra"], dtype=np.int64)))
+            extra_total = extra_shares[0]
+            for share in extra_shares[1:]:
+                extra_total = extra_total + share
         margins_out: list[int] = []
         margins = job.get("margins") or []
         if margins:
@@ -89,9 +95,20 @@ async def _compute(mpc: Any, job: dict[str, Any]) -> dict[str, Any]:
                 None if s else v for s, v in zip(small_out, shown_out, strict=True)
             ]
             result: dict[str, Any] = {"small": small_out, "values": out_values}
+            if extra_total is not None:
+                extra_out = [
+                    int(v) for v in np.asarray(await mpc.output(extra_total * (1 - under))).tolist()
+                ]
+                result["extra"] = [
+                    None if s else v for s, v in zip(small_out, extra_out, strict=True)
+                ]
         else:
             noisy = [int(v) for v in np.asarray(await mpc.output(total)).tolist()]
             result = {"small": None, "values": noisy}
+            if extra_total is not None:
+                result["extra"] = [
+                    int(v) for v in np.asarray(await mpc.output(extra_total)).tolist()
+                ]
         nbytes = sum(
             peer.protocol.nbytes_sent
             for peer in mpc.parties

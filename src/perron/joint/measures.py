@@ -21,6 +21,8 @@ class MeasureInput:
 
     values: list[int]
     synthetic: bool
+    #: a second figure per cell, opened only where ``values`` is not small (harm in tenths)
+    weighted: list[int] | None = None
 
 
 Measure = Callable[[Session, str, JointQuery], MeasureInput]
@@ -99,6 +101,37 @@ def incident_counts(session: Session, party: str, query: JointQuery) -> MeasureI
         if at is not None and cell.get("count") is not None:
             values[at] += int(cell["count"])
     return MeasureInput(values, synthetic)
+
+
+@register("harm", tuple(GROUPS), "harm points")
+def harm_sums(session: Session, party: str, query: JointQuery) -> MeasureInput:
+    """The party's incidents per cell and their harm (the programme's harm weights per
+    category, summed in tenths of a point); a cell's harm is shown only when its count is."""
+    from perron.access.agreements import viewer_for
+    from perron.access.policy import Purpose
+    from perron.domain.parties import Role
+    from perron.domain.taxonomy import group_of
+    from perron.programme.catalogue import load_harm_weights
+    from perron.registry.queries import Filters, aggregate
+
+    weights = load_harm_weights()
+    counted = incident_counts(session, party, query)
+    viewer = viewer_for(session, party, Role.ADMIN, "joint")
+    result = aggregate(
+        session,
+        viewer,
+        Purpose(query.purpose),
+        by=("station", "month", "category"),
+        filters=Filters(owners=(party,), since=query.since, until=query.until),
+    )
+    position, harm = _grid(query)
+    for cell in result.cells:
+        category = cell.get("category")
+        key = (cell.get("station"), cell.get("month"), group_of(category) if category else None)
+        at = position.get(key)  # type: ignore[arg-type]
+        if at is not None and cell.get("count") is not None:
+            harm[at] += round(10 * weights.of(category)) * int(cell["count"])
+    return MeasureInput(counted.values, counted.synthetic, harm)
 
 
 #: response-time classes of an alert: minutes from raised to a unit on the scene

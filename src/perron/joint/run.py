@@ -22,6 +22,7 @@ class SecureOutput:
     bytes_sent: int
     parties: list[str]
     synthetic: bool = False
+    extra: list[int | None] | None = None
 
 
 #: environment variables the engine may inherit: nothing that reaches a database or a secret
@@ -43,6 +44,7 @@ def run_party(
     party: str,
     values: list[int],
     synthetic: bool = False,
+    extra: list[int] | None = None,
     mode: str,
     min_cell: int,
     margins: list[list[int]] | None = None,
@@ -65,6 +67,7 @@ def run_party(
         "party": party,
         "synthetic": synthetic,
         "values": values,
+        "extra": extra,
         "mode": mode,
         "min_cell": min_cell,
         "margins": margins or [],
@@ -102,4 +105,5 @@ def run_party(
         bytes_sent=int(answer.get("bytes_sent", 0)),
         parties=[str(p) for p in answer.get("parties", [])],
         synthetic=bool(answer.get("synthetic", False)),
+        extra=answer.get("extra"),
     )

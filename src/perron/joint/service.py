@@ -154,6 +154,8 @@ def make_query(
         stations=default_stations(),
         groups=kind.groups,
     )
+    if privacy == "noisy" and measure_name == "harm":
+        raise JointError("measure: harm sums are published suppressed only, not with noise")
     try:
         q.validate()
     except SpecError as exc:
@@ -519,6 +521,7 @@ def aggregate(
             party=actor.party,
             synthetic=given.synthetic,
             values=values,
+            extra=given.weighted,
             mode=query.privacy,
             min_cell=query.min_cell,
             margins=query.margin_index() if query.margins else None,
@@ -561,6 +564,11 @@ def aggregate(
                 }
             )
     cells = _cells(query, out, withheld)
+    if out.extra is not None:
+        harm = {key: value for key, value in zip(query.cells(), out.extra, strict=True)}
+        for c in cells:
+            v = harm.get((c["station"], c["month"], c["group"]))
+            c["harm"] = None if c["suppressed"] or v is None else v / 10
     privacy: dict[str, Any] = {"min_cell": query.min_cell, "mode": query.privacy}
     if query.privacy == "noisy":
         assert query.epsilon is not None
