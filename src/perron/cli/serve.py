@@ -26,6 +26,8 @@ DEMO_MODULES = (
     "perron.network.demo",
     "perron.military.demo",
     "perron.inspections.demo",
+    "perron.joint.demo",
+    "perron.programme.demo",
 )
 DEMO_USER = "demo"
 

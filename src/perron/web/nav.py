@@ -26,6 +26,8 @@ NAV: tuple[NavEntry, ...] = (
     NavEntry("nav.network", "/network"),
     NavEntry("nav.military", "/military"),
     NavEntry("nav.inspections", "/inspections"),
+    NavEntry("nav.joint", "/joint"),
+    NavEntry("nav.programme", "/programme"),
 )
 
 
