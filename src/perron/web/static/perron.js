@@ -46,6 +46,23 @@
     form.appendChild(input);
   }, true);
 
+  // Every script request to this site that changes something carries the token as a header.
+  if (window.fetch && csrfToken) {
+    var plainFetch = window.fetch.bind(window);
+    window.fetch = function (input, init) {
+      init = init || {};
+      var method = (init.method || (input && input.method) || "GET").toUpperCase();
+      var url = typeof input === "string" ? input : (input && input.url) || "";
+      var sameSite = url.indexOf("//") === -1 || url.indexOf(window.location.origin + "/") === 0;
+      if (method !== "GET" && method !== "HEAD" && sameSite) {
+        var headers = new Headers(init.headers || (typeof input !== "string" && input && input.headers) || {});
+        if (!headers.has("X-CSRF-Token")) headers.set("X-CSRF-Token", csrfToken);
+        init = Object.assign({}, init, { headers: headers });
+      }
+      return plainFetch(input, init);
+    };
+  }
+
   window.Perron = {
     csrfToken: csrfToken,
     lang: document.body.getAttribute("data-lang") || "nl",
