@@ -318,3 +318,59 @@ def _user(db_url: str, party: str, role: str) -> str:
 def _login(client, username: str) -> None:
     r = client.post("/api/auth/login", json={"username": username, "password": PASSWORD})
     assert r.status_code == 200, r.text
+
+
+# ---- the other inputs that answered 500 -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [({"count": 2**63}, "count"), ({"occurred_at": "0001-01-01T00:00:00Z"}, "occurred_at")],
+)
+def test_events_with_absurd_values_are_refused_naming_the_field(change, field):
+    from perron.live.sources.generic import GenericError, to_event
+
+    raw = {
+        "id": "e1",
+        "kind": "crowd",
+        "station": "UT",
+        "count": 5,
+        "occurred_at": "2026-11-20T21:03:11Z",
+        **change,
+    }
+    with pytest.raises(GenericError) as exc:
+        to_event(raw, {"UT"}, datetime.now(UTC), 0)
+    assert [f for _i, f, _m in exc.value.errors] == [field]
+
+
+def test_a_monitor_year_out_of_range_is_422(client, db_url):
+    _user(db_url, "ns", "analyst")
+    _login(client, "ns-analyst")
+    for path in ("/api/monitor/scores", "/api/monitor/map", "/api/monitor/below-threshold"):
+        r = client.get(path, params={"year": 0})
+        assert r.status_code == 422, (path, r.text)
+        assert "year" in r.json()["detail"]
+
+
+def test_a_forecast_for_a_day_outside_the_data_is_refused(tmp_path):
+    from perron.forecast.data import DataError
+    from perron.forecast.service import forecast_cells
+
+    data = tmp_path / "disruptions.csv"
+    data.write_text("rdt_id,start_time\n1,2015-01-01 10:00:00\n2,2023-12-31 10:00:00\n")
+    with pytest.raises(DataError, match="date: 2000-01-01 lies outside"):
+        forecast_cells(data, "2000-01-01", 1)
+
+
+def test_an_unexpected_error_is_a_problem_document_without_a_trace(app):
+    from fastapi.testclient import TestClient
+
+    @app.get("/api/boom")
+    def boom() -> None:
+        raise RuntimeError("secret internals")
+
+    with TestClient(app, raise_server_exceptions=False) as c:
+        r = c.get("/api/boom")
+    assert r.status_code == 500
+    assert r.headers["content-type"].startswith("application/problem+json")
+    assert "secret" not in r.text and "Traceback" not in r.text
