@@ -374,3 +374,13 @@ def test_an_unexpected_error_is_a_problem_document_without_a_trace(app):
     assert r.status_code == 500
     assert r.headers["content-type"].startswith("application/problem+json")
     assert "secret" not in r.text and "Traceback" not in r.text
+
+
+def test_a_page_beyond_any_database_is_refused(client, db_url, session):
+    _user(db_url, "ns", "analyst")
+    _login(client, "ns-analyst")
+    r = client.get("/api/incidents", params={"purpose": "analysis", "page": 2**70})
+    assert r.status_code == 422 and "page" in r.json()["detail"]
+    v = agreements.viewer_for(session, "ns", "analyst", "a")
+    with pytest.raises(queries.QueryError, match="page"):
+        queries.list_incidents(session, v, "analysis", page=2**62)

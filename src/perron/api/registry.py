@@ -84,7 +84,7 @@ def list_incidents(
     since: SinceQ = None,
     until: UntilQ = None,
     synthetic: bool | None = None,
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: Annotated[int, Query(ge=1, le=queries.MAX_PAGE)] = 1,
     page_size: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> dict[str, Any]:
     try:

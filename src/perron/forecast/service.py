@@ -42,9 +42,9 @@ from perron.forecast.models import (
 )
 
 MODEL_VERSION = 1
-#: a forecast needs this much history before its first day, and reaches at most this far
-#: beyond the last day of the data
-MIN_HISTORY_DAYS = 365
+#: a forecast needs history before its first day, and reaches at most this far beyond the
+#: last day of the data
+MIN_HISTORY_DAYS = 1
 MAX_AHEAD_DAYS = 366
 
 
@@ -187,7 +187,7 @@ def forecast_cells(
     if not earliest <= start_d <= latest:
         raise DataError(
             f"date: {start_d.isoformat()} lies outside what the data can forecast; give a day "
-            f"from {earliest.isoformat()} (a year after the data begins) to {latest.isoformat()}"
+            f"from {earliest.isoformat()} (the day after the data begins) to {latest.isoformat()}"
         )
     memo_key = (
         str(path),

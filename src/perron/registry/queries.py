@@ -37,6 +37,11 @@ from perron.store.tables.access import IncidentRollup, RollupState
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
 
+#: the highest page number and page size a list answers (beyond them no database can count)
+MAX_PAGE = 1_000_000
+MAX_PAGE_SIZE = 500
+
+
 class QueryError(ValueError):
     """A query that cannot be answered as asked (bad grouping, bad filter)."""
 
@@ -196,6 +201,8 @@ def list_incidents(
 ) -> Page:
     """A page of the incidents the viewer may see at detail level (newest first)."""
     purpose = Purpose(purpose)
+    if not 1 <= page <= MAX_PAGE or not 1 <= page_size <= MAX_PAGE_SIZE:
+        raise QueryError(f"page: 1 to {MAX_PAGE}; page_size: 1 to {MAX_PAGE_SIZE}")
     s = _detail_scope(viewer, purpose)
     for owner in filters.owners:
         if owner not in s.detail:
