@@ -24,6 +24,7 @@ import registry_read_seed as registry_seed
 from perron.access import accounts, agreements
 from perron.access import audit as audit_trail
 from perron.config import Settings
+from perron.domain import taxonomy
 from perron.domain.parties import Role
 from perron.store.db import make_engine, transaction
 from perron.store.tables.accounts import User
@@ -225,12 +226,16 @@ def test_detail_is_given_or_refused_per_record(world, party, role, purpose):
         expected = (
             role_status
             if role_status != 200
-            else (200 if label in DETAIL[(party, purpose)] else 403)
+            else (200 if label in DETAIL[(party, purpose)] else 404)
         )
         assert r.status_code == expected, (label, r.text)
         if expected == 403:
             assert r.json()["detail"]
-        else:
+        if expected == 404:
+            # a record not shown is answered as a missing one: nothing about it is told
+            assert registry_seed.CATEGORY_OF[label] not in r.text
+            assert _owner(label) not in r.json()["detail"].replace(party, "")
+        if expected == 200:
             body = r.json()
             assert body["versions"] and body["category"]
             owner = _owner(label)
@@ -239,25 +244,53 @@ def test_detail_is_given_or_refused_per_record(world, party, role, purpose):
                 assert all(v["person_ref"] is None for v in body["versions"])
 
 
+def _grid(party: str, role: str, purpose: str) -> bool:
+    """Whether the answer includes records the viewer may not see in detail (and so is
+    counted on the fixed grid): aggregate-only agreements, or a viewer's role."""
+    return (party, purpose) in AGGREGATE_ONLY or not ROLE_DETAIL[role]
+
+
 @pytest.mark.parametrize(("party", "role", "purpose"), CASES)
 def test_aggregates_count_what_may_be_seen_and_suppress_small_cells(world, party, role, purpose):
-    r = _get(
-        world, party, role, "/api/incidents/aggregate", purpose=purpose, by=["party", "category"]
-    )
+    grid = ROLE_PURPOSES[role] >= {purpose} and _grid(party, role, purpose)
+    by = ["party", "group"] if grid else ["party", "category"]
+    r = _get(world, party, role, "/api/incidents/aggregate", purpose=purpose, by=by)
     expected_status = _status(role, purpose, detail=False)
     assert r.status_code == expected_status, r.text
     if expected_status != 200:
         return
+    assert r.json()["grid"] is grid
     visible = DETAIL[(party, purpose)] | AGGREGATE_ONLY.get((party, purpose), set())
     listable = DETAIL[(party, purpose)] if ROLE_DETAIL[role] else set()
-    cells = Counter((_owner(label), registry_seed.CATEGORY_OF[label]) for label in visible)
-    exact = Counter((_owner(label), registry_seed.CATEGORY_OF[label]) for label in listable)
-    got = {(c["party"], c["category"]): c for c in r.json()["cells"]}
+    if grid:
+        # every label group of the seed shares one station and month: one grid cell each
+        def key(label):
+            return (_owner(label), taxonomy.group_of(registry_seed.CATEGORY_OF[label]))
+    else:
+
+        def key(label):
+            return (_owner(label), registry_seed.CATEGORY_OF[label])
+
+    cells = Counter(key(label) for label in visible)
+    exact = Counter(key(label) for label in listable)
+    got = {(c["party"], c[by[1]]): c for c in r.json()["cells"]}
     assert set(got) == set(cells)
-    for key, n in cells.items():
-        hidden = n < 5 and exact[key] < n
-        assert got[key]["suppressed"] is hidden, key
-        assert got[key]["count"] == (None if hidden else n), key
+    for k, n in cells.items():
+        hidden = 0 < n - exact[k] < 5
+        shown = exact[k] if hidden else n
+        assert got[k]["suppressed"] is hidden, k
+        assert got[k]["count"] == (None if hidden and shown < 5 else shown), k
+
+
+def test_aggregate_only_parties_may_not_cut_the_grid(world):
+    for params in (
+        {"by": ["category"]},
+        {"since": "2024-01-15"},
+        {"category": registry_seed.AGGRESSION},
+    ):
+        r = _get(world, "ienw", "analyst", "/api/incidents/aggregate", purpose="analysis", **params)
+        assert r.status_code == 422, (params, r.text)
+        assert r.headers["content-type"].startswith("application/problem+json")
 
 
 @pytest.mark.parametrize(("party", "role", "purpose"), CASES)

@@ -94,7 +94,7 @@ def test_unknown_incident_is_not_found(session, world):
         queries.get_incident(session, _viewer(session), "analysis", "999999")
 
 
-def test_every_detail_read_is_audited_but_aggregates_are_not(session, world):
+def test_every_read_is_audited_aggregates_too(session, world):
     start = audit.anchor(session)["seq"]
     v = _viewer(session)
     queries.list_incidents(session, v, "analysis")
@@ -102,7 +102,11 @@ def test_every_detail_read_is_audited_but_aggregates_are_not(session, world):
     queries.aggregate(session, v, "analysis", ("station",))
     session.commit()
     entries = audit.entries(session, since_seq=start)
-    assert [e["action"] for e in entries] == ["incident.list", "incident.read"]
+    assert [e["action"] for e in entries] == [
+        "incident.list",
+        "incident.read",
+        "incident.aggregate",
+    ]
     assert entries[1]["detail"]["protected_fields"] == ["description"]
     assert all(e["actor"] == "ns-analyst" and e["purpose"] == "analysis" for e in entries)
     assert audit.verify(session).ok
@@ -111,8 +115,10 @@ def test_every_detail_read_is_audited_but_aggregates_are_not(session, world):
 def test_station_month_aggregate_in_local_months(session, world):
     agg = queries.aggregate(session, _viewer(session), "analysis", ("station", "month"))
     cells = {(c["station"], c["month"]): c for c in agg.cells}
-    # UT in January: 6 ns + 3 prorail (detail) + 3 politie (aggregate only) = 12
-    assert cells[("UT", "2024-01")]["count"] == 12
+    # UT in January: 6 ns + 3 prorail (detail) + 3 politie (aggregate only, a grid cell below
+    # five: left out) = 9
+    assert cells[("UT", "2024-01")]["count"] == 9
+    assert cells[("UT", "2024-01")]["suppressed"] is True
     assert cells[("ASD", "2024-02")]["count"] == 3
     assert cells[("UT", "2024-03")]["count"] == 1
     assert cells[("UT", "2024-01")]["lat"] is not None
@@ -132,7 +138,8 @@ def test_a_viewer_gets_aggregates_only_and_small_cells_suppressed(session, world
         queries.list_incidents(session, viewer, "analysis")
     agg = queries.aggregate(session, viewer, "analysis", ("party",))
     cells = {c["party"]: c["count"] for c in agg.cells}
-    assert cells == {"ns": 8, "politie": None, "prorail": None, "rdt": None}
+    # the fixed grid: ns's two copper thefts (one cell below five) are left out of ns's count
+    assert cells == {"ns": 6, "politie": None, "prorail": None, "rdt": None}
 
 
 def test_bad_grouping_is_a_clear_error(session, world):
@@ -141,21 +148,31 @@ def test_bad_grouping_is_a_clear_error(session, world):
 
 
 def test_day_periods_are_counted_from_the_records_and_months_from_the_rollup(session, world):
-    v = _viewer(session)
+    # ns for operational purposes sees its own records and the public ones, all in detail
+    v = _viewer(session, role="operator")
     months = queries.aggregate(
-        session, v, "analysis", ("station",), queries.Filters(since=date(2024, 2, 1))
+        session, v, "operational", ("station",), queries.Filters(since=date(2024, 2, 1))
     )
     days = queries.aggregate(
-        session, v, "analysis", ("station",), queries.Filters(since=date(2024, 1, 11))
+        session, v, "operational", ("station",), queries.Filters(since=date(2024, 1, 11))
     )
-    assert {c["station"]: c["count"] for c in months.cells} == {"ASD": 3, "UT": 1}
-    assert {c["station"]: c["count"] for c in days.cells} == {"ASD": 3, "UT": 1}
+    assert {c["station"]: c["count"] for c in months.cells} == {"ASD": 2, "UT": 1}
+    assert {c["station"]: c["count"] for c in days.cells} == {"ASD": 2, "UT": 1}
     # a new incident makes the rollup stale: it is rebuilt before the next answer
     seed_data.add_one(session, "ns", seed_data.AGGRESSION, "ASD", 2)
     months = queries.aggregate(
-        session, v, "analysis", ("station",), queries.Filters(since=date(2024, 2, 1))
+        session, v, "operational", ("station",), queries.Filters(since=date(2024, 2, 1))
     )
-    assert {c["station"]: c["count"] for c in months.cells} == {"ASD": 4, "UT": 1}
+    assert {c["station"]: c["count"] for c in months.cells} == {"ASD": 3, "UT": 1}
+    # with aggregate-only data in the answer (politie's, for analysis) days are refused
+    with pytest.raises(queries.QueryError, match="whole months"):
+        queries.aggregate(
+            session,
+            _viewer(session),
+            "analysis",
+            ("station",),
+            queries.Filters(since=date(2024, 1, 11)),
+        )
 
 
 def test_a_confirmed_duplicate_leaves_the_rollup_at_once(session, world):
@@ -164,7 +181,8 @@ def test_a_confirmed_duplicate_leaves_the_rollup_at_once(session, world):
     from perron.registry import linking
     from perron.store.tables.registry import IncidentLink
 
-    v = _viewer(session)
+    # politie sees its own records and the public ones in detail: exact counts
+    v = _viewer(session, party="politie")
     whole_months = queries.Filters(since=date(2024, 1, 1))
 
     def ut() -> int:

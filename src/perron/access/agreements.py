@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from perron.access import audit
 from perron.access.policy import PROTECTED_FIELDS, Grant, Level, Purpose, Viewer
+from perron.domain import taxonomy
 from perron.domain.parties import PartyKind, Role
 from perron.store.tables.access import Agreement
 from perron.store.tables.accounts import Party
@@ -21,8 +22,42 @@ class AgreementError(ValueError):
     """An agreement that cannot be made, with a message fit to show."""
 
 
+#: the longest reference (the agreement's name in the owner's records)
+REFERENCE_LIMIT = 200
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+def _categories(categories: Iterable[str] | None) -> list[str] | None:
+    """Known category codes and group names, sorted; unknown ones refused by name."""
+    if categories is None:
+        return None
+    chosen = sorted({str(c) for c in categories})
+    if not chosen:
+        return None
+    known = set(taxonomy.CATEGORIES) | set(taxonomy.GROUPS)
+    unknown = [c for c in chosen if c not in known]
+    if unknown:
+        shown = ", ".join(repr(c[:40]) for c in unknown[:5])
+        raise AgreementError(
+            f"categories: unknown category or group {shown}; give category codes or the "
+            f"groups {', '.join(sorted(taxonomy.GROUPS))}"
+        )
+    return chosen
+
+
+def _valid_until(valid_from: datetime | None, valid_until: datetime | None) -> None:
+    for name, value in (("valid_from", valid_from), ("valid_until", valid_until)):
+        if value is not None and value.tzinfo is None:
+            raise AgreementError(f"{name}: give a timezone (e.g. 2026-12-31T23:59:59+01:00)")
+    if valid_until is None:
+        return
+    if valid_until <= _now():
+        raise AgreementError("valid_until: lies in the past; an agreement must end later")
+    if valid_from is not None and valid_until <= valid_from:
+        raise AgreementError("valid_until: must lie after valid_from")
 
 
 def _party(session: Session, code: str) -> Party:
@@ -64,6 +99,12 @@ def create(
             raise AgreementError(
                 f"unknown purpose {p!r}; choose from {', '.join(x.value for x in Purpose)}"
             )
+    category_list = _categories(categories)
+    _valid_until(valid_from, valid_until)
+    if not isinstance(reference, str) or len(reference) > REFERENCE_LIMIT or "\x00" in reference:
+        raise AgreementError(
+            f"reference: text of at most {REFERENCE_LIMIT} characters, without NUL bytes"
+        )
     field_list = sorted(set(fields))
     unknown = set(field_list) - PROTECTED_FIELDS
     if unknown:
@@ -79,7 +120,7 @@ def create(
         grantee_party=grantee,
         level=lvl.value,
         purposes=purpose_list,
-        categories=sorted(set(categories)) if categories else None,
+        categories=category_list,
         fields=field_list,
         reference=reference or f"{owner} → {grantee}",
         valid_from=valid_from or now,

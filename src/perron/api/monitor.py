@@ -63,7 +63,9 @@ def get_years(db: DbSession, _user: CurrentUser) -> dict[str, Any]:
 def get_scores(
     db: DbSession,
     _user: CurrentUser,
-    year: Annotated[int | None, Query(description="calendar year (default: the latest)")] = None,
+    year: Annotated[
+        int | None, Query(description="calendar year (default: the latest)", ge=1900, le=2200)
+    ] = None,
     start: Annotated[date | None, Query(alias="from", description="first day of a period")] = None,
     end: Annotated[date | None, Query(alias="to", description="last day of a period")] = None,
     station: Annotated[str | None, Query(description="also this station's scores")] = None,
@@ -95,7 +97,9 @@ def get_scores(
 def get_below_threshold(
     db: DbSession,
     _user: CurrentUser,
-    year: Annotated[int | None, Query(description="calendar year (default: the latest)")] = None,
+    year: Annotated[
+        int | None, Query(description="calendar year (default: the latest)", ge=1900, le=2200)
+    ] = None,
     threshold: Annotated[float, Query(ge=1, le=10)] = THRESHOLD,
 ) -> dict[str, Any]:
     return service.below_threshold(db, _latest_year(db, year), threshold)
@@ -107,7 +111,9 @@ def get_below_threshold(
 def get_map(
     db: DbSession,
     _user: CurrentUser,
-    year: Annotated[int | None, Query(description="calendar year (default: the latest)")] = None,
+    year: Annotated[
+        int | None, Query(description="calendar year (default: the latest)", ge=1900, le=2200)
+    ] = None,
 ) -> dict[str, Any]:
     return service.map_scores(db, _latest_year(db, year))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from http import HTTPStatus
 from typing import Any
 
@@ -11,6 +12,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 MEDIA_TYPE = "application/problem+json"
+log = logging.getLogger("perron.api")
 
 
 class Problem(Exception):
@@ -85,6 +87,19 @@ def install(app: FastAPI) -> None:
             status_code=exc.status_code,
             headers=problem.headers,
         )
+
+    @app.exception_handler(RecursionError)
+    async def _nested(request: Request, exc: RecursionError) -> ProblemResponse:
+        problem = Problem(422, "Invalid request", "the request is nested too deeply")
+        return ProblemResponse(problem.document(str(request.url.path)), status_code=422)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> ProblemResponse:
+        """The safety net: an error nobody foresaw is a problem document without a trace
+        (the trace goes to the server log only)."""
+        log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+        problem = Problem(500, "Internal Server Error", "the server could not answer this request")
+        return ProblemResponse(problem.document(str(request.url.path)), status_code=500)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> ProblemResponse:

@@ -10,6 +10,7 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Query, Response
+from fastapi import Path as PathParam
 from pydantic import BaseModel, Field
 
 from perron.access import agreements as agreements_service
@@ -19,6 +20,7 @@ from perron.api.deps import CurrentUser, DbSession
 from perron.api.problems import PROBLEM_SCHEMA, Problem
 from perron.domain.parties import PartyKind, Role
 from perron.registry import exports, queries
+from perron.registry import incidents as incidents_service
 from perron.store.tables.accounts import Party
 
 router = APIRouter(prefix="/api", tags=["registry"], responses={403: PROBLEM_SCHEMA})
@@ -55,9 +57,18 @@ def _denied(exc: queries.AccessDenied) -> Problem:
     return Problem(403, "Forbidden", str(exc), missing=exc.missing)
 
 
-CategoryQ = Annotated[list[str] | None, Query(description="Category code or group; repeat.")]
-StationQ = Annotated[list[str] | None, Query(description="Station code; repeat.")]
-PartyQ = Annotated[list[str] | None, Query(description="Owner party code; repeat.")]
+CategoryQ = Annotated[
+    list[Annotated[str, Field(max_length=60)]] | None,
+    Query(description="Category code or group; repeat.", max_length=100),
+]
+StationQ = Annotated[
+    list[Annotated[str, Field(max_length=20)]] | None,
+    Query(description="Station code; repeat.", max_length=500),
+]
+PartyQ = Annotated[
+    list[Annotated[str, Field(max_length=40)]] | None,
+    Query(description="Owner party code; repeat.", max_length=50),
+]
 SinceQ = Annotated[date | None, Query(description="Occurred on or after this date.")]
 UntilQ = Annotated[date | None, Query(description="Occurred before this date.")]
 
@@ -73,7 +84,7 @@ def list_incidents(
     since: SinceQ = None,
     until: UntilQ = None,
     synthetic: bool | None = None,
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: Annotated[int, Query(ge=1, le=queries.MAX_PAGE)] = 1,
     page_size: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> dict[str, Any]:
     try:
@@ -189,8 +200,14 @@ def get_links(
 
 
 class Correction(BaseModel):
-    reason: str = Field(min_length=3, description="Why the record is corrected (kept on record).")
-    changes: dict[str, Any] = Field(description="Fields to change and their new values.")
+    reason: str = Field(
+        min_length=3,
+        max_length=incidents_service.REASON_LIMIT,
+        description="Why the record is corrected (kept on record).",
+    )
+    changes: dict[str, Any] = Field(
+        max_length=20, description="Fields to change and their new values."
+    )
 
 
 @router.post(
@@ -221,28 +238,28 @@ def station_counts(
     code: str, db: DbSession, user: CurrentUser, purpose: PurposeParam
 ) -> dict[str, Any]:
     try:
-        return queries.aggregate(
-            db,
-            _viewer(db, user),
-            purpose,
-            ("category",),
-            queries.Filters(stations=(code.upper(),)),
-        ).as_dict()
+        return queries.station_counts(db, _viewer(db, user), purpose, code).as_dict()
     except queries.AccessDenied as exc:
         raise _denied(exc) from None
+    except queries.QueryError as exc:
+        raise Problem(422, "Invalid request", str(exc)) from None
 
 
 # ---- agreements ----------------------------------------------------------------------------
 
 
 class AgreementIn(BaseModel):
-    grantee: str
+    grantee: str = Field(max_length=40)
     level: Literal["detail", "aggregate"]
-    purposes: list[Purpose] = Field(min_length=1)
-    categories: list[str] | None = None
-    fields: list[str] = []
-    reference: str = ""
-    valid_until: datetime | None = None
+    purposes: list[Purpose] = Field(min_length=1, max_length=3)
+    categories: list[Annotated[str, Field(max_length=60)]] | None = Field(
+        default=None, max_length=100
+    )
+    fields: list[Annotated[str, Field(max_length=40)]] = Field(default=[], max_length=10)
+    reference: str = Field(default="", max_length=agreements_service.REFERENCE_LIMIT)
+    valid_until: datetime | None = Field(
+        default=None, description="End of the agreement, with a timezone; must lie ahead."
+    )
 
 
 @router.get("/agreements", tags=["access"], summary="Agreements your party takes part in")
@@ -279,7 +296,11 @@ def create_agreement(db: DbSession, user: CurrentUser, body: AgreementIn) -> dic
 
 
 @router.delete("/agreements/{agreement_id}", tags=["access"], summary="Revoke an agreement")
-def revoke_agreement(agreement_id: int, db: DbSession, user: CurrentUser) -> dict[str, Any]:
+def revoke_agreement(
+    agreement_id: Annotated[int, PathParam(ge=1, le=incidents_service.MAX_ID)],
+    db: DbSession,
+    user: CurrentUser,
+) -> dict[str, Any]:
     from perron.store.tables.access import Agreement
 
     a = db.get(Agreement, agreement_id)

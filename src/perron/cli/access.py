@@ -288,6 +288,8 @@ def incidents_list(
             )
     except queries.AccessDenied as exc:
         fail(str(exc), 3)
+    except queries.QueryError as exc:
+        fail(str(exc), 2)
     if as_json:
         print_json(result.as_dict())
         return

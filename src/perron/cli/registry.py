@@ -10,7 +10,7 @@ import typer
 from perron.cli.common import console, db_transaction, fail, print_json, progress
 from perron.registry import incidents, linking
 from perron.registry.importers import ImportRejected, ImportResult, import_file
-from perron.registry.profiles import BUILT_IN, load_profile
+from perron.registry.profiles import BUILT_IN, load_profile, load_profile_file
 
 incidents_app = typer.Typer(help="The national incident registry.", no_args_is_help=True)
 links_app = typer.Typer(help="Reports of the same event by several parties.", no_args_is_help=True)
@@ -65,7 +65,11 @@ def import_cmd(
 ) -> None:
     """Import a party's incident file; a file with any wrong row is rejected whole."""
     try:
-        chosen = load_profile(profile, party)
+        chosen = (
+            load_profile_file(Path(profile))
+            if profile is not None and profile not in BUILT_IN and Path(profile).is_file()
+            else load_profile(profile, party)
+        )
     except ValueError as exc:
         fail(str(exc), 2)
     try:

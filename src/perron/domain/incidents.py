@@ -62,6 +62,36 @@ CORRECTABLE_FIELDS = frozenset(
 )
 
 
+#: The longest text each free-text field may hold, in characters (longer values are refused,
+#: never cut). Codes (category, zone, severity, ...) are checked against their lists instead.
+TEXT_LIMITS: dict[str, int] = {"description": 4000, "line_section": 160, "person_ref": 200}
+#: The longest reference a party may give its own record.
+PARTY_REF_LIMIT = 80
+
+_TEXT_FIELDS = (
+    "category",
+    "severity",
+    "station_code",
+    "zone",
+    "line_section",
+    "victim_role",
+    "description",
+    "person_ref",
+    "status",
+)
+#: The earliest and latest years an incident can be dated in.
+YEARS = (1900, 2200)
+
+
+def text_problem(value: str, limit: int | None) -> str | None:
+    """Why a text value cannot be stored (NUL byte, too long), or None."""
+    if "\x00" in value:
+        return "contains a NUL byte"
+    if limit is not None and len(value) > limit:
+        return f"is longer than {limit} characters ({len(value)})"
+    return None
+
+
 class IncidentError(ValueError):
     """An incident that cannot be recorded as given; the message names the field."""
 
@@ -93,6 +123,7 @@ class IncidentFacts:
 
     def validate(self) -> None:
         """Raise IncidentError naming the first field that is wrong."""
+        self._validate_types()
         if self.category not in CATEGORIES:
             raise IncidentError("category", f"unknown category {self.category!r}")
         if self.severity not in Severity.__members__.values():
@@ -125,3 +156,33 @@ class IncidentFacts:
             raise IncidentError("lat", "give both lat and lng, or neither")
         if self.lat is not None and not (50.0 <= self.lat <= 54.0 and 3.0 <= self.lng <= 7.5):
             raise IncidentError("lat", "the point lies outside the Netherlands")
+
+    def _validate_types(self) -> None:
+        for name in _TEXT_FIELDS:
+            value = getattr(self, name)
+            if value is None and name not in ("category", "severity", "status"):
+                continue
+            if not isinstance(value, str):
+                raise IncidentError(name, "must be text")
+            problem = text_problem(value, TEXT_LIMITS.get(name, 200))
+            if problem:
+                raise IncidentError(name, problem)
+        for name in ("occurred_at", "reported_at"):
+            value = getattr(self, name)
+            if value is None and name == "reported_at":
+                continue
+            if not isinstance(value, datetime):
+                raise IncidentError(name, "must be a date-time with a timezone")
+            if not (YEARS[0] <= value.year <= YEARS[1]):
+                raise IncidentError(name, f"must lie between {YEARS[0]} and {YEARS[1]}")
+        crossing = self.level_crossing_id
+        if crossing is not None and (
+            isinstance(crossing, bool) or not isinstance(crossing, int) or not 0 < crossing < 2**31
+        ):
+            raise IncidentError("level_crossing_id", "must be a positive whole number")
+        for name in ("lat", "lng"):
+            value = getattr(self, name)
+            if value is not None and (
+                isinstance(value, bool) or not isinstance(value, int | float) or value != value
+            ):
+                raise IncidentError(name, "must be a number")

@@ -187,6 +187,22 @@ def _last_day(path: str, size: int, mtime_ns: int) -> date:
     return t.max().date()
 
 
+def first_day(path: str | Path) -> date:
+    """The first day that has any disruption row (all causes) in the file."""
+    st = Path(path).stat()
+    return _first_day(str(Path(path).resolve()), st.st_size, st.st_mtime_ns)
+
+
+@lru_cache(maxsize=16)
+def _first_day(path: str, size: int, mtime_ns: int) -> date:
+    try:
+        df = pd.read_csv(path, dtype=str, usecols=["start_time"], keep_default_na=False)
+    except ValueError as exc:
+        raise DataError(f"{path}: row 1 (header): missing field start_time") from exc
+    t = pd.to_datetime(df["start_time"], format="%Y-%m-%d %H:%M:%S", errors="coerce")
+    return t.min().date()
+
+
 def station_day_counts(incidents: pd.DataFrame) -> pd.DataFrame:
     """Weighted incident counts per station and day."""
     g = incidents.groupby(["station", "day"], as_index=False)["weight"].sum()

@@ -26,6 +26,7 @@ from perron.forecast.data import (
     DataError,
     as_date,
     default_data_file,
+    first_day,
     last_day,
 )
 from perron.forecast.explain import drivers, factor_matrix
@@ -41,6 +42,10 @@ from perron.forecast.models import (
 )
 
 MODEL_VERSION = 1
+#: a forecast needs history before its first day, and reaches at most this far beyond the
+#: last day of the data
+MIN_HISTORY_DAYS = 1
+MAX_AHEAD_DAYS = 366
 
 
 def _blend() -> Blend:
@@ -177,6 +182,13 @@ def forecast_cells(
     cats = _cats(categories)
     data_until = last_day(path)
     start_d = as_date(start) if start else data_until + timedelta(days=1)
+    earliest = first_day(path) + timedelta(days=MIN_HISTORY_DAYS)
+    latest = data_until + timedelta(days=MAX_AHEAD_DAYS)
+    if not earliest <= start_d <= latest:
+        raise DataError(
+            f"date: {start_d.isoformat()} lies outside what the data can forecast; give a day "
+            f"from {earliest.isoformat()} (the day after the data begins) to {latest.isoformat()}"
+        )
     memo_key = (
         str(path),
         path.stat().st_mtime_ns,

@@ -212,7 +212,8 @@ def visible_query(principal: Principal | None):
 
 
 def get_alert(session: Session, alert_id: int, principal: Principal | None = None) -> Alert:
-    alert = session.get(Alert, alert_id)
+    # an id no database row can have (beyond 64 bits) is simply not found
+    alert = session.get(Alert, alert_id) if 0 < alert_id < 2**63 else None
     if alert is None or (principal is not None and not can_see(principal, alert)):
         raise AlertNotFound(f"no alert {alert_id}")
     return alert
@@ -296,6 +297,8 @@ def transition_dict(t: AlertTransition) -> dict[str, Any]:
 
 
 def _lock(session: Session, alert_id: int) -> Alert | None:
+    if not 0 < alert_id < 2**63:
+        return None
     q = select(Alert).where(Alert.id == alert_id)
     if session.get_bind().dialect.name == "postgresql":
         q = q.with_for_update()

@@ -123,32 +123,51 @@ class ImportRejected(ValueError):
 
 def _read_rows(path: Path) -> tuple[list[str], list[list[Any]]]:
     suffix = path.suffix.lower()
+    if suffix not in (".xlsx", ".xlsm", ".csv", ".txt"):
+        raise ValueError(f"{path.name}: unsupported file type {suffix!r} (use .csv or .xlsx)")
+    try:
+        rows = _raw_rows(path, suffix)
+    except UnicodeDecodeError:
+        raise ValueError(f"{path.name}: not UTF-8 text") from None
+    except csv.Error as exc:
+        raise ValueError(f"{path.name}: not a readable CSV file ({exc})") from None
+    except OSError:
+        raise
+    except Exception as exc:  # openpyxl raises many kinds for a damaged workbook
+        raise ValueError(
+            f"{path.name}: not a readable XLSX workbook ({type(exc).__name__})"
+        ) from None
+    rows = [r for r in rows if any(v not in (None, "") for v in r)]
+    if not rows:
+        raise ValueError(f"{path.name}: the file is empty")
+    header = [str(h or "").strip().lower().replace(" ", "_") for h in rows[0]]
+    header = [ALIASES.get(h, h) for h in header]
+    seen: set[str] = set()
+    for h in header:
+        if h and h in seen:
+            raise ValueError(f"{path.name}: row 1: column {h!r} appears more than once")
+        seen.add(h)
+    return header, rows[1:]
+
+
+def _raw_rows(path: Path, suffix: str) -> list[list[Any]]:
     if suffix in (".xlsx", ".xlsm"):
         from openpyxl import load_workbook
 
         wb = load_workbook(path, read_only=True, data_only=True)
         try:
             sheet = wb.worksheets[0]
-            rows = [list(r) for r in sheet.iter_rows(values_only=True)]
+            return [list(r) for r in sheet.iter_rows(values_only=True)]
         finally:
             wb.close()
-    elif suffix in (".csv", ".txt"):
-        with path.open(newline="", encoding="utf-8-sig") as fh:
-            sample = fh.read(4096)
-            fh.seek(0)
-            try:
-                dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
-            except csv.Error:
-                dialect = csv.excel
-            rows = [list(r) for r in csv.reader(fh, dialect)]
-    else:
-        raise ValueError(f"{path.name}: unsupported file type {suffix!r} (use .csv or .xlsx)")
-    rows = [r for r in rows if any(v not in (None, "") for v in r)]
-    if not rows:
-        raise ValueError(f"{path.name}: the file is empty")
-    header = [str(h or "").strip().lower().replace(" ", "_") for h in rows[0]]
-    header = [ALIASES.get(h, h) for h in header]
-    return header, rows[1:]
+    with path.open(newline="", encoding="utf-8-sig") as fh:
+        sample = fh.read(4096)
+        fh.seek(0)
+        try:
+            dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
+        except csv.Error:
+            dialect = csv.excel
+        return [list(r) for r in csv.reader(fh, dialect)]
 
 
 def _text(value: Any) -> str:
@@ -215,6 +234,10 @@ def read_file(
 
         def err(col: str, reason: str, rownum: int = rownum) -> None:
             report.errors.append(RowError(name, rownum, col, reason))
+
+        for col, i in index.items():
+            if i < len(raw) and isinstance(raw[i], str) and "\x00" in raw[i]:
+                err(col or "-", "contains a NUL byte")
 
         code = _text(cell("station")).upper()
         if not code:

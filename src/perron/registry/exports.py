@@ -36,12 +36,26 @@ def _text(value: Any) -> str:
     return str(value)
 
 
+#: First characters that make a spreadsheet read a cell as a formula (OWASP, CSV injection).
+FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: Any) -> str:
+    """The cell's text, with a leading ``'`` where a spreadsheet would run it as a formula.
+    Numbers are left as they are (a negative number is no formula)."""
+    text = _text(value)
+    if isinstance(value, str) and text.startswith(FORMULA_LEADS):
+        return "'" + text
+    return text
+
+
 def to_csv(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> bytes:
+    """CSV with every text cell neutralised (see :func:`safe_cell`)."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(columns)
+    writer.writerow([safe_cell(c) for c in columns])
     for row in rows:
-        writer.writerow([_text(row.get(c)) for c in columns])
+        writer.writerow([safe_cell(row.get(c)) for c in columns])
     return buf.getvalue().encode("utf-8")
 
 

@@ -31,7 +31,15 @@ from sqlalchemy.orm import Session
 from perron.access import audit
 from perron.access.pseudonym import is_pseudonym, pseudonymise
 from perron.config import get_settings
-from perron.domain.incidents import Severity, Source, Status, VictimRole
+from perron.domain.incidents import (
+    PARTY_REF_LIMIT,
+    TEXT_LIMITS,
+    YEARS,
+    Severity,
+    Source,
+    Status,
+    VictimRole,
+)
 from perron.domain.taxonomy import CATEGORIES
 from perron.domain.zones import ZONE_CODES
 from perron.registry.importers import CHUNK, ImportResult, Progress
@@ -142,6 +150,8 @@ def _one_time(profile: Profile, value: str, tz: ZoneInfo) -> datetime:
         raise _Unsure("not a time") from None
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=tz)
+    if not YEARS[0] <= dt.year <= YEARS[1]:
+        raise _Unsure("year out of range")
     return dt.astimezone(UTC)
 
 
@@ -179,7 +189,13 @@ def _columns(
     for name in ("party_ref", "category", "occurred_at"):
         if (s[name] == "").any():
             raise _Unsure(f"{name} required")
-    refs = s["party_ref"].str.slice(0, 80).tolist()
+    for series in s.values():
+        if series.str.contains("\x00", regex=False).any():
+            raise _Unsure("NUL byte")
+    for name, limit in (("party_ref", PARTY_REF_LIMIT), *TEXT_LIMITS.items()):
+        if name in s and (s[name].str.len() > limit).any():
+            raise _Unsure(f"{name} too long")
+    refs = s["party_ref"].tolist()
     if len(set(refs)) != len(refs):
         raise _Unsure("duplicate reference")
     _check_in(s["category"], CATEGORIES, optional=False)
@@ -201,6 +217,10 @@ def _columns(
             raise _Unsure("reported before occurred")
     else:
         reported = np.full(n, np.datetime64("NaT"), dtype="datetime64[us]")
+    for values in (occurred, reported):
+        years = values.astype("datetime64[Y]").astype(np.int64) + 1970
+        if (~np.isnat(values) & ((years < YEARS[0]) | (years > YEARS[1]))).any():
+            raise _Unsure("year out of range")
     out: dict[str, Any] = {"party_ref": refs, "category": s["category"].tolist()}
     nothing = [None] * n
 

@@ -26,12 +26,16 @@ from perron.access import audit
 from perron.access.pseudonym import is_pseudonym, pseudonymise
 from perron.config import get_settings
 from perron.domain.incidents import (
+    PARTY_REF_LIMIT,
+    TEXT_LIMITS,
+    YEARS,
     IncidentError,
     IncidentFacts,
     Severity,
     Source,
     Status,
     VictimRole,
+    text_problem,
 )
 from perron.domain.taxonomy import CATEGORIES
 from perron.domain.zones import ZONE_CODES
@@ -43,6 +47,13 @@ from perron.store.tables.registry import Incident, IncidentVersion
 
 Progress = Callable[[str, int, int], None]
 CHUNK = 5_000
+#: the longest value of any other text field, in characters
+OTHER_TEXT_LIMIT = 200
+#: how much of a wrong value a report repeats
+SHOWN_VALUE = 120
+# a cell may be as long as an upload (the limits per field are checked after reading, so that
+# the report names the field); Python's default would stop the reader at 128 KiB
+csv.field_size_limit(max(csv.field_size_limit(), 64 * 1024 * 1024))
 TIME_COLUMNS = frozenset({"occurred_at", "reported_at", "created_at", "recorded_at"})
 
 
@@ -89,6 +100,32 @@ class ImportResult:
         }
 
 
+class HeaderError(ValueError):
+    """The header row of a file cannot be read as the names of distinct columns."""
+
+    def __init__(self, header: str, reason: str) -> None:
+        super().__init__(f"column {header!r} {reason}")
+        self.header = header
+        self.reason = reason
+
+
+def _check_header(names: Iterable[Any]) -> None:
+    seen: set[str] = set()
+    for name in names:
+        text = "" if name is None else str(name).strip()
+        if not text:
+            continue
+        if text in seen:
+            raise HeaderError(text, "appears more than once in the header")
+        seen.add(text)
+
+
+def _limit(name: str) -> int:
+    if name == "party_ref":
+        return PARTY_REF_LIMIT
+    return TEXT_LIMITS.get(name, OTHER_TEXT_LIMIT)
+
+
 class ImportRejected(Exception):
     """The file was rejected; ``result.errors`` says why, row by row."""
 
@@ -110,29 +147,51 @@ def read_rows(path: Path, data: bytes | None = None) -> Iterator[tuple[int, dict
         sample = text[:4096]
         delimiter = ";" if sample.count(";") > sample.count(",") else ","
         reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
+        _check_header(reader.fieldnames or ())
         for i, row in enumerate(reader, start=2):
             yield i, row
     elif suffix == ".json":
-        doc = json.loads(raw)
+        try:
+            doc = json.loads(raw)
+        except RecursionError:
+            raise ValueError(f"{path.name}: the JSON is nested too deeply") from None
         items = doc.get("incidents", doc) if isinstance(doc, dict) else doc
         if not isinstance(items, list):
             raise ValueError(f"{path.name}: expected a list of incidents or {{'incidents': [...]}}")
         for i, item in enumerate(items, start=1):
             yield i, item
     elif suffix == ".xlsx":
-        from openpyxl import load_workbook
-
-        book = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
-        sheet = book.worksheets[0]
-        rows = sheet.iter_rows(values_only=True)
-        header = [str(h).strip() if h is not None else "" for h in next(rows, [])]
-        for i, values in enumerate(rows, start=2):
-            if values is None or all(v is None for v in values):
-                continue
-            yield i, dict(zip(header, values, strict=False))
-        book.close()
+        yield from _xlsx_rows(path, raw)
     else:
         raise ValueError(f"{path.name}: unknown file type {suffix!r}; use .csv, .xlsx or .json")
+
+
+def _xlsx_rows(path: Path, raw: bytes) -> list[tuple[int, dict[str, Any]]]:
+    """The rows of the first sheet; anything openpyxl cannot read (not a zip, a damaged
+    workbook, no sheet) is a ValueError naming the file."""
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
+        try:
+            sheet = book.worksheets[0]
+            rows = sheet.iter_rows(values_only=True)
+            header = [str(h).strip() if h is not None else "" for h in next(rows, [])]
+            _check_header(header)
+            out = [
+                (i, dict(zip(header, values, strict=False)))
+                for i, values in enumerate(rows, start=2)
+                if values is not None and not all(v is None for v in values)
+            ]
+        finally:
+            book.close()
+    except HeaderError:
+        raise
+    except Exception as exc:  # openpyxl raises many kinds for a damaged file
+        raise ValueError(
+            f"{path.name}: not a readable XLSX workbook ({type(exc).__name__})"
+        ) from None
+    return out
 
 
 # ---- validating ------------------------------------------------------------------------------
@@ -153,6 +212,8 @@ class _Parser:
             dt = datetime.fromisoformat(str(value).strip().replace("Z", "+00:00"))
         else:
             dt = datetime.strptime(str(value).strip(), self.p.datetime_format)
+        if not YEARS[0] <= dt.year <= YEARS[1]:
+            raise ValueError(f"the year must lie between {YEARS[0]} and {YEARS[1]}")
         if dt.tzinfo is None:
             dt = dt.replace(tzinfo=self.tz)
         return dt.astimezone(UTC)
@@ -182,7 +243,7 @@ class _Parser:
                         continue
             try:
                 out[name] = self._field(name, value)
-            except (ValueError, TypeError) as exc:
+            except (ValueError, TypeError, OverflowError) as exc:
                 fail(column, row.get(column), str(exc) or "invalid value")
                 ok = False
         for name in ("party_ref", "category", "occurred_at"):
@@ -204,12 +265,20 @@ class _Parser:
         return facts
 
     def _field(self, name: str, value: Any) -> Any:
+        if isinstance(value, str):
+            problem = text_problem(value, _limit(name))
+            if problem:
+                raise ValueError(problem)
         if name == "party_ref":
-            return str(value)[:80]
+            if isinstance(value, dict | list):
+                raise ValueError("must be text or a number")
+            return str(value)
         if name in ("occurred_at", "reported_at"):
             try:
                 return self._time(value)
-            except ValueError:
+            except ValueError as exc:
+                if "year" in str(exc):
+                    raise
                 fmt = "ISO 8601" if self.p.datetime_format == "iso" else self.p.datetime_format
                 raise ValueError(f"not a date-time in the format {fmt}") from None
         if name == "category":
@@ -271,12 +340,17 @@ def validate(
     seen: dict[str, int] = {}
     for number, row in rows:
         result.rows += 1
+        if not isinstance(row, dict):
+            result.errors.append(
+                RowError(path.name, number, "", "", "expected an object of field names")
+            )
+            continue
         if result.rows == 1 and not any(c in row for c in profile.columns.values()):
             result.errors.append(
                 RowError(
                     path.name,
                     number,
-                    ", ".join(sorted(row)),
+                    ", ".join(sorted(str(k) for k in row))[:SHOWN_VALUE],
                     "",
                     f"no column of profile {profile.name!r} found",
                 )
@@ -284,9 +358,10 @@ def validate(
             break
 
         def fail(column: str, value: Any, reason: str, _n: int = number) -> None:
-            result.errors.append(
-                RowError(path.name, _n, column, "" if value is None else str(value), reason)
-            )
+            shown = "" if value is None else str(value)
+            if len(shown) > SHOWN_VALUE:
+                shown = shown[:SHOWN_VALUE] + "…"
+            result.errors.append(RowError(path.name, _n, column, shown, reason))
 
         record = parser.parse(row, fail)
         if record is None:
@@ -493,7 +568,11 @@ def import_file(
             return fast
     try:
         rows = list(read_rows(path, raw))
-    except (ValueError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except HeaderError as exc:
+        result = ImportResult(file=path.name, party=party, profile=profile.name)
+        result.errors.append(RowError(path.name, 1, exc.header, exc.header, exc.reason))
+        raise ImportRejected(result) from exc
+    except (ValueError, UnicodeDecodeError, csv.Error, RecursionError) as exc:
         result = ImportResult(file=path.name, party=party, profile=profile.name)
         result.errors.append(RowError(path.name, 0, "", "", f"cannot read the file: {exc}"))
         raise ImportRejected(result) from exc

@@ -11,10 +11,37 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from perron.access import audit
-from perron.domain.incidents import CORRECTABLE_FIELDS, IncidentError, IncidentFacts, Source
+from perron.access.pseudonym import is_pseudonym, pseudonymise
+from perron.config import get_settings
+from perron.domain.incidents import (
+    CORRECTABLE_FIELDS,
+    TEXT_LIMITS,
+    IncidentError,
+    IncidentFacts,
+    Source,
+    text_problem,
+)
+from perron.store.tables.reference import LevelCrossing, Station
 from perron.store.tables.registry import Incident, IncidentLink, IncidentVersion
 
 FACT_FIELDS = tuple(f for f in IncidentFacts.__dataclass_fields__ if f != "extra")
+#: the largest id a record can have (a signed 64-bit integer, as both databases store it)
+MAX_ID = 2**63 - 1
+#: the longest reason a correction may give
+REASON_LIMIT = 2000
+_TIMES = frozenset({"occurred_at", "reported_at"})
+_NUMBERS = frozenset({"lat", "lng"})
+
+
+def valid_id(value: Any) -> int | None:
+    """``value`` as a record id, or None when it cannot be one (not a number, out of range)."""
+    if isinstance(value, bool):
+        return None
+    try:
+        key = int(value)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return key if 0 < key <= MAX_ID else None
 
 
 class RegistryError(ValueError):
@@ -100,15 +127,20 @@ def correct(
     Refuses an empty reason, unknown or unchangeable fields, and a correction that changes
     nothing. The earlier versions stay as they were.
     """
-    if not reason or not reason.strip():
+    if not isinstance(reason, str) or not reason.strip():
         raise RegistryError("a correction needs a reason")
-    unknown = set(changes) - CORRECTABLE_FIELDS
+    problem = text_problem(reason, REASON_LIMIT)
+    if problem:
+        raise RegistryError(f"reason: {problem}")
+    unknown = {str(k) for k in changes} - CORRECTABLE_FIELDS
     if unknown:
         raise RegistryError(
-            f"cannot correct {', '.join(sorted(unknown))}; "
+            f"cannot correct {', '.join(sorted(unknown))[:200]}; "
             f"correctable: {', '.join(sorted(CORRECTABLE_FIELDS))}"
         )
-    incident = session.get(Incident, incident_id, with_for_update=True)
+    changes = _coerce(session, changes)
+    key = valid_id(incident_id)
+    incident = session.get(Incident, key, with_for_update=True) if key else None
     if incident is None:
         raise RegistryError(f"no incident {incident_id}")
     current = {k: getattr(incident, k) for k in FACT_FIELDS}
@@ -118,7 +150,7 @@ def correct(
         facts.validate()
     except IncidentError as exc:
         raise RegistryError(str(exc)) from exc
-    if all(current[k] == updated[k] for k in changes):
+    if all(_same(current[k], updated[k]) for k in changes):
         raise RegistryError("the correction changes nothing")
     now = datetime.now(UTC)
     incident.version += 1
@@ -140,6 +172,66 @@ def correct(
     )
     session.flush()
     return incident.version
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, datetime) and isinstance(b, datetime):
+        return a.tzinfo is not None and b.tzinfo is not None and a == b
+    return bool(a == b)
+
+
+def _coerce(session: Session, changes: dict[str, Any]) -> dict[str, Any]:
+    """The changes as the model holds them: times parsed (with their zone), numbers as
+    numbers, station and level crossing looked up, a person identifier pseudonymised as an
+    import does. A value that cannot be one raises RegistryError naming the field."""
+    out: dict[str, Any] = {}
+    for name, value in changes.items():
+        if value is None:
+            out[name] = None
+            continue
+        if isinstance(value, str):
+            problem = text_problem(value, TEXT_LIMITS.get(name, 200))
+            if problem:
+                raise RegistryError(f"{name}: {problem}")
+        if name in _TIMES:
+            if isinstance(value, str):
+                try:
+                    value = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+                except ValueError:
+                    raise RegistryError(f"{name}: not an ISO 8601 date-time") from None
+            if not isinstance(value, datetime):
+                raise RegistryError(f"{name}: must be an ISO 8601 date-time with a timezone")
+            if value.tzinfo is None:
+                raise RegistryError(f"{name}: needs a timezone (e.g. +01:00 or Z)")
+        elif name in _NUMBERS:
+            if isinstance(value, bool) or not isinstance(value, int | float | str):
+                raise RegistryError(f"{name}: must be a number")
+            try:
+                value = float(value)
+            except (ValueError, OverflowError):
+                raise RegistryError(f"{name}: must be a number") from None
+        elif name == "level_crossing_id":
+            number = valid_id(value) if not isinstance(value, float) else None
+            if number is None or number >= 2**31:
+                raise RegistryError(f"{name}: must be the number of a known level crossing")
+            if session.get(LevelCrossing, number) is None:
+                raise RegistryError(f"{name}: unknown level crossing {number}")
+            value = number
+        elif name == "station_code":
+            if not isinstance(value, str):
+                raise RegistryError(f"{name}: must be a station code")
+            value = value.strip().upper()
+            if session.get(Station, value) is None:
+                raise RegistryError(f"{name}: unknown station code {value[:20]!r}")
+        elif name == "person_ref":
+            if not isinstance(value, str):
+                raise RegistryError(f"{name}: must be text")
+            if not is_pseudonym(value):
+                value = pseudonymise(value, get_settings().secret("pseudonym_key"))
+        elif not isinstance(value, str):
+            raise RegistryError(f"{name}: must be text")
+        out[name] = value
+    return out
 
 
 def history(session: Session, incident_id: int) -> list[dict[str, Any]]:

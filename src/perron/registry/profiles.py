@@ -2,8 +2,9 @@
 
 A profile names, for each field of the model, the column of the file it comes from, and how
 values are translated (category names, severity words, zone names, date formats). Built-in
-profiles cover the generic format and the exports of NS, ProRail and the police; a party can
-bring its own profile as a TOML file with the same keys.
+profiles cover the generic format and the exports of NS, ProRail and the police; on the command
+line a party can bring its own profile as a TOML file with the same keys (the web and the API
+choose shipped profiles by name only).
 """
 
 from __future__ import annotations
@@ -145,21 +146,26 @@ POLITIE = Profile(
 BUILT_IN: dict[str, Profile] = {p.name: p for p in (GENERIC, NS, PRORAIL, POLITIE)}
 
 
-def load_profile(name_or_path: str | None, party: str) -> Profile:
-    """A built-in profile by name (default: the party's own, else generic) or a TOML file."""
-    if name_or_path is None:
+def load_profile(name: str | None, party: str) -> Profile:
+    """A shipped profile by name (default: the party's own, else generic). Names only: a
+    request never makes the server open a file."""
+    if name is None or name == "":
         return BUILT_IN.get(party, GENERIC)
-    if name_or_path in BUILT_IN:
-        return BUILT_IN[name_or_path]
-    path = Path(name_or_path)
-    if not path.exists():
-        raise ValueError(
-            f"unknown profile {name_or_path!r}: give one of {', '.join(BUILT_IN)} or a TOML file"
-        )
-    data: dict[str, Any] = tomllib.loads(path.read_text())
+    if name in BUILT_IN:
+        return BUILT_IN[name]
+    raise ValueError(f"unknown profile {name[:80]!r}: give one of {', '.join(BUILT_IN)}")
+
+
+def load_profile_file(path: Path) -> Profile:
+    """A party's own profile from a TOML file: for the command line, where the person running
+    it already reads the machine's files."""
+    try:
+        data: dict[str, Any] = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ValueError(f"{path}: cannot read the profile: {exc}") from None
     try:
         profile = Profile(
-            name=data.get("name", path.stem),
+            name=data.get("name", Path(path).stem),
             columns=dict(data["columns"]),
             values={k: dict(v) for k, v in data.get("values", {}).items()},
             datetime_format=data.get("datetime_format", "iso"),
@@ -169,5 +175,7 @@ def load_profile(name_or_path: str | None, party: str) -> Profile:
         )
     except KeyError as exc:
         raise ValueError(f"{path}: profile lacks [{exc.args[0]}]") from None
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{path}: not a profile: {exc}") from None
     profile.check()
     return profile

@@ -37,6 +37,11 @@ from perron.store.tables.access import IncidentRollup, RollupState
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
 
+#: the highest page number and page size a list answers (beyond them no database can count)
+MAX_PAGE = 1_000_000
+MAX_PAGE_SIZE = 500
+
+
 class QueryError(ValueError):
     """A query that cannot be answered as asked (bad grouping, bad filter)."""
 
@@ -196,6 +201,8 @@ def list_incidents(
 ) -> Page:
     """A page of the incidents the viewer may see at detail level (newest first)."""
     purpose = Purpose(purpose)
+    if not 1 <= page <= MAX_PAGE or not 1 <= page_size <= MAX_PAGE_SIZE:
+        raise QueryError(f"page: 1 to {MAX_PAGE}; page_size: 1 to {MAX_PAGE_SIZE}")
     s = _detail_scope(viewer, purpose)
     for owner in filters.owners:
         if owner not in s.detail:
@@ -250,21 +257,18 @@ def get_incident(
     purpose = Purpose(purpose)
     _refuse_role(viewer, purpose, Level.DETAIL)
     row = m.get_current(session, incident_id)
+    # a record that exists but is not the viewer's to see gets the answer of one that does
+    # not exist: neither its category nor its owner nor its existence is told
+    hidden = NotFound(
+        f"no incident {str(incident_id)[:40]} that you may see for the purpose {purpose.value} "
+        "(it does not exist, or no agreement shows it to your party)"
+    )
     if row is None:
-        raise NotFound(f"no incident {incident_id}")
+        raise hidden
     owner, category = m.owner_of(row), m.category_of(row)
     d = decide(viewer, purpose, Level.DETAIL, owner, category, m.group_of)
     if not d.allowed:
-        raise AccessDenied(
-            d.reason,
-            {
-                "owner": owner,
-                "grantee": viewer.party,
-                "purpose": purpose.value,
-                "category": category,
-                "level": "detail",
-            },
-        )
+        raise hidden
     item = _row_dict(row, d.fields)
     item["versions"] = [
         {k: (v if k in d.fields or k in m.VERSION_META else None) for k, v in ver.items()}
@@ -309,16 +313,14 @@ def correct(
     reason: str,
 ) -> dict[str, Any]:
     """Correct an incident of the viewer's own party (a new version with a reason)."""
-    row = m.get_current(session, incident_id)
-    if row is None:
-        raise NotFound(f"no incident {incident_id}")
-    if m.owner_of(row) != viewer.party:
-        raise AccessDenied(
-            f"only the owner ({m.owner_of(row)!r}) can correct incident {incident_id}",
-            {"owner": m.owner_of(row)},
-        )
     if viewer.role.value not in ("admin", "analyst", "operator"):
         raise AccessDenied(f"the role {viewer.role.value!r} cannot correct incidents")
+    row = m.get_current(session, incident_id)
+    if row is None or m.owner_of(row) != viewer.party:
+        # another party's record is answered as a missing one (its owner is not told)
+        raise NotFound(
+            f"no incident {str(incident_id)[:40]} of your party ({viewer.party}) to correct"
+        )
     unknown = set(changes) - m.CORRECTABLE
     if unknown:
         raise QueryError(
@@ -334,7 +336,16 @@ def correct(
 
 # ---- aggregates ---------------------------------------------------------------------------
 
-GROUPINGS = ("station", "month", "category", "group", "party", "municipality", "year")
+GROUPINGS = (
+    "station",
+    "month",
+    "category",
+    "group",
+    "party",
+    "municipality",
+    "year",
+    "synthetic",
+)
 
 
 @dataclass
@@ -345,6 +356,9 @@ class Aggregate:
     min_cell: int
     suppressed: int
     scope: dict[str, Any]
+    #: counted on the fixed grid (whole months, category groups) because the answer includes
+    #: records the viewer may not see in detail; see docs/registry.md, "Differencing"
+    grid: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -383,7 +397,37 @@ def _group_expr(session: Session, key: str) -> ColumnElement:
         return m.owner_col
     if key == "municipality":
         return m.municipality_expr()
+    if key == "synthetic":
+        return m.synthetic_col if m.synthetic_col is not None else false()
     raise QueryError(f"cannot group by {key!r}; choose from {', '.join(GROUPINGS)}")
+
+
+#: The cells of the fixed grid that aggregate-only data is counted in: every answer for a
+#: viewer with aggregate-only data is a sum of these cells, each after suppression.
+GRID = ("party", "group", "station", "month", "synthetic")
+
+
+def _check_grid(by: Sequence[str], filters: Filters) -> None:
+    """Refuse what would cut a grid cell: single categories, periods not of whole months."""
+    if "category" in by:
+        raise QueryError(
+            "group by 'group', not 'category': counts that include other parties' "
+            "aggregate-only data are given per category group"
+        )
+    for name in ("since", "until"):
+        day = getattr(filters, name)
+        if day is not None and day.day != 1:
+            raise QueryError(
+                f"{name}: counts that include other parties' aggregate-only data are given "
+                "for whole months; give the first day of a month"
+            )
+    singles = [c for c in filters.categories if c not in m.GROUPS]
+    if singles:
+        raise QueryError(
+            f"category: {singles[0][:60]!r} is not a category group; counts that include "
+            "other parties' aggregate-only data are filtered by whole groups "
+            f"({', '.join(sorted(m.GROUPS))})"
+        )
 
 
 def aggregate(
@@ -395,17 +439,24 @@ def aggregate(
 ) -> Aggregate:
     """Counts per cell over everything the viewer may see (detail or aggregate level).
 
-    A cell with fewer than ``MIN_CELL`` incidents is suppressed (count ``None``) when it holds
-    any record the viewer may not see in detail; cells made only of records the viewer may list
-    anyway are shown as they are.
+    Without aggregate-only data in scope every count is exact (the viewer could list the
+    records anyway). With it, the answer is counted on a fixed grid (:data:`GRID`: party,
+    category group, station, month, synthetic or not), filters may only select whole grid
+    cells, and a grid cell whose records the viewer may not see in detail number fewer than
+    ``MIN_CELL`` is left out of every count (the cells it falls in are marked ``suppressed``;
+    their count is ``None`` when what remains is below ``MIN_CELL``). So no answer, nor any
+    difference of answers, depends on how many records such a small cell holds. Every read
+    is audited.
     """
     purpose = Purpose(purpose)
     _refuse_role(viewer, purpose, Level.AGGREGATE)
     by = list(dict.fromkeys(by))
     if not by:
         raise QueryError("group by at least one of " + ", ".join(GROUPINGS))
+    unknown = [k for k in by if k not in GROUPINGS]
+    if unknown:
+        raise QueryError(f"cannot group by {unknown[0][:40]!r}; choose from {', '.join(GROUPINGS)}")
     s = scope(viewer, purpose, Level.AGGREGATE)
-    detail_visible = _visible(s.detail)
     everything = dict(s.aggregate_only)
     for owner, cats in s.detail.items():
         if owner in everything:
@@ -419,25 +470,13 @@ def aggregate(
             raise AccessDenied(
                 d.reason, {"owner": owner, "purpose": purpose.value, "level": "aggregate"}
             )
-    if _rollup_usable(filters, by, everything):
-        ensure_rollup(session)
-        q = _rollup_query(session, by, s.detail, everything, filters)
+    grid = bool(s.aggregate_only)
+    if grid:
+        _check_grid(by, filters)
+        keys_of_rows = list(GRID)
     else:
-        keys = [_group_expr(session, k).label(k) for k in by]
-        n = func.count().label("n")
-        n_detail = func.sum(m.case_when(detail_visible, 1, 0)).label("n_detail")
-        q = (
-            select(*keys, n, n_detail)
-            .select_from(m.current_from())
-            .where(_visible(everything), m.counted(), *_filter_conditions(filters))
-            .group_by(*keys)
-            .order_by(*keys)
-        )
-    cells = []
-    suppressed = 0
-    width = len(by)
-    station_at = by.index("station") if "station" in by else None
-    coords = m.station_positions(session) if station_at is not None else {}
+        keys_of_rows = by
+    q = _count_query(session, keys_of_rows, s.detail, everything, filters)
     # the driver's own tuples, fetched at once: no Row object per cell. Tuples of plain values
     # are soon untracked by the garbage collector, so thousands of cells per request do not
     # add up to full collections (which cost tens of milliseconds each)
@@ -446,27 +485,127 @@ def aggregate(
         rows = result.cursor.fetchall()
     finally:
         result.close()
-    for row in rows:
-        count, exact = int(row[width]), int(row[width + 1] or 0)
-        cell = dict(zip(by, row, strict=False))  # the first len(by) values
-        if count < MIN_CELL and exact < count:
+    if grid:
+        counted_cells = _on_the_grid(session, by, rows)
+    else:
+        width = len(by)
+        counted_cells = [
+            (tuple(row[:width]), int(row[width]), int(row[width]), False) for row in rows
+        ]
+    cells = []
+    suppressed = 0
+    station_at = by.index("station") if "station" in by else None
+    coords = m.station_positions(session) if station_at is not None else {}
+    for key, count, _n, dropped in counted_cells:
+        cell = dict(zip(by, key, strict=True))
+        if dropped:
             suppressed += 1
-            cell["count"], cell["suppressed"] = None, True
+            cell["count"] = count if count >= MIN_CELL else None
+            cell["suppressed"] = True
         else:
             cell["count"], cell["suppressed"] = count, False
         if station_at is not None:
-            station = row[station_at] or None  # "" in the rollup: no station
+            station = key[station_at] or None  # "" in the rollup: no station
             cell["station"] = station
             cell["lat"], cell["lng"] = coords.get(station) or (None, None)
         cells.append(cell)
-    return Aggregate(by, purpose.value, cells, MIN_CELL, suppressed, _scope_summary(s))
+    _record_read(
+        session,
+        viewer,
+        purpose,
+        "incident.aggregate",
+        "incidents",
+        {
+            "by": by,
+            "filters": filters.as_dict(),
+            "grid": grid,
+            "cells": len(cells),
+            "suppressed": suppressed,
+        },
+    )
+    return Aggregate(by, purpose.value, cells, MIN_CELL, suppressed, _scope_summary(s), grid)
+
+
+def _count_query(session, keys, detail, everything, filters: Filters):
+    """Counts (all, and of records visible in detail) per combination of ``keys``."""
+    if _rollup_usable(filters, keys, everything, detail):
+        ensure_rollup(session)
+        return _rollup_query(session, keys, detail, everything, filters)
+    exprs = [_group_expr(session, k).label(k) for k in keys]
+    n = func.count().label("n")
+    n_detail = func.sum(m.case_when(_visible(detail), 1, 0)).label("n_detail")
+    return (
+        select(*exprs, n, n_detail)
+        .select_from(m.current_from())
+        .where(_visible(everything), m.counted(), *_filter_conditions(filters))
+        .group_by(*exprs)
+        .order_by(*exprs)
+    )
+
+
+def _on_the_grid(
+    session: Session, by: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> list[tuple[tuple[Any, ...], int, int, bool]]:
+    """Grid cells (rows of :data:`GRID` keys, n, n_detail) summed into the cells of ``by``
+    after suppression: (key, counted, all, whether a small cell was left out), in key order."""
+    municipalities = m.station_municipalities(session) if "municipality" in by else {}
+    width = len(GRID)
+    at = {k: i for i, k in enumerate(GRID)}
+    sums: dict[tuple[Any, ...], list[Any]] = {}
+    for row in rows:
+        n, n_detail = int(row[width]), int(row[width + 1] or 0)
+        protected = n - n_detail
+        dropped = 0 < protected < MIN_CELL
+        values = []
+        for k in by:
+            if k == "year":
+                month = row[at["month"]]
+                values.append(month[:4] if month else month)
+            elif k == "municipality":
+                values.append(municipalities.get(row[at["station"]] or ""))
+            else:
+                value = row[at[k]]
+                values.append(None if value == "" and k in ("station", "group") else value)
+        key = tuple(values)
+        cell = sums.setdefault(key, [0, 0, False])
+        cell[0] += n_detail if dropped else n
+        cell[1] += n
+        cell[2] = cell[2] or dropped
+    return [
+        (key, v[0], v[1], v[2])
+        for key, v in sorted(sums.items(), key=lambda kv: tuple(_sortable(x) for x in kv[0]))
+    ]
+
+
+def _sortable(value: Any) -> tuple[int, str]:
+    return (0, "") if value is None else (1, str(value))
+
+
+def station_counts(
+    session: Session, viewer: Viewer, purpose: Purpose | str, code: str
+) -> Aggregate:
+    """Counts at one station per category, or per category group where the answer includes
+    aggregate-only data (the fixed grid); the cells carry the code as ``category``."""
+    purpose = Purpose(purpose)
+    _refuse_role(viewer, purpose, Level.AGGREGATE)
+    grid = bool(scope(viewer, purpose, Level.AGGREGATE).aggregate_only)
+    filters = Filters(stations=(str(code).upper()[:20],))
+    agg = aggregate(session, viewer, purpose, ("group",) if grid else ("category",), filters)
+    if grid:
+        for cell in agg.cells:
+            cell["category"] = cell.pop("group")
+        agg.by = ["category"]
+    return agg
 
 
 # ---- the rollup: counts per owner, category, station and month -------------------------
 
 
 def _rollup_usable(
-    filters: Filters, by: Sequence[str], owners: dict[str, frozenset[str] | None]
+    filters: Filters,
+    by: Sequence[str],
+    owners: dict[str, frozenset[str] | None],
+    detail: dict[str, frozenset[str] | None] | None = None,
 ) -> bool:
     """The rollup (by category group and month) answers whole-month periods, groupings without
     single categories, and scopes and filters that name category groups only."""
@@ -475,7 +614,7 @@ def _rollup_usable(
     if "category" in by:
         return False
     named = list(filters.categories)
-    for cats in owners.values():
+    for cats in [*owners.values(), *(detail or {}).values()]:
         named.extend(cats or ())
     return all(code in m.GROUPS for code in named)
 
@@ -555,6 +694,7 @@ def _rollup_query(session, by, detail, everything, filters: Filters):
         "group": R.category_group,
         "party": R.owner_party,
         "municipality": m.municipality_expr(R.station_code),
+        "synthetic": R.synthetic,
     }
     unknown = [k for k in by if k not in exprs]
     if unknown:
@@ -681,4 +821,5 @@ __all__ = [
     "export",
     "get_incident",
     "list_incidents",
+    "station_counts",
 ]

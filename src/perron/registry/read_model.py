@@ -84,9 +84,10 @@ def category_of(row: Any) -> str:
 
 
 def get_current(session: Session, incident_id: Any):
-    try:
-        key = int(incident_id)
-    except (TypeError, ValueError):
+    from perron.registry.incidents import valid_id
+
+    key = valid_id(incident_id)
+    if key is None:
         return None
     return session.execute(select_current().where(id_col == key)).first()
 
@@ -237,6 +238,11 @@ def party_options(session: Session) -> list[dict[str, str]]:
 
 def station_exists(session: Session, code: str) -> bool:
     return session.get(Station, code) is not None
+
+
+def station_municipalities(session: Session) -> dict[str, str | None]:
+    rows = session.connection().execute(select(Station.code, Station.municipality_code))
+    return {c: mun for c, mun in rows}
 
 
 def station_positions(session: Session) -> dict[str, tuple[float, float]]:

@@ -39,7 +39,7 @@ class GenericEvent(BaseModel):
     station: str = Field(min_length=1, max_length=10)
     zone: str | None = None
     camera: str | None = Field(default=None, max_length=80)
-    count: int | None = Field(default=None, ge=0)
+    count: int | None = Field(default=None, ge=0, le=1_000_000)
     occurred_at: datetime
     text: str | None = Field(default=None, max_length=4000)
     reporter: Literal["traveller", "staff"] | None = None
@@ -50,6 +50,8 @@ class GenericEvent(BaseModel):
     def _aware(cls, v: datetime) -> datetime:
         if v.tzinfo is None:
             raise ValueError("needs a time zone (e.g. 2026-11-20T21:03:11Z)")
+        if not 2000 <= v.year <= 2200:
+            raise ValueError("must lie between the years 2000 and 2200")
         return v
 
     @field_validator("zone")

@@ -97,7 +97,7 @@ def incident_browser(
         context["cells"] = agg.cells
         context["suppressed"] = agg.suppressed
         context["scope"] = agg.scope
-    except queries.AccessDenied as exc:
+    except (queries.AccessDenied, queries.QueryError) as exc:
         context["error"] = str(exc)
     params = {
         k: v
@@ -128,11 +128,9 @@ def station_fragment(
     if not m.station_exists(db, code):
         return Response(status_code=404)
     try:
-        agg = queries.aggregate(
-            db, viewer, chosen, ("category",), queries.Filters(stations=(code,))
-        )
+        agg = queries.station_counts(db, viewer, chosen, code)
         cells, error = agg.cells, None
-    except queries.AccessDenied as exc:
+    except (queries.AccessDenied, queries.QueryError) as exc:
         cells, error = [], str(exc)
     return render(
         request,
