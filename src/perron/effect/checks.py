@@ -34,18 +34,51 @@ def pct(x: float | None) -> str:
     return "–" if x is None or not math.isfinite(x) else f"{x * 100:+.0f} %"
 
 
-def hotelling_p(theta: FloatArray, draws: FloatArray) -> float | None:
-    """P-value of H0: theta = 0 with the covariance of bootstrap ``draws`` (replicates × k)."""
+def hotelling_p(theta: FloatArray, draws: FloatArray, clusters: int) -> float | None:
+    """P-value of H0: theta = 0 with the covariance of bootstrap ``draws`` (replicates × k).
+
+    With G treated ``clusters`` the Wald statistic over k is referred to F(k, G − 1), and the
+    bootstrap covariance is scaled by G / (G − 1): the small-sample correction of cluster-robust
+    inference, without which a test on 20 stations rejects too often."""
     k = theta.shape[0]
     b = draws.shape[0]
-    if k == 0 or b <= k + 1:
+    g = min(clusters, b)
+    if k == 0 or b <= k + 1 or g <= k:
         return None
-    cov = np.cov(draws, rowvar=False).reshape(k, k)
+    cov = np.cov(draws, rowvar=False).reshape(k, k) * g / (g - 1)
     if not np.all(np.isfinite(cov)):
         return None
     w = float(theta @ np.linalg.pinv(cov) @ theta)
-    f = (b - k) / (k * (b - 1)) * w
-    return float(stats.f.sf(f, k, b - k))
+    return float(stats.f.sf(w / k, k, g - 1))
+
+
+def sup_t_p(theta: FloatArray, draws: FloatArray, clusters: int) -> float | None:
+    """P-value of H0: theta = 0 by the largest |t| over the columns against its bootstrap
+    distribution (centred ``draws``, replicates × k): the test the simultaneous band makes
+    (it rejects when the band of some lead excludes zero). Standard errors get the
+    small-sample factor sqrt(G / (G − 1))."""
+    k = theta.shape[0]
+    b = draws.shape[0]
+    if k == 0 or b < 19:
+        return None
+    se = draws.std(0, ddof=1)
+    ok = se > 0
+    if not ok.any():
+        return None
+    scale = small_sample(clusters) * t_crit(clusters) / Z  # Student-t tails for G clusters
+    t_obs = float(np.max(np.abs(theta[ok]) / (se[ok] * scale)))
+    t_boot = np.max(np.abs(draws[:, ok]) / se[ok], axis=1)
+    return float((1 + np.sum(t_boot >= t_obs)) / (b + 1))
+
+
+def t_crit(clusters: int) -> float:
+    """The two-sided 95 % critical value for a mean over ``clusters`` independent units."""
+    return float(stats.t.ppf(1 - ALPHA / 2, max(clusters - 1, 1))) if clusters > 1 else Z
+
+
+def small_sample(clusters: int) -> float:
+    """Inflation of a cluster-bootstrap standard error: sqrt(G / (G − 1))."""
+    return math.sqrt(clusters / (clusters - 1)) if clusters > 1 else 1.0
 
 
 def sup_t_bands(est: FloatArray, draws: FloatArray) -> tuple[FloatArray, FloatArray]:
@@ -108,12 +141,12 @@ def rtm_check(rise: float | None, z: float | None, raw: float | None, raw_ctl: f
             "regression_to_mean",
             False,
             rise,
-            "De stations zijn gekozen na een slechte periode: vlak vóór de start lag de uitkomst "
-            f"{pct(rise)} boven de verwachting. Een daling daarna is deels vanzelf "
+            f"Vlak vóór de start lag de uitkomst {pct(rise)} boven de verwachting: de stations "
+            "lijken gekozen na een slechte periode, en een daling daarna is dan deels vanzelf "
             "(regressie naar het gemiddelde)." + extra_nl,
-            "The stations were chosen after a bad period: just before the start the outcome "
-            f"was {pct(rise)} above expectation. A fall afterwards is partly by itself "
-            "(regression to the mean)." + extra_en,
+            f"Just before the start the outcome was {pct(rise)} above expectation: the stations "
+            "seem to have been chosen after a bad period, and a fall afterwards is then partly "
+            "by itself (regression to the mean)." + extra_en,
         )
     return Check(
         "regression_to_mean",

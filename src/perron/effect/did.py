@@ -93,14 +93,16 @@ def estimate(panel: Panel, opts: ck.Options, *, poisson: bool, method: str) -> E
     att = (s.y_post - s.cf_post) / s.n_post
     logr = _safe_log_ratio(s.y_post, s.cf_post)
     att0 = float(att[0])
-    se = _sd(att[1:])
+    g = int(len(panel.treated)) - len(s.dropped)
+    crit, infl = ck.t_crit(g), ck.small_sample(g)
+    se = _sd(att[1:]) * infl
     rel0 = float(math.expm1(logr[0])) if math.isfinite(logr[0]) else None
-    se_log = _sd(logr[1:])
-    ci = (att0 - ck.Z * se, att0 + ck.Z * se) if math.isfinite(se) else (att0, att0)
+    se_log = _sd(logr[1:]) * infl
+    ci = (att0 - crit * se, att0 + crit * se) if math.isfinite(se) else (att0, att0)
     if rel0 is not None and math.isfinite(se_log):
         rci: tuple[float | None, float | None] = (
-            math.expm1(logr[0] - ck.Z * se_log),
-            math.expm1(logr[0] + ck.Z * se_log),
+            math.expm1(logr[0] - crit * se_log),
+            math.expm1(logr[0] + crit * se_log),
         )
     else:
         rci = (None, None)
@@ -128,31 +130,25 @@ def estimate(panel: Panel, opts: ck.Options, *, poisson: bool, method: str) -> E
             ],
             axis=1,
         )
-        pre_p = ck.hotelling_p(th[0], th[1:] - th[0][None, :])
+        pre_p = ck.sup_t_p(th[0], th[1:] - th[0][None, :], g)
     # placebo in time: as if the measure had started at the first held-out month
     lead_cols = [k for k, e in enumerate(s.event_times) if e < 0]
     pt_est = pt_p = None
     if lead_cols:
         lr = _safe_log_ratio(s.y_e[:, lead_cols].sum(1), s.cf_e[:, lead_cols].sum(1))
-        sd = _sd(lr[1:])
+        sd = _sd(lr[1:]) * infl
         if math.isfinite(lr[0]) and math.isfinite(sd) and sd > 0:
             pt_est = float(math.expm1(lr[0]))
-            pt_p = float(2 * ck.stats.norm.sf(abs(lr[0]) / sd))
+            pt_p = float(2 * ck.stats.t.sf(abs(lr[0]) / sd, max(g - 1, 1)))
     # regression to the mean: the last months before the start against the fit
     rtm_cols = [k for k, e in enumerate(s.event_times) if -ck.RTM_WINDOW <= e < 0]
     rise = z = None
     if rtm_cols:
         lr = _safe_log_ratio(s.y_e[:, rtm_cols].sum(1), s.cf_e[:, rtm_cols].sum(1))
-        sd = _sd(lr[1:])
+        sd = _sd(lr[1:]) * infl
         if math.isfinite(lr[0]):
             rise = float(math.expm1(lr[0]))
-            z = float(lr[0] / sd) if math.isfinite(sd) and sd > 0 else None
-    early_cols = [k for k, e in enumerate(s.event_times) if e < -ck.RTM_WINDOW]
-    if rise is not None and early_cols:
-        er = _safe_log_ratio(s.y_e[0, early_cols].sum(keepdims=True), s.cf_e[0, early_cols].sum(keepdims=True))
-        early = float(math.expm1(er[0])) if math.isfinite(er[0]) else 0.0
-        if rise <= 2 * max(early, 0.0):
-            z = None  # a rise that built up over the months before: a trend, not a spike
+            z = float(lr[0] / sd * ck.Z / crit) if math.isfinite(sd) and sd > 0 else None
     raw, raw_ctl = ck.raw_rtm(panel)
     placebos = _placebo_space(panel, poisson, opts, rng)
     stat = float(logr[0]) if (poisson or panel.counts) else att0

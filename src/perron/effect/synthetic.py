@@ -40,9 +40,9 @@ def make_panel(
     gamma = 1 + 0.15 * np.sin(2 * np.pi * t / 12) + 0.004 * t
     u = np.zeros((units, periods))
     if rtm:
-        eps = rng.normal(0, 0.22, (units, periods))
+        eps = rng.normal(0, 0.2, (units, periods))
         for k in range(periods):
-            u[:, k] = (0.8 * u[:, k - 1] if k else 0) + eps[:, k]
+            u[:, k] = (0.9 * u[:, k - 1] if k else 0) + eps[:, k]
     else:
         u = rng.normal(0, noise, (units, periods))
     first = periods // 2 if first_start is None else first_start
@@ -51,7 +51,7 @@ def make_panel(
     if rtm:
         s = first
         lam0 = alpha[:, None] * gamma[None, :] * np.exp(u)
-        recent = lam0[:, s - 6 : s].mean(1) / alpha
+        recent = lam0[:, s - 12 : s].mean(1) / alpha
         pick = np.argsort(-recent)[:treated]
         start[pick] = s
     else:
