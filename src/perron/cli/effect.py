@@ -54,7 +54,7 @@ def _print(ev: dict[str, Any]) -> None:
 
     console.print(
         f"[bold]{ev['method']}[/bold] on {ev['units']} units × {ev['periods']} months "
-        f"({ev['treated_units']} treated)" + (" — [yellow]SYNTHETIC DATA[/yellow]" if ev["synthetic"] else ""),
+        f"({ev['treated_units']} treated)" + (f" — [yellow]SYNTHETIC: {ev['source']}[/yellow]" if ev["synthetic"] else ""),
         soft_wrap=True,
     )
     console.print(
@@ -65,7 +65,7 @@ def _print(ev: dict[str, Any]) -> None:
     )
     console.print(
         f"pre-trend p: {num(ev['pre_trend_p'])}  placebo p: {num(ev['placebo_p'])}  "
-        f"minimum detectable effect: {pct(ev['mde_relative'])}  naive before/after: "
+        f"minimum detectable effect: {pct(ev['mde_relative']).lstrip('+')}  naive before/after: "
         f"{pct(ev['naive_change'])}",
         soft_wrap=True,
     )

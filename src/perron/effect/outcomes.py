@@ -120,7 +120,7 @@ def incident_panel(
         y,
         start,
         outcome=("harm-weighted incidents" if harm else "incidents") + f" ({label})",
-        counts=not harm,
+        counts=True,  # harm-weighted counts are fitted multiplicatively too (quasi-Poisson)
         synthetic=False,
         source="registry",
     )
@@ -138,6 +138,7 @@ def measure_panel(
     measure_id: int,
     *,
     months_before: int = 48,
+    until: str | None = None,
     harm: bool = True,
 ) -> tuple[Panel, dict[str, Any]]:
     """The panel to evaluate a deal measure on: the incidents its catalogue entry targets."""
@@ -169,6 +170,7 @@ def measure_panel(
         purpose,
         categories=categories,
         since=month_text(lo),
+        until=until,
         treated={s: start for s in rec.stations},
         exclude=sorted(others),
         harm=harm,

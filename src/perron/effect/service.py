@@ -23,7 +23,7 @@ from perron.access import audit
 from perron.access.policy import Level, Purpose, check_role
 from perron.effect import estimators
 from perron.effect.checks import Options
-from perron.effect.panel import Panel, PanelError
+from perron.effect.panel import Panel, PanelError, month_index
 from perron.effect.result import Evaluation
 from perron.store.tables.effect import EffectEvaluation
 
@@ -259,6 +259,7 @@ def evaluate_measure(
     method: str = "auto",
     options: Options | None = None,
     months_before: int = 48,
+    until: str | None = None,
     harm: bool = True,
 ) -> tuple[Evaluation, Panel, dict[str, Any]]:
     """Evaluate a measure of a station deal: its station and actual start date → a panel of
@@ -268,9 +269,19 @@ def evaluate_measure(
     from perron.effect.outcomes import measure_panel
 
     p = _may_evaluate(actor, purpose)
-    panel, info = measure_panel(
-        session, actor, p, measure_id, months_before=months_before, harm=harm
-    )
+    if not 6 <= months_before <= 240:
+        raise EffectError("months_before must be between 6 and 240")
+    if until is not None:
+        try:
+            month_index(until)
+        except ValueError as exc:
+            raise EffectError(f"until: {exc}") from None
+    try:
+        panel, info = measure_panel(
+            session, actor, p, measure_id, months_before=months_before, until=until, harm=harm
+        )
+    except PanelError as exc:
+        raise EffectError(str(exc)) from None
     try:
         ev = estimators.run(panel, method, options)
     except PanelError as exc:

@@ -132,8 +132,10 @@ def _recent(stats: list[UnitStats]) -> tuple[float, float]:
 
 
 def _stat(yv: float, cf: float, n: int, mult: bool) -> float:
+    """The statistic placebos are compared on: for counts the relative gap (observed over
+    counterfactual − 1, finite also for months without incidents), else the mean gap."""
     if mult:
-        return math.log(yv / cf) if yv > 0 and cf > 0 else math.nan
+        return yv / cf - 1 if cf > 0 else math.nan
     return (yv - cf) / max(n, 1)
 
 
@@ -199,12 +201,12 @@ def estimate(panel: Panel, opts: ck.Options, *, method: str = "synthetic_control
         s_lo = s_hi = stat
         sd = math.nan
     if mult:
-        rel: float | None = math.expm1(stat) if math.isfinite(stat) else None
-        rlo: float | None = math.expm1(s_lo) if math.isfinite(s_lo) else None
-        rhi: float | None = math.expm1(s_hi) if math.isfinite(s_hi) else None
+        rel: float | None = stat if math.isfinite(stat) else None
+        rlo: float | None = max(s_lo, -1.0) if math.isfinite(s_lo) else None
+        rhi: float | None = s_hi if math.isfinite(s_hi) else None
         ci_lo = cf_mean * rlo if rlo is not None else att
         ci_hi = cf_mean * rhi if rhi is not None else att
-        mde_rel = -math.expm1(-ck.POWER_FACTOR * sd) if math.isfinite(sd) else None
+        mde_rel = min(ck.POWER_FACTOR * sd, 1.0) if math.isfinite(sd) else None
         mde = cf_mean * mde_rel if mde_rel is not None else None
     else:
         ci_lo, ci_hi = s_lo, s_hi
@@ -269,7 +271,7 @@ def estimate(panel: Panel, opts: ck.Options, *, method: str = "synthetic_control
     # checks
     rise = z = None
     if math.isfinite(recent_stat):
-        rise = math.expm1(recent_stat) if mult else (ry - rc) / max(rc, 1e-9)
+        rise = recent_stat if mult else (ry - rc) / max(rc, 1e-9)
         sd_r = float(p_recent.std(ddof=1)) if len(p_recent) > 2 else math.nan
         z = recent_stat / sd_r if math.isfinite(sd_r) and sd_r > 0 else None
     raw, raw_ctl = ck.raw_rtm(panel)
@@ -289,11 +291,11 @@ def estimate(panel: Panel, opts: ck.Options, *, method: str = "synthetic_control
             "fit",
             fit_ok,
             pre_fit,
-            f"De synthetische controle volgt het station vóór de start met een afwijking van "
-            f"{pre_fit:.0%}"
+            "De synthetische controle volgt het station vóór de start met een afwijking van "
+            f"{pre_fit:.2f} (RMSPE{' t.o.v. de ruis van een telling' if mult else ', relatief'})"
             + ("." if fit_ok else "; slechter dan 90 % van de placebo's: geen goede vergelijking."),
-            f"The synthetic control tracks the station before the start with an error of "
-            f"{pre_fit:.0%}"
+            "The synthetic control tracks the station before the start with an error of "
+            f"{pre_fit:.2f} (RMSPE{' against the noise of a count' if mult else ', relative'})"
             + ("." if fit_ok else "; worse than 90 % of the placebos: not a good comparison."),
         ),
         Check(
