@@ -23,7 +23,7 @@ from perron.effect import checks as ck
 from perron.effect.panel import FloatArray, IntArray, Panel, PanelError
 from perron.effect.result import Check, Evaluation, EventPoint
 
-MAX_DONORS = 40
+MAX_DONORS = 20
 MIN_FIT = 6
 
 ASSUME_NL = (
@@ -96,6 +96,7 @@ class UnitStats:
     gaps: dict[int, tuple[float, float]]  # e -> (y, cf)
     pre_rmspe: float
     post_rmspe: float
+    level: float  # mean outcome in the fit window
 
 
 def _stats(y: FloatArray, unit: int, f: Fit, mult: bool) -> UnitStats:
@@ -118,6 +119,7 @@ def _stats(y: FloatArray, unit: int, f: Fit, mult: bool) -> UnitStats:
         gaps,
         float(np.sqrt(((yt[pre] - f.cf[pre]) ** 2).mean())) / level,
         float(np.sqrt(((yt[post] - f.cf[post]) ** 2).mean())) / level,
+        float(np.abs(yt[pre]).mean()),
     )
 
 
@@ -231,13 +233,15 @@ def estimate(panel: Panel, opts: ck.Options, *, method: str = "synthetic_control
     att_e = (gy - gc) / np.maximum(ne, 1)
     with np.errstate(divide="ignore", invalid="ignore"):
         rel_e = np.where(gc > 0, gy / gc - 1, np.nan)
+    # placebo gaps per event time, for counts rescaled to the treated units' level
+    t_level = float(np.mean([s.level for s in tstats]))
     pdraw = np.full((len(pstats), len(evs)), np.nan)
     for r, s in enumerate(pstats):
+        scale = (t_level / s.level if s.level > 0 else np.nan) if mult else 1.0
         for k, e in enumerate(evs):
             if e in s.gaps:
                 py, pc = s.gaps[e]
-                g = (py / pc - 1) if (mult and pc > 0) else (py - pc)
-                pdraw[r, k] = g * (gc[k] / max(ne[k], 1) if mult else 1.0) * shrink
+                pdraw[r, k] = (py - pc) * scale * shrink
     good = np.all(np.isfinite(pdraw), axis=1)
     low, high = ck.sup_t_bands(att_e, pdraw[good] if good.sum() > 2 else np.zeros((0, len(evs))))
     event: list[EventPoint] = ck.event_points(evs, att_e, rel_e, low, high, ne)
