@@ -76,7 +76,13 @@ def test_linear_outcome_uses_the_linear_imputation():
 
 def test_synthetic_control_for_one_treated_station_shows_donor_weights():
     panel = make_panel(
-        units=50, periods=60, treated=1, first_start=40, last_start=40, level=40, effect=-0.2,
+        units=50,
+        periods=60,
+        treated=1,
+        first_start=40,
+        last_start=40,
+        level=40,
+        effect=-0.2,
         seed=9,
     )
     ev = run(panel, "auto", Options(seed=2, placebos=49))
@@ -90,7 +96,13 @@ def test_synthetic_control_for_one_treated_station_shows_donor_weights():
 
 def test_synthetic_control_zero_effect_covers_zero():
     panel = make_panel(
-        units=50, periods=60, treated=2, first_start=40, last_start=44, level=40, effect=0.0,
+        units=50,
+        periods=60,
+        treated=2,
+        first_start=40,
+        last_start=44,
+        level=40,
+        effect=0.0,
         seed=10,
     )
     ev = run(panel, "synthetic_control", Options(seed=2, placebos=49))

@@ -82,14 +82,23 @@ async def evaluate_panel(
     try:
         panel = parse_panel_csv(io.StringIO(text), "body")
         ev = await run_in_threadpool(
-            evaluate_panel, user, panel, purpose=purpose, method=method,
+            evaluate_panel,
+            user,
+            panel,
+            purpose=purpose,
+            method=method,
             options=_options(seed, replicates, placebos),
         )
         out = result_dict(ev)
         if save:
             stored = save_evaluation(
-                db, user, ev, title=title or "Panel (API)", source="panel",
-                panel_sha256=panel_digest(panel), purpose=purpose,
+                db,
+                user,
+                ev,
+                title=title or "Panel (API)",
+                source="panel",
+                panel_sha256=panel_digest(panel),
+                purpose=purpose,
             )
             out["evaluation_id"] = stored.id
     except Exception as exc:  # mapped to a problem document, or raised on
@@ -97,9 +106,7 @@ async def evaluate_panel(
     return out
 
 
-@router.post(
-    "/measures/{measure_id}/evaluate", responses=ERRORS, summary="Evaluate a deal measure"
-)
+@router.post("/measures/{measure_id}/evaluate", responses=ERRORS, summary="Evaluate a deal measure")
 def evaluate_measure(
     measure_id: int,
     db: DbSession,
@@ -118,16 +125,27 @@ def evaluate_measure(
         raise Problem(404, "Not Found", f"no deal measure with id {measure_id}")
     try:
         ev, panel, info = evaluate_measure(
-            db, user, measure_id, purpose=purpose, method=method,
-            options=_options(seed, 199, 49), months_before=months_before,
+            db,
+            user,
+            measure_id,
+            purpose=purpose,
+            method=method,
+            options=_options(seed, 199, 49),
+            months_before=months_before,
         )
         out = result_dict(ev)
         out["measure"] = info
         if save:
             title = f"{info['measure']} at {', '.join(info['stations'])} ({info['deal']})"
             stored = save_evaluation(
-                db, user, ev, title=title, source="measure", panel_sha256=panel_digest(panel),
-                measure_id=str(measure_id), purpose=purpose,
+                db,
+                user,
+                ev,
+                title=title,
+                source="measure",
+                panel_sha256=panel_digest(panel),
+                measure_id=str(measure_id),
+                purpose=purpose,
             )
             out["evaluation_id"] = stored.id
     except Exception as exc:

@@ -54,7 +54,8 @@ def _print(ev: dict[str, Any]) -> None:
 
     console.print(
         f"[bold]{ev['method']}[/bold] on {ev['units']} units × {ev['periods']} months "
-        f"({ev['treated_units']} treated)" + (f" — [yellow]SYNTHETIC: {ev['source']}[/yellow]" if ev["synthetic"] else ""),
+        f"({ev['treated_units']} treated)"
+        + (f" — [yellow]SYNTHETIC: {ev['source']}[/yellow]" if ev["synthetic"] else ""),
         soft_wrap=True,
     )
     console.print(
@@ -125,11 +126,17 @@ def evaluate_cmd(
 
                 with db_transaction() as session:
                     ev, p, info = evaluate_measure(
-                        session, actor, int(measure or 0), purpose=purpose, method=method,
+                        session,
+                        actor,
+                        int(measure or 0),
+                        purpose=purpose,
+                        method=method,
                         options=opts,
                     )
                 source = "measure"
-                default_title = f"{info['measure']} at {', '.join(info['stations'])} ({info['deal']})"
+                default_title = (
+                    f"{info['measure']} at {', '.join(info['stations'])} ({info['deal']})"
+                )
         out = result_dict(ev)
         if info is not None:
             out["measure"] = info
@@ -138,9 +145,14 @@ def evaluate_cmd(
 
             with db_transaction() as session:
                 stored = save_evaluation(
-                    session, actor, ev, title=title or default_title, source=source,
+                    session,
+                    actor,
+                    ev,
+                    title=title or default_title,
+                    source=source,
                     panel_sha256=panel_digest(p),
-                    measure_id=str(measure) if measure is not None else None, purpose=purpose,
+                    measure_id=str(measure) if measure is not None else None,
+                    purpose=purpose,
                 )
                 out["evaluation_id"] = stored.id
     except PanelError as exc:
@@ -228,7 +240,12 @@ def synthetic_cmd(
     if not -0.95 <= effect <= 5:
         fail("--effect must be between -0.95 and 5", 2)
     p = make_panel(
-        units=units, periods=periods, treated=treated, effect=effect, seed=seed, rtm=rtm,
+        units=units,
+        periods=periods,
+        treated=treated,
+        effect=effect,
+        seed=seed,
+        rtm=rtm,
         trend_gap=trend_gap,
     )
     out.write_text(p.to_csv())

@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
+from scipy import stats  # type: ignore[import-untyped]
 
 from perron.effect.panel import FloatArray, Panel
 from perron.effect.result import Check, EventPoint
@@ -124,7 +124,9 @@ def pre_trend_check(p: float | None) -> Check:
     )
 
 
-def rtm_check(rise: float | None, z: float | None, raw: float | None, raw_ctl: float | None) -> Check:
+def rtm_check(
+    rise: float | None, z: float | None, raw: float | None, raw_ctl: float | None
+) -> Check:
     flagged = rise is not None and z is not None and rise > RTM_RISE and z > Z
     extra_nl = extra_en = ""
     if raw is not None:

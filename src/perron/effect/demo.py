@@ -42,11 +42,23 @@ def synthetic_station_panel(session: Any, seed: int = 7) -> Any:
     codes = codes[:120]
     n = len(codes)
     p = make_panel(
-        units=n, periods=72, treated=min(8, n // 3), effect=-0.2, first_start=36,
-        last_start=54, level=12, seed=seed,
+        units=n,
+        periods=72,
+        treated=min(8, n // 3),
+        effect=-0.2,
+        first_start=36,
+        last_start=54,
+        level=12,
+        seed=seed,
     )
     return Panel(
-        codes, p.periods, p.y, p.start, "synthetic incidents (demo)", True, True,
+        codes,
+        p.periods,
+        p.y,
+        p.start,
+        "synthetic incidents (demo)",
+        True,
+        True,
         "synthetic demo panel on real station codes, true effect −20 %",
     )
 
@@ -59,7 +71,8 @@ def _demo_measure(session: Any) -> int | None:
 
     deal = session.scalar(select(StationDeal).where(StationDeal.code == DEMO_DEAL))
     if deal is not None:
-        return session.scalar(select(DealMeasure.id).where(DealMeasure.deal_id == deal.id))
+        found = session.scalar(select(DealMeasure.id).where(DealMeasure.deal_id == deal.id))
+        return int(found) if found is not None else None
     zones = set(session.scalars(select(Zone.code).where(Zone.station_code == DEMO_STATION)))
     zone = "platform" if "platform" in zones else None
     if zone is None:
@@ -121,7 +134,11 @@ def prepare(settings: Settings) -> str:
             panel = synthetic_station_panel(session)
             ev = evaluate_panel(actor, panel)
             save_evaluation(
-                session, actor, ev, title=SYNTHETIC_TITLE, source="demo",
+                session,
+                actor,
+                ev,
+                title=SYNTHETIC_TITLE,
+                source="demo",
                 panel_sha256=panel_digest(panel),
             )
         notes.append(f"synthetic panel {ev.relative:+.0%} (true −20 %)")
@@ -135,8 +152,13 @@ def prepare(settings: Settings) -> str:
                         session, actor, mid, until="2023-12", months_before=60
                     )
                     save_evaluation(
-                        session, actor, ev, title=MEASURE_TITLE, source="measure",
-                        panel_sha256=panel_digest(panel), measure_id=str(mid),
+                        session,
+                        actor,
+                        ev,
+                        title=MEASURE_TITLE,
+                        source="measure",
+                        panel_sha256=panel_digest(panel),
+                        measure_id=str(mid),
                     )
                 notes.append(f"demo measure {mid}: {'credible' if ev.credible else 'not credible'}")
         except (EffectError, ModuleNotFoundError) as exc:

@@ -89,9 +89,7 @@ def run(panel: Panel, method: str = "auto", opts: Options | None = None) -> Eval
     opts = opts or Options()
     name = choose(panel) if method == "auto" else method
     if name not in ESTIMATORS:
-        raise PanelError(
-            f"unknown method {method!r}; choose auto, {', '.join(sorted(ESTIMATORS))}"
-        )
+        raise PanelError(f"unknown method {method!r}; choose auto, {', '.join(sorted(ESTIMATORS))}")
     if len(panel.treated) == 0:
         raise PanelError("no unit is treated within the panel: nothing to evaluate")
     if len(panel.treated) == len(panel.units):

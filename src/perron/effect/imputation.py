@@ -92,7 +92,8 @@ def fit_sums(
         a = np.where(den > 0, rs[None, :] / np.where(den > 0, den, 1.0), 0.0)
 
         def cf_at(units: IntArray, cols_: IntArray) -> FloatArray:
-            return a[:, units] * b[:, cols_]
+            out: FloatArray = a[:, units] * b[:, cols_]
+            return out
     else:
         b = np.where(wm > 0, wym / np.where(wm > 0, wm, 1.0), 0.0)
         a = np.zeros((b_reps, n))
@@ -106,7 +107,8 @@ def fit_sums(
         a = (rs[None, :] - b @ m.T) / safe_mi[None, :]
 
         def cf_at(units: IntArray, cols_: IntArray) -> FloatArray:
-            return a[:, units] + b[:, cols_]
+            out: FloatArray = a[:, units] + b[:, cols_]
+            return out
 
     treated = np.flatnonzero((s >= 0) & usable)
     # post cells
@@ -147,7 +149,10 @@ def twfe_static(panel: Panel) -> float | None:
     y = panel.y
 
     def dd(x: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-        return x - x.mean(1, keepdims=True) - x.mean(0, keepdims=True) + x.mean()
+        out: npt.NDArray[np.float64] = (
+            x - x.mean(1, keepdims=True) - x.mean(0, keepdims=True) + x.mean()
+        )
+        return out
 
     dt = dd(d)
     den = float((dt * dt).sum())

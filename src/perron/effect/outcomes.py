@@ -94,8 +94,9 @@ def incident_panel(
     months = sorted({c["month"] for c in cells})
     if not months:
         raise PanelError("no incidents of these categories in the registry")
-    lo = month_index(since) if since else month_index(months[0])
-    hi = month_index(until) if until else month_index(months[-1])
+    # never before the first or after the last month with data: no invented zero months
+    lo = max(month_index(since), month_index(months[0])) if since else month_index(months[0])
+    hi = min(month_index(until), month_index(months[-1])) if until else month_index(months[-1])
     if hi < lo:
         raise PanelError("the period ends before it starts")
     sidx = {s: i for i, s in enumerate(stations)}
@@ -127,7 +128,9 @@ def incident_panel(
 
 
 register_outcome(
-    Outcome("incidents", "registry incidents by category group, per station and month", incident_panel)
+    Outcome(
+        "incidents", "registry incidents by category group, per station and month", incident_panel
+    )
 )
 
 

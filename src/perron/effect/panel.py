@@ -193,8 +193,7 @@ def parse_panel_csv(fh: io.TextIOBase | io.StringIO, name: str = "panel") -> Pan
     missing = [c for c in COLUMNS if c not in header]
     if missing:
         raise PanelError(
-            f"{name}: row 1: missing column(s) {', '.join(missing)}; "
-            f"expected {','.join(COLUMNS)}"
+            f"{name}: row 1: missing column(s) {', '.join(missing)}; expected {','.join(COLUMNS)}"
         )
     col = {c: header.index(c) for c in COLUMNS}
     rows: list[tuple[str, int, float, int | None]] = []

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from perron.access import audit
 from perron.access.policy import Level, Purpose, check_role
+from perron.domain.parties import Role
 from perron.effect import estimators
 from perron.effect.checks import Options
 from perron.effect.panel import Panel, PanelError, month_index
@@ -105,7 +106,11 @@ def _may_evaluate(actor: Actor, purpose: Purpose | str) -> Purpose:
         ) from None
     if p not in (Purpose.ANALYSIS, Purpose.ACCOUNTABILITY):
         raise Forbidden("effect evaluation is analysis or accountability work, not operational")
-    reason = check_role(_role(actor), p, Level.AGGREGATE)  # type: ignore[arg-type]
+    try:
+        role = Role(_role(actor))
+    except ValueError:
+        raise Forbidden(f"unknown role {_role(actor)!r}") from None
+    reason = check_role(role, p, Level.AGGREGATE)
     if reason:
         raise Forbidden(reason)
     return p

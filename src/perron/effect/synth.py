@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
-from scipy.optimize import nnls
+from scipy.optimize import nnls  # type: ignore[import-untyped]
 
 from perron.effect import checks as ck
 from perron.effect.panel import FloatArray, IntArray, Panel, PanelError
@@ -255,7 +256,7 @@ def estimate(panel: Panel, opts: ck.Options, *, method: str = "synthetic_control
         for d, wv in sorted(wsum.items(), key=lambda kv: -kv[1])
         if wv >= 0.001
     ]
-    loo = []
+    loo: list[dict[str, Any]] = []
     for d, wv in sorted(wsum.items(), key=lambda kv: -kv[1])[:8]:
         if wv < 0.01:
             break

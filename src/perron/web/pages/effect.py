@@ -15,7 +15,9 @@ from perron.web.render import PageUser, render
 router = APIRouter(include_in_schema=False)
 
 
-def _donor_points(db: Any, donors: list[dict[str, Any]], treated: list[str]) -> list[dict[str, Any]]:
+def _donor_points(
+    db: Any, donors: list[dict[str, Any]], treated: list[str]
+) -> list[dict[str, Any]]:
     from perron.registry.read_model import station_positions
 
     pos = station_positions(db)
@@ -61,8 +63,13 @@ def effect_page(evaluation_id: int, request: Request, user: PageUser, db: DbSess
             from perron.programme import get_deal_measure
 
             rec = get_deal_measure(db, int(ev.measure_id))
-            measure = {"id": rec.id, "deal": rec.deal_code, "code": rec.measure_code,
-                       "stations": rec.stations, "start": rec.actual_start}
+            measure = {
+                "id": rec.id,
+                "deal": rec.deal_code,
+                "code": rec.measure_code,
+                "stations": rec.stations,
+                "start": rec.actual_start,
+            }
             treated = rec.stations
         except Exception:  # the deal may since have been removed: show the stored result
             measure = None

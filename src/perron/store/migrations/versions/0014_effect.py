@@ -38,9 +38,7 @@ def upgrade() -> None:
         "effect_evaluation",
         ["party", "created_at"],
     )
-    op.create_index(
-        op.f("ix_effect_evaluation_measure_id"), "effect_evaluation", ["measure_id"]
-    )
+    op.create_index(op.f("ix_effect_evaluation_measure_id"), "effect_evaluation", ["measure_id"])
 
 
 def downgrade() -> None:
