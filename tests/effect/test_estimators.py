@@ -128,3 +128,20 @@ def test_no_treated_or_all_treated_or_unknown_method_is_refused():
     every = p.subset(p.treated)
     with pytest.raises(PanelError, match="every unit is treated"):
         run(every)
+
+
+def test_power_of_a_planned_measure_grows_with_the_number_of_stations():
+    from perron.access.accounts import Principal
+    from perron.domain.parties import Role
+    from perron.effect import EffectError, plan_power
+
+    actor = Principal(0, "x", "x", "prorail", Role.ANALYST)
+    panel = make_panel(units=60, periods=48, treated=10, effect=-0.2, seed=14)
+    free = [u for i, u in enumerate(panel.units) if panel.start[i] < 0]
+    one = plan_power(actor, panel, free[:1], months_after=12)
+    many = plan_power(actor, panel, free[:15], months_after=12)
+    assert one.method == "synthetic_control" and many.method == "imputation_poisson"
+    assert 0 < many.mde_relative < one.mde_relative <= 1
+    assert "15 station(s)" in many.note_en and "15 station(s)" in many.note_nl
+    with pytest.raises(EffectError, match="unknown unit"):
+        plan_power(actor, panel, ["NOPE"])

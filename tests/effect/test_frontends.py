@@ -189,6 +189,11 @@ def test_measure_cli_api_and_web(settings, db_url, client, panel_file):
     assert out["synthetic"]  # a synthetic deal is labelled so
     assert out["donors"] and out["first_period"] == "2023-01"
     eid = out["evaluation_id"]
+    evid = runner.invoke(_app(), ["effect", "evidence", "--json"])
+    assert evid.exit_code == 0, evid.output
+    rows = json.loads(evid.stdout)
+    assert [(r["measure_code"], r["evaluation_id"]) for r in rows] == [("cctv", eid)]
+    assert rows[0]["relative"] == pytest.approx(out["relative"])
     missing = runner.invoke(_app(), ["effect", "evaluate", "--measure", "999999", "--json"])
     assert missing.exit_code == 2 and "no deal measure" in missing.output
 

@@ -145,6 +145,7 @@ def evaluate_measure(
                 source="measure",
                 panel_sha256=panel_digest(panel),
                 measure_id=str(measure_id),
+                measure=info,
                 purpose=purpose,
             )
             out["evaluation_id"] = stored.id
@@ -171,5 +172,20 @@ def get_evaluation(evaluation_id: int, db: DbSession, user: CurrentUser) -> dict
 
     try:
         return get_evaluation(db, user, evaluation_id).as_dict()
+    except Exception as exc:
+        raise _problem(exc) from None
+
+
+@router.get("/evidence", responses=ERRORS, summary="Perron's own evidence per catalogue measure")
+def evidence(
+    db: DbSession,
+    user: CurrentUser,
+    measure_code: Annotated[str | None, Query(max_length=40)] = None,
+) -> list[dict[str, Any]]:
+    """The stored evaluations of deal measures, per catalogue code, beside the literature."""
+    from perron.effect import measure_evidence
+
+    try:
+        return measure_evidence(db, user, measure_code)
     except Exception as exc:
         raise _problem(exc) from None

@@ -152,6 +152,7 @@ def evaluate_cmd(
                     source=source,
                     panel_sha256=panel_digest(p),
                     measure_id=str(measure) if measure is not None else None,
+                    measure=info,
                     purpose=purpose,
                 )
                 out["evaluation_id"] = stored.id
@@ -219,6 +220,77 @@ def show_cmd(
     else:
         console.print(f"[bold]{row['title']}[/bold]", soft_wrap=True)
         _print(row["result"])
+
+
+@app.command("power")
+def power_cmd(
+    panel: Path = typer.Option(..., "--panel", help="CSV with unit,period,outcome,treated_from"),
+    units: str = typer.Option(..., "--units", help="comma-separated units of the planned measure"),
+    months: int = typer.Option(12, "--months", help="months after the start to evaluate on"),
+    seed: int = typer.Option(0, "--seed"),
+    purpose: str = PurposeOpt,
+    party: str | None = PartyOpt,
+    json_out: bool = typer.Option(False, "--json"),
+) -> None:
+    """Before a measure starts: the smallest effect an evaluation could see (power)."""
+    from perron.effect import (
+        EffectError,
+        Forbidden,
+        Options,
+        PanelError,
+        plan_power,
+        read_panel_csv,
+    )
+
+    actor = _actor(None, party, need_db=False)
+    try:
+        p = read_panel_csv(panel)
+        res = plan_power(
+            actor,
+            p,
+            [u.strip() for u in units.split(",") if u.strip()],
+            months_after=months,
+            purpose=purpose,
+            options=Options(seed=seed, placebos=39),
+        ).as_dict()
+    except (PanelError, EffectError) as exc:
+        fail(str(exc), 2)
+    except Forbidden as exc:
+        fail(str(exc), 3)
+    if json_out:
+        print_json(res)
+    else:
+        console.print(res["note_en"], soft_wrap=True)
+
+
+@app.command("evidence")
+def evidence_cmd(
+    measure_code: str | None = typer.Option(None, "--measure-code", help="one catalogue code"),
+    user: str | None = UserOpt,
+    party: str | None = PartyOpt,
+    json_out: bool = typer.Option(False, "--json"),
+) -> None:
+    """Perron's own evidence per catalogue measure: the stored evaluations of deal measures."""
+    from perron.cli.common import db_transaction
+    from perron.effect import Forbidden, measure_evidence
+
+    actor = _actor(user, party, need_db=True)
+    try:
+        with db_transaction() as session:
+            rows = measure_evidence(session, actor, measure_code)
+    except Forbidden as exc:
+        fail(str(exc), 3)
+    if json_out:
+        print_json(rows)
+        return
+    from perron.effect.checks import pct
+
+    for r in rows:
+        typer.echo(
+            f"{r['measure_code']:<16} {pct(r['relative']):>7} [{pct(r['relative_ci_low'])}, "
+            f"{pct(r['relative_ci_high'])}] {'credible' if r['credible'] else 'not credible'}"
+            f"  evaluation {r['evaluation_id']}" + ("  [synthetic]" if r["synthetic"] else "")
+        )
 
 
 @app.command("synthetic")

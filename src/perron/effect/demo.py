@@ -159,6 +159,7 @@ def prepare(settings: Settings) -> str:
                         source="measure",
                         panel_sha256=panel_digest(panel),
                         measure_id=str(mid),
+                        measure=info,
                     )
                 notes.append(f"demo measure {mid}: {'credible' if ev.credible else 'not credible'}")
         except (EffectError, ModuleNotFoundError) as exc:

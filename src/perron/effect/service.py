@@ -161,9 +161,11 @@ def save_evaluation(
     source: str,
     panel_sha256: str,
     measure_id: str | None = None,
+    measure: dict[str, Any] | None = None,
     purpose: Purpose | str = Purpose.ANALYSIS,
 ) -> StoredEvaluation:
-    """Store an evaluation for the actor's party, with an audit entry."""
+    """Store an evaluation for the actor's party, with an audit entry (``measure``: the deal
+    measure it evaluates, kept with the result as the catalogue's local evidence)."""
     p = _may_evaluate(actor, purpose)
     if _role(actor) not in WRITE_ROLES:
         raise Forbidden("only admins and analysts store evaluations")
@@ -173,6 +175,8 @@ def save_evaluation(
     if source not in ("panel", "measure", "registry", "demo"):
         raise EffectError(f"unknown source {source!r}")
     result = result_dict(evaluation)
+    if measure is not None:
+        result["measure"] = measure
     row = EffectEvaluation(
         created_at=datetime.now(UTC),
         created_by=actor.username,
@@ -296,3 +300,110 @@ def evaluate_measure(
 
 def month_of(day: date) -> str:
     return f"{day.year:04d}-{day.month:02d}"
+
+
+@dataclass
+class Power:
+    """What a planned measure could show: the smallest effect an evaluation would see."""
+
+    method: str
+    units: list[str]
+    months_after: int
+    mde: float | None
+    mde_relative: float | None
+    counterfactual: float
+    note_nl: str
+    note_en: str
+
+    def as_dict(self) -> dict[str, Any]:
+        from dataclasses import asdict
+
+        return asdict(self)
+
+
+def plan_power(
+    actor: Actor,
+    panel: Panel,
+    units: list[str],
+    *,
+    months_after: int = 12,
+    purpose: Purpose | str = Purpose.ANALYSIS,
+    method: str = "auto",
+    options: Options | None = None,
+) -> Power:
+    """The minimum detectable effect (80 % power, 5 % two-sided) of a measure at ``units``
+    before it starts: the evaluation is rehearsed on the history, as if the measure had
+    started ``months_after`` months before the end of the data (without any effect); units
+    already treated in the panel are left out."""
+    import numpy as np
+
+    _may_evaluate(actor, purpose)
+    if not units:
+        raise EffectError("name at least one unit (station) for the planned measure")
+    unknown = [u for u in units if u not in panel.units]
+    if unknown:
+        raise EffectError(f"unknown unit(s) in the panel: {', '.join(unknown[:5])}")
+    t = len(panel.periods)
+    if not 1 <= months_after <= t - 6:
+        raise EffectError(f"months_after must be between 1 and {t - 6} for this panel")
+    keep = np.array(
+        [i for i, u in enumerate(panel.units) if panel.start[i] < 0 or u in units], dtype=np.int64
+    )
+    hist = panel.subset(keep)
+    hist.start = np.array(
+        [t - months_after if u in units else -1 for u in hist.units], dtype=np.int64
+    )
+    # the history before a real start of the planned units only
+    opts = options or Options(placebos=39)
+    try:
+        ev = estimators.run(hist, method, opts)
+    except PanelError as exc:
+        raise EffectError(str(exc)) from None
+    mde_rel = ev.mde_relative
+    nl = (
+        f"Met {len(units)} station(s) en {months_after} maanden na de start is een effect "
+        f"vanaf ongeveer {mde_rel:.0%} zichtbaar (80 % kans, 5 % onbetrouwbaarheid)."
+        if mde_rel is not None
+        else "Niet te bepalen met deze gegevens."
+    )
+    en = (
+        f"With {len(units)} station(s) and {months_after} months after the start an effect "
+        f"of about {mde_rel:.0%} or more can be seen (80 % power, 5 % significance)."
+        if mde_rel is not None
+        else "Cannot be determined from these data."
+    )
+    return Power(ev.method, list(units), months_after, ev.mde, mde_rel, ev.counterfactual, nl, en)
+
+
+def measure_evidence(
+    session: Session,
+    actor: Actor,
+    measure_code: str | None = None,
+    purpose: Purpose | str = Purpose.ANALYSIS,
+) -> list[dict[str, Any]]:
+    """Perron's own evidence per catalogue measure: the stored evaluations of deal measures
+    (credible or not, with their relative effect and interval) beside the literature's
+    estimate, for the catalogue and the optimiser. Synthetic (demo) evaluations are marked."""
+    _may_evaluate(actor, purpose)
+    out = []
+    for e in list_evaluations(session, actor, purpose, limit=1000):
+        info = e.result.get("measure") or {}
+        code = info.get("measure")
+        if e.source != "measure" or not code or (measure_code and code != measure_code):
+            continue
+        r = e.result
+        out.append(
+            {
+                "measure_code": code,
+                "evaluation_id": e.id,
+                "stations": info.get("stations", []),
+                "start": info.get("actual_start"),
+                "relative": r.get("relative"),
+                "relative_ci_low": r.get("relative_ci_low"),
+                "relative_ci_high": r.get("relative_ci_high"),
+                "credible": e.credible,
+                "synthetic": e.synthetic,
+                "method": e.method,
+            }
+        )
+    return out
