@@ -23,6 +23,7 @@ DEMO_MODULES = (
     "perron.monitor.demo",
     "perron.live.demo",
     "perron.forecast.demo",
+    "perron.programme.demo",
     "perron.effect.demo",
 )
 DEMO_USER = "demo"

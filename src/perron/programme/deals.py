@@ -905,6 +905,7 @@ def running_measures(session: Session) -> dict[str, list[str]]:
             StationDeal.status.in_(("agreed", "running")),
             DealMeasure.status != "cancelled",
         )
+        .order_by(DealMeasure.id)
     ).all()
     out: dict[str, list[str]] = {}
     for station, code in rows:

@@ -27,8 +27,12 @@ efficient frontier over a range of budgets.
 from __future__ import annotations
 
 import math
+import os
+import sys
+import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,8 +41,10 @@ import numpy as np
 #: a station with more non-dominated combinations than this is refused (set max_measures)
 MAX_OPTIONS_PER_STATION = 50_000
 MAX_STATIONS = 5_000
-MAX_MEASURES = 64
+MAX_MEASURES = 62  # member sets are 64-bit masks
 MAX_AMOUNT = 1e13
+#: measures enumerated together in one step of the dynamic programme
+BLOCK = 4
 
 
 class InstanceError(ValueError):
@@ -117,6 +123,9 @@ class Portfolio:
     seconds: float = 0.0
     options: int = 0
     nodes: int | None = None
+    kept: int | None = None  # options left after reduced-cost fixing
+    picked: np.ndarray | None = field(default=None, repr=False)
+    lagrangian_bound: float | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -129,6 +138,10 @@ class Portfolio:
             "dual_bound": None if self.dual_bound is None else round(self.dual_bound, 6),
             "seconds": round(self.seconds, 4),
             "options": self.options,
+            "options_after_fixing": self.kept,
+            "lagrangian_bound": None
+            if self.lagrangian_bound is None
+            else round(self.lagrangian_bound, 6),
             "nodes": self.nodes,
             "choices": [c.as_dict() for c in self.choices],
         }
@@ -278,10 +291,16 @@ class _Options:
     cost: np.ndarray
     benefit: np.ndarray  # harm avoided (with the effects used)
     line_cost: np.ndarray  # options x limited lines
-    members: list[tuple[str, ...]]
+    bits: np.ndarray  # the measures of each option, a bit mask over its station's codes
+    codes_of: list[tuple[str, ...]]  # per station: the measure codes its bits refer to
     lines: list[str]
     base_harm: np.ndarray  # per station: harm left by the fixed measures
     fixed: list[tuple[str, ...]]
+
+    def members(self, k: int) -> list[str]:
+        codes = self.codes_of[int(self.station[k])]
+        b = int(self.bits[k])
+        return [codes[i] for i in range(len(codes)) if b >> i & 1]
 
 
 def _pareto(cost: np.ndarray, resid: np.ndarray, extra: np.ndarray) -> np.ndarray:
@@ -330,6 +349,53 @@ def _groups(codes: Sequence[str], requires: Mapping[str, tuple[str, ...]]) -> li
     return list(out.values())
 
 
+@dataclass(frozen=True)
+class _GroupPlan:
+    """The valid sub-sets of each group of measures, as 0/1 rows over the station's measures."""
+
+    masks: tuple[np.ndarray, ...]  # per group: subsets x measures (float 0/1)
+    bits: tuple[np.ndarray, ...]  # per group: the member bitmask of each subset (int64)
+
+
+_PLANS: dict[tuple[Any, ...], _GroupPlan] = {}
+
+
+def _plan(
+    codes: tuple[str, ...], requires: Mapping[str, tuple[str, ...]], have: frozenset[str]
+) -> _GroupPlan:
+    key = (codes, tuple(sorted((c, requires.get(c, ())) for c in codes)), have)
+    plan = _PLANS.get(key)
+    if plan is not None:
+        return plan
+    index = {c: i for i, c in enumerate(codes)}
+    masks, bits = [], []
+    # independent groups are packed into blocks of up to BLOCK measures: fewer, larger steps
+    blocks: list[list[str]] = []
+    for group in sorted(_groups(codes, requires), key=len, reverse=True):
+        if blocks and len(blocks[-1]) + len(group) <= BLOCK:
+            blocks[-1].extend(group)
+        else:
+            blocks.append(list(group))
+    for group in blocks:
+        rows = []
+        for mask in range(1, 1 << len(group)):
+            chosen = {group[k] for k in range(len(group)) if mask >> k & 1}
+            if all(r in chosen or r in have for c in chosen for r in requires.get(c, ())):
+                row = np.zeros(len(codes))
+                for c in chosen:
+                    row[index[c]] = 1.0
+                rows.append(row)
+        if rows:
+            m = np.array(rows)
+            masks.append(m)
+            bits.append((m.astype(np.int64) << np.arange(len(codes), dtype=np.int64)).sum(axis=1))
+    plan = _GroupPlan(tuple(masks), tuple(bits))
+    if len(_PLANS) > 256:
+        _PLANS.clear()
+    _PLANS[key] = plan
+    return plan
+
+
 def _station_options(
     codes: list[str],
     cost: np.ndarray,
@@ -340,53 +406,38 @@ def _station_options(
     have: frozenset[str],
     max_cost: float | None,
     max_n: int | None,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[tuple[str, ...]]]:
-    """Non-dominated combinations of one station: cost, residual factor, line costs, members."""
-    index = {c: i for i, c in enumerate(codes)}
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Non-dominated combinations of one station: cost, residual factor, line costs, members
+    (a bit mask over ``codes``).
+
+    A dynamic programme over the groups of measures: each state (a combination so far) is
+    extended by every valid subset of the next group, and only non-dominated states are kept."""
+    plan = _plan(tuple(codes), requires, have)
     track_n = max_n is not None
-    # state arrays: cost, residual, extra (line costs [+ count]), member bitsets (python ints)
+    n_extra = n_lines + (1 if track_n else 0)
+    # per measure: its line costs (+ a count column), so a subset's extras are a product
+    unit_extra = np.zeros((len(codes), n_extra))
+    for i, li in enumerate(line_of):
+        if li >= 0:
+            unit_extra[i, li] = cost[i]
+    if track_n:
+        unit_extra[:, -1] = 1.0
+    log_f = np.log(np.maximum(factor, 1e-300))  # an effect of 1 leaves (practically) nothing
     s_cost = np.zeros(1)
     s_res = np.ones(1)
-    n_extra = n_lines + (1 if track_n else 0)
     s_extra = np.zeros((1, n_extra))
-    s_members: list[int] = [0]
-    for group in _groups(codes, requires):
-        # valid subsets of the group: every member's requirements are in it or already on
-        subs: list[int] = []
-        g_idx = [index[c] for c in group]
-        for mask in range(1, 1 << len(group)):
-            chosen = {group[k] for k in range(len(group)) if mask >> k & 1}
-            if all(r in chosen or r in have for c in chosen for r in requires.get(c, ())):
-                subs.append(mask)
-        if not subs:
-            continue
-        sub_cost = np.array(
-            [sum(cost[g_idx[k]] for k in range(len(group)) if m >> k & 1) for m in subs]
-        )
-        sub_res = np.array(
-            [math.prod(factor[g_idx[k]] for k in range(len(group)) if m >> k & 1) for m in subs]
-        )
-        sub_extra = np.zeros((len(subs), n_extra))
-        sub_bits = []
-        for r, m in enumerate(subs):
-            bits = 0
-            for k in range(len(group)):
-                if m >> k & 1:
-                    i = g_idx[k]
-                    bits |= 1 << i
-                    if line_of[i] >= 0:
-                        sub_extra[r, line_of[i]] += cost[i]
-                    if track_n:
-                        sub_extra[r, -1] += 1
-            sub_bits.append(bits)
-        # every state with every subset (plus the state itself)
-        n_s, n_g = len(s_cost), len(subs)
+    s_bits = np.zeros(1, dtype=np.int64)
+    for masks, bits in zip(plan.masks, plan.bits, strict=True):
+        sub_cost = masks @ cost
+        sub_res = np.exp(masks @ log_f)
+        sub_extra = masks @ unit_extra
+        n_s, n_g = len(s_cost), len(sub_cost)
         new_cost = np.concatenate([s_cost, (s_cost[:, None] + sub_cost[None, :]).ravel()])
         new_res = np.concatenate([s_res, (s_res[:, None] * sub_res[None, :]).ravel()])
         new_extra = np.concatenate(
             [s_extra, (s_extra[:, None, :] + sub_extra[None, :, :]).reshape(n_s * n_g, n_extra)]
         )
-        new_members = s_members + [a | b for a in s_members for b in sub_bits]
+        new_bits = np.concatenate([s_bits, (s_bits[:, None] | bits[None, :]).ravel()])
         ok = np.ones(len(new_cost), dtype=bool)
         if max_cost is not None:
             ok &= new_cost <= max_cost + 1e-9
@@ -399,10 +450,13 @@ def _station_options(
                 f"more than {MAX_OPTIONS_PER_STATION} non-dominated combinations at one station: "
                 "limit the measures per station (max_measures)"
             )
-        s_cost, s_res, s_extra = new_cost[keep], new_res[keep], new_extra[keep]
-        s_members = [new_members[k] for k in keep]
-    names = [tuple(codes[i] for i in range(len(codes)) if b >> i & 1) for b in s_members]
-    return s_cost, s_res, s_extra[:, :n_lines], names
+        s_cost, s_res, s_extra, s_bits = (
+            new_cost[keep],
+            new_res[keep],
+            new_extra[keep],
+            new_bits[keep],
+        )
+    return s_cost, s_res, s_extra[:, :n_lines], s_bits
 
 
 def build_options(instance: Instance, robust: bool = False) -> _Options:
@@ -415,7 +469,8 @@ def build_options(instance: Instance, robust: bool = False) -> _Options:
     costs: list[np.ndarray] = []
     bens: list[np.ndarray] = []
     lcs: list[np.ndarray] = []
-    members: list[tuple[str, ...]] = []
+    bits_all: list[np.ndarray] = []
+    codes_of: list[tuple[str, ...]] = [() for _ in instance.stations]
     base = np.zeros(len(instance.stations))
     fixed_out: list[tuple[str, ...]] = []
     for s_i, st in enumerate(instance.stations):
@@ -444,7 +499,8 @@ def build_options(instance: Instance, robust: bool = False) -> _Options:
             [line_index.get(by_code[c].line or "", -1) for c in codes], dtype=np.int64
         )
         max_n = st.max_measures if st.max_measures is not None else instance.max_measures
-        c, r, lc, names = _station_options(
+        codes_of[s_i] = tuple(codes)
+        c, r, lc, bits = _station_options(
             codes,
             cost,
             factor,
@@ -455,29 +511,29 @@ def build_options(instance: Instance, robust: bool = False) -> _Options:
             st.max_cost,
             max_n,
         )
-        take = np.array([bool(n) for n in names])  # the empty combination is the slack
-        c, r, lc = c[take], r[take], lc[take]
-        names = [n for n, t in zip(names, take, strict=True) if t]
+        take = bits != 0  # the empty combination is the slack
+        c, r, lc, bits = c[take], r[take], lc[take], bits[take]
         st_idx.append(np.full(len(c), s_i, dtype=np.int64))
         costs.append(c)
         bens.append(left * (1 - r))
         lcs.append(lc)
-        members.extend(names)
+        bits_all.append(bits)
     if costs:
         return _Options(
             np.concatenate(st_idx),
             np.concatenate(costs),
             np.concatenate(bens),
             np.concatenate(lcs) if lines else np.zeros((sum(map(len, costs)), 0)),
-            members,
+            np.concatenate(bits_all),
+            codes_of,
             lines,
             base,
             fixed_out,
         )
     empty = np.zeros(0)
     return _Options(
-        np.zeros(0, dtype=np.int64), empty, empty, np.zeros((0, len(lines))), [], lines, base,
-        fixed_out,
+        np.zeros(0, dtype=np.int64), empty, empty, np.zeros((0, len(lines))),
+        np.zeros(0, dtype=np.int64), codes_of, lines, base, fixed_out,
     )  # fmt: skip
 
 
@@ -502,7 +558,7 @@ def _portfolio(
         choices.append(
             Choice(
                 st.code,
-                list(opts.members[k]) if k is not None else [],
+                opts.members(k) if k is not None else [],
                 float(opts.cost[k]) if k is not None else 0.0,
                 st.harm,
                 float(opts.benefit[k]) if k is not None else 0.0,
@@ -521,9 +577,94 @@ def _portfolio(
         choices,
         seconds=seconds,
         options=len(opts.cost),
+        picked=np.flatnonzero(picked),
         **extra,
     )
 
+
+def _station_max(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """Per station (options sorted by station, ``starts`` their first index): the largest value."""
+    return np.maximum.reduceat(values, starts) if len(values) else np.zeros(0)
+
+
+def _lagrangian(
+    opts: _Options, budget: float, starts: np.ndarray, counts: np.ndarray
+) -> tuple[float, float, np.ndarray]:
+    """The Lagrangian bound of the budget constraint, minimised over its multiplier λ.
+
+    ``L(λ) = λ·B + Σ_s max(0, max_k (b_k − λ·c_k))`` bounds the optimum from above for every
+    λ ≥ 0 (the line limits are dropped, which only loosens it). Returns L, λ and per station
+    the best reduced profit ``max(0, max_k (b_k − λ c_k))``."""
+
+    def value(lam: float) -> tuple[float, np.ndarray]:
+        best = np.maximum(_station_max(opts.benefit - lam * opts.cost, starts), 0.0)
+        return lam * budget + float(best.sum()), best
+
+    ratio = opts.benefit / np.maximum(opts.cost, 1e-9)
+    lo, hi = 0.0, float(ratio.max()) if len(ratio) else 0.0
+    # L is convex in λ: golden-section search, then the better end
+    g = (math.sqrt(5) - 1) / 2
+    a, b = lo, hi
+    c, d = b - g * (b - a), a + g * (b - a)
+    fc, fd = value(c)[0], value(d)[0]
+    for _ in range(80):
+        if fc <= fd:
+            b, d, fd = d, c, fc
+            c = b - g * (b - a)
+            fc = value(c)[0]
+        else:
+            a, c, fc = c, d, fd
+            d = a + g * (b - a)
+            fd = value(d)[0]
+    candidates = [value(x) + (x,) for x in (lo, hi, (a + b) / 2)]
+    bound, best, lam = min(candidates, key=lambda t: t[0])
+    return bound, lam, best
+
+
+def _reduce(
+    opts: _Options, budget: float, incumbent: float
+) -> tuple[np.ndarray, float, float, np.ndarray]:
+    """Options that can be part of a solution better than ``incumbent`` (reduced-cost fixing).
+
+    Forcing option k of station s bounds the objective by ``L(λ) − best_s + (b_k − λ c_k)``;
+    an option whose bound is below the incumbent is in no better solution and is dropped. The
+    incumbent's own options always stay, so the optimum of the rest is the optimum of all."""
+    n = len(opts.cost)
+    if n == 0:
+        return np.ones(0, dtype=bool), 0.0, 0.0, np.zeros(0, dtype=bool)
+    starts = np.flatnonzero(np.r_[True, opts.station[1:] != opts.station[:-1]])
+    counts = np.diff(np.r_[starts, n])
+    bound, lam, best = _lagrangian(opts, budget, starts, counts)
+    per_option_best = np.repeat(best, counts)
+    forced = bound - per_option_best + (opts.benefit - lam * opts.cost)
+    tol = 1e-7 * (1.0 + abs(incumbent))
+    keep = (forced >= incumbent - tol) & (opts.cost <= budget + 1e-9)
+    # taking nothing at station s is bounded by L - best_s: below the incumbent, s must take one
+    must = np.zeros(int(opts.station.max()) + 1 if n else 0, dtype=bool)
+    must[opts.station[starts]] = bound - best < incumbent - tol
+    return keep, bound, lam, must
+
+
+@contextmanager
+def _quiet_stdout() -> Iterator[None]:
+    """HiGHS prints some diagnostics to the process's standard output, which would corrupt
+    JSON printed there: send file descriptor 1 to standard error while it runs."""
+    with _SOLVER_LOCK:
+        try:
+            sys.stdout.flush()
+            saved = os.dup(1)
+        except (OSError, ValueError):
+            yield
+            return
+        try:
+            os.dup2(2, 1)
+            yield
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
+
+
+_SOLVER_LOCK = threading.Lock()
 
 _STATUS = {0: "optimal", 1: "time_limit", 2: "infeasible", 3: "unbounded", 4: "error"}
 
@@ -536,7 +677,11 @@ def solve_milp(
     mip_rel_gap: float = 1e-9,
     method: str = "milp",
 ) -> Portfolio:
-    """The exact optimum by HiGHS; ``status`` optimal means proven within ``mip_rel_gap``."""
+    """The exact optimum by HiGHS; ``status`` optimal means proven within ``mip_rel_gap``.
+
+    Before HiGHS runs, options that cannot beat the greedy solution are dropped by reduced-cost
+    fixing on the Lagrangian bound (:func:`_reduce`); the optimum is unchanged and HiGHS solves
+    a programme of a few hundred columns instead of tens of thousands."""
     from scipy.optimize import Bounds, LinearConstraint, milp
     from scipy.sparse import coo_matrix, vstack
 
@@ -544,33 +689,65 @@ def solve_milp(
     opts = opts if opts is not None else build_options(instance)
     budget = instance.budget if budget is None else budget
     inst = instance if budget == instance.budget else _with_budget(instance, budget)
-    n = len(opts.cost)
-    if n == 0:
+    n_all = len(opts.cost)
+    if n_all == 0:
         return _portfolio(inst, opts, np.zeros(0, dtype=bool), method, "optimal", 0.0, gap=0.0)
+    greedy = solve_greedy(instance, opts, budget)
+    start = _improve(instance, opts, np.isin(np.arange(n_all), _picked_of(greedy, opts)), budget)
+    incumbent = float(opts.benefit[start].sum())
+    keep, bound, _lam, must = _reduce(opts, budget, incumbent)
+    keep |= start
+    picked = np.zeros(n_all, dtype=bool)
+    # a station that must take an option and has one left takes it: fixed, out of the MILP
+    kept_station = opts.station[keep]
+    n_left = np.bincount(kept_station, minlength=len(instance.stations))
+    sure = keep & must[opts.station] & (n_left[opts.station] == 1)
+    picked[sure] = True
+    cols = np.flatnonzero(keep & ~sure)
+    n = len(cols)
+    budget_left = budget - float(opts.cost[sure].sum())
+    lines_left = [
+        instance.line_limits[line] - float(opts.line_cost[sure, j].sum())
+        for j, line in enumerate(opts.lines)
+    ]
+    if n == 0:
+        return _portfolio(
+            inst, opts, picked, method, "optimal", time.perf_counter() - t, gap=0.0,
+            dual_bound=float(opts.benefit[picked].sum()), kept=int(keep.sum()),
+            lagrangian_bound=bound,
+        )  # fmt: skip
     n_st = len(instance.stations)
-    rows = [coo_matrix((np.ones(n), (opts.station, np.arange(n))), shape=(n_st, n))]
+    station = opts.station[cols]
+    cost = opts.cost[cols]
+    rows = [coo_matrix((np.ones(n), (station, np.arange(n))), shape=(n_st, n))]
     ub = [np.ones(n_st)]
-    rows.append(coo_matrix(opts.cost.reshape(1, n)))
-    ub.append(np.array([budget]))
-    for j, line in enumerate(opts.lines):
-        rows.append(coo_matrix(opts.line_cost[:, j].reshape(1, n)))
-        ub.append(np.array([instance.line_limits[line]]))
+    rows.append(coo_matrix(cost.reshape(1, n)))
+    ub.append(np.array([budget_left]))
+    for j in range(len(opts.lines)):
+        rows.append(coo_matrix(opts.line_cost[cols, j].reshape(1, n)))
+        ub.append(np.array([lines_left[j]]))
     a = vstack(rows).tocsr()
     upper = np.concatenate(ub)
-    res = milp(
-        -opts.benefit,
-        integrality=np.ones(n),
-        bounds=Bounds(0, 1),
-        constraints=LinearConstraint(a, -np.inf, upper),
-        options={"time_limit": time_limit, "mip_rel_gap": mip_rel_gap, "presolve": True},
-    )
+    with _quiet_stdout():
+        res = milp(
+            -opts.benefit[cols],
+            integrality=np.ones(n),
+            bounds=Bounds(0, 1),
+            constraints=LinearConstraint(a, -np.inf, upper),
+            options={"time_limit": time_limit, "mip_rel_gap": mip_rel_gap, "presolve": True},
+        )
     seconds = time.perf_counter() - t
     status = _STATUS.get(res.status, "error")
     if res.x is None:
-        return _portfolio(inst, opts, np.zeros(n, dtype=bool), method, status, seconds)
-    picked = res.x > 0.5
+        return _portfolio(inst, opts, picked, method, status, seconds, kept=int(keep.sum()))
+    picked[cols[res.x > 0.5]] = True
+    fixed_value = float(opts.benefit[sure].sum())
     gap = getattr(res, "mip_gap", None)
-    bound = getattr(res, "mip_dual_bound", None)
+    dual = getattr(res, "mip_dual_bound", None)
+    if dual is not None and math.isfinite(dual):
+        dual = dual - fixed_value  # the bound of the whole problem (HiGHS minimises -benefit)
+        total = float(opts.benefit[picked].sum())
+        gap = max(0.0, (-dual - total) / max(abs(total), 1e-12))
     return _portfolio(
         inst,
         opts,
@@ -579,9 +756,15 @@ def solve_milp(
         status,
         seconds,
         gap=None if gap is None or not math.isfinite(gap) else float(max(gap, 0.0)),
-        dual_bound=None if bound is None else float(-bound),
+        dual_bound=None if dual is None else float(-dual),
         nodes=getattr(res, "mip_node_count", None),
+        kept=int(keep.sum()),
+        lagrangian_bound=bound,
     )
+
+
+def _picked_of(p: Portfolio, opts: _Options) -> np.ndarray:
+    return np.asarray(p.picked if p.picked is not None else [], dtype=np.int64)
 
 
 def _with_budget(instance: Instance, budget: float) -> Instance:
@@ -593,44 +776,118 @@ def _with_budget(instance: Instance, budget: float) -> Instance:
 def solve_greedy(
     instance: Instance, opts: _Options | None = None, budget: float | None = None
 ) -> Portfolio:
-    """Greedy baseline: repeatedly move one station to the combination with the most extra
-    harm avoided per extra euro that still fits (budget and line limits)."""
+    """Greedy baseline: the steps along each station's upper convex hull of (cost, harm
+    avoided), best extra harm avoided per extra euro first, each taken when it still fits (budget
+    and line limits); a station whose step does not fit takes no further step."""
     t = time.perf_counter()
     opts = opts if opts is not None else build_options(instance)
     budget = instance.budget if budget is None else budget
     inst = instance if budget == instance.budget else _with_budget(instance, budget)
     n = len(opts.cost)
-    current = np.full(len(instance.stations), -1, dtype=np.int64)
-    cur_cost = np.zeros(len(instance.stations))
-    cur_ben = np.zeros(len(instance.stations))
-    cur_line = np.zeros((len(instance.stations), len(opts.lines)))
+    steps: list[tuple[float, int, int, int]] = []  # (-ratio, station, from option, to option)
+    if n:
+        starts = np.flatnonzero(np.r_[True, opts.station[1:] != opts.station[:-1]])
+        ends = np.r_[starts[1:], n]
+        for lo, hi in zip(starts.tolist(), ends.tolist(), strict=True):
+            order = lo + np.lexsort((-opts.benefit[lo:hi], opts.cost[lo:hi]))
+            hull: list[int] = [-1]  # -1: nothing at this station
+            for k in order.tolist():
+                c, b = float(opts.cost[k]), float(opts.benefit[k])
+                if b <= (float(opts.benefit[hull[-1]]) if hull[-1] >= 0 else 0.0) + 1e-12:
+                    continue
+                while len(hull) >= 2:
+                    k1, k2 = hull[-2], hull[-1]
+                    c1 = float(opts.cost[k1]) if k1 >= 0 else 0.0
+                    b1 = float(opts.benefit[k1]) if k1 >= 0 else 0.0
+                    c2, b2 = float(opts.cost[k2]), float(opts.benefit[k2])
+                    # k2 lies on or below the line from k1 to k: not on the hull
+                    if (b2 - b1) * (c - c1) <= (b - b1) * (c2 - c1):
+                        hull.pop()
+                    else:
+                        break
+                hull.append(k)
+            s_i = int(opts.station[lo])
+            for a, b_ in zip(hull[:-1], hull[1:], strict=True):
+                dc = float(opts.cost[b_]) - (float(opts.cost[a]) if a >= 0 else 0.0)
+                db = float(opts.benefit[b_]) - (float(opts.benefit[a]) if a >= 0 else 0.0)
+                ratio = db / dc if dc > 0 else math.inf
+                steps.append((-ratio, s_i, a, b_))
+    steps.sort(key=lambda x: (x[0], x[1]))
     left = budget
-    line_left = np.array([instance.line_limits[name] for name in opts.lines])
-    alive = np.ones(n, dtype=bool)
-    while n:
-        d_cost = opts.cost - cur_cost[opts.station]
-        d_ben = opts.benefit - cur_ben[opts.station]
-        d_line = opts.line_cost - cur_line[opts.station]
-        ok = alive & (d_ben > 1e-12) & (d_cost <= left + 1e-9)
-        if opts.lines:
-            ok &= np.all(d_line <= line_left + 1e-9, axis=1)
-        if not ok.any():
-            break
-        with np.errstate(divide="ignore", invalid="ignore"):
-            ratio = np.where(d_cost > 0, d_ben / np.maximum(d_cost, 1e-12), np.inf)
-        ratio[~ok] = -np.inf
-        k = int(np.argmax(ratio))
-        s = int(opts.station[k])
-        left -= float(d_cost[k])
-        if opts.lines:
-            line_left -= d_line[k]
-        current[s] = k
-        cur_cost[s], cur_ben[s] = opts.cost[k], opts.benefit[k]
-        cur_line[s] = opts.line_cost[k]
-        alive[k] = False
+    line_left = np.array([instance.line_limits[name] for name in opts.lines], dtype=float)
+    current: dict[int, int] = {}
+    blocked: set[int] = set()
+    for _r, s_i, a, b_ in steps:
+        if s_i in blocked or current.get(s_i, -1) != a:
+            continue
+        dc = float(opts.cost[b_]) - (float(opts.cost[a]) if a >= 0 else 0.0)
+        dl = opts.line_cost[b_] - (opts.line_cost[a] if a >= 0 else 0.0)
+        if dc > left + 1e-9 or (len(dl) and bool(np.any(dl > line_left + 1e-9))):
+            blocked.add(s_i)
+            continue
+        left -= dc
+        if len(dl):
+            line_left -= dl
+        current[s_i] = b_
     picked = np.zeros(n, dtype=bool)
-    picked[current[current >= 0]] = True
+    if current:
+        picked[list(current.values())] = True
     return _portfolio(inst, opts, picked, "greedy", "feasible", time.perf_counter() - t)
+
+
+def _improve(
+    instance: Instance, opts: _Options, picked: np.ndarray, budget: float, rounds: int = 200
+) -> np.ndarray:
+    """Local search from a feasible choice: switch one station to the option that adds the
+    most harm avoided within the money left, or switch one station down and another up
+    (pairs among the best candidates), until nothing improves. Only a better incumbent for the
+    exact solver; the baseline reported is the plain greedy."""
+    n_st = len(instance.stations)
+    cur = np.full(n_st, -1, dtype=np.int64)
+    cur[opts.station[picked]] = np.flatnonzero(picked)
+    line_cap = np.array([instance.line_limits[name] for name in opts.lines], dtype=float)
+    zero_line = np.zeros(len(opts.lines))
+
+    def cur_vals() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        c = np.where(cur >= 0, opts.cost[np.maximum(cur, 0)], 0.0)
+        b = np.where(cur >= 0, opts.benefit[np.maximum(cur, 0)], 0.0)
+        lc = np.where((cur >= 0)[:, None], opts.line_cost[np.maximum(cur, 0)], zero_line)
+        return c, b, lc
+
+    for _ in range(rounds):
+        c, b, lc = cur_vals()
+        left = budget - float(c.sum())
+        line_left = line_cap - lc.sum(axis=0)
+        d_cost = opts.cost - c[opts.station]
+        d_ben = opts.benefit - b[opts.station]
+        ok = (d_cost <= left + 1e-9) & (d_ben > 1e-9)
+        if opts.lines:
+            ok &= np.all(opts.line_cost - lc[opts.station] <= line_left + 1e-9, axis=1)
+        if ok.any():
+            k = int(np.argmax(np.where(ok, d_ben, -np.inf)))
+            cur[opts.station[k]] = k
+            continue
+        if opts.lines:
+            break
+        # a pair: free money at one station (down), spend it at another (up)
+        up = np.flatnonzero((d_ben > 1e-9) & (d_cost > left))
+        down = np.flatnonzero(d_cost < 0)
+        if not len(up) or not len(down):
+            break
+        up = up[np.argsort(-(d_ben[up] / d_cost[up]))[:400]]
+        down = down[np.argsort(d_ben[down] / d_cost[down])[:400]]  # least loss per euro freed
+        gain = d_ben[up][:, None] + d_ben[down][None, :]
+        fits = d_cost[up][:, None] + d_cost[down][None, :] <= left + 1e-9
+        same = opts.station[up][:, None] == opts.station[down][None, :]
+        gain = np.where(fits & ~same, gain, -np.inf)
+        i, j = np.unravel_index(int(np.argmax(gain)), gain.shape)
+        if not gain[i, j] > 1e-9:
+            break
+        cur[opts.station[up[i]]] = up[i]
+        cur[opts.station[down[j]]] = down[j]
+    out = np.zeros(len(opts.cost), dtype=bool)
+    out[cur[cur >= 0]] = True
+    return out
 
 
 def evaluate(instance: Instance, portfolio: Portfolio, robust: bool = True) -> float:

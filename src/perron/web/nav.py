@@ -23,6 +23,7 @@ NAV: tuple[NavEntry, ...] = (
     NavEntry("nav.monitor", "/monitor"),
     NavEntry("nav.live", "/live"),
     NavEntry("nav.forecast", "/forecast"),
+    NavEntry("nav.programme", "/programme"),
     NavEntry("nav.effect", "/effect"),
 )
 
