@@ -194,6 +194,17 @@ def test_measure_cli_api_and_web(settings, db_url, client, panel_file):
     rows = json.loads(evid.stdout)
     assert [(r["measure_code"], r["evaluation_id"]) for r in rows] == [("cctv", eid)]
     assert rows[0]["relative"] == pytest.approx(out["relative"])
+    # the programme's progress report has a section on the effect of measures
+    from perron.programme.report import progress_report, render_html
+
+    engine = make_engine(db_url)
+    try:
+        with transaction(engine) as s:
+            rep = progress_report(s, ADMIN, "en")
+    finally:
+        engine.dispose()
+    assert [e["title"] for e in rep["effects"]] == ["cctv at UT (T-1)"]
+    assert "Effect of measures" in render_html(rep)
     missing = runner.invoke(_app(), ["effect", "evaluate", "--measure", "999999", "--json"])
     assert missing.exit_code == 2 and "no deal measure" in missing.output
 

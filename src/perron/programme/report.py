@@ -343,7 +343,37 @@ def progress_report(
             "stations": len(opt["choices"]),
         },
         "charts": charts,
+        "effects": _effects(session, actor, lang),
     }
+
+
+def _effects(session: Session, actor: Any, lang: str) -> list[dict[str, Any]]:
+    """The stored effect evaluations of deal measures (perron.effect), newest first."""
+    try:
+        from perron.effect import list_evaluations
+    except ImportError:  # pragma: no cover - the effect capability is optional
+        return []
+    try:
+        rows = list_evaluations(session, actor)
+    except PermissionError:
+        return []
+    out = []
+    for e in rows:
+        if e.source != "measure":
+            continue
+        r = e.result
+        out.append(
+            {
+                "title": e.title,
+                "relative": r.get("relative"),
+                "low": r.get("relative_ci_low"),
+                "high": r.get("relative_ci_high"),
+                "credible": e.credible,
+                "synthetic": e.synthetic,
+                "reasons": r.get("reasons_nl" if lang == "nl" else "reasons_en", []),
+            }
+        )
+    return out
 
 
 def station_factsheet(
@@ -468,6 +498,29 @@ def _sections(
             ),
             [], [], None,
         ))  # fmt: skip
+        eff = rep.get("effects") or []
+        if eff:
+            nl = lang == "nl"
+
+            def pc(v: float | None) -> str:
+                return "–" if v is None else f"{v * 100:+.0f} %"
+
+            out.append((
+                "Effect van maatregelen" if nl else "Effect of measures",
+                ("Effectmetingen van Perron (perron effect); 'niet geloofwaardig' betekent dat de "
+                 "vergelijking een controle niet doorstaat.") if nl else
+                ("Perron's effect evaluations (perron effect); 'not credible' means the comparison "
+                 "fails a check."),
+                ["Maatregel" if nl else "Measure", "Effect", "95 %",
+                 "Oordeel" if nl else "Verdict"],
+                [[x["title"] + (" (synthetisch)" if nl and x["synthetic"] else
+                                " (synthetic)" if x["synthetic"] else ""),
+                  pc(x["relative"]), f"{pc(x['low'])} – {pc(x['high'])}",
+                  ("geloofwaardig" if nl else "credible") if x["credible"] else
+                  ("niet geloofwaardig: " if nl else "not credible: ") + " ".join(x["reasons"])]
+                 for x in eff],
+                None,
+            ))  # fmt: skip
     else:
         n = rep["need"]
         out.append((
