@@ -6,7 +6,6 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats  # type: ignore[import-untyped]
 
 from perron.effect.panel import FloatArray, Panel
 from perron.effect.result import Check, EventPoint
@@ -34,24 +33,6 @@ def pct(x: float | None) -> str:
     return "–" if x is None or not math.isfinite(x) else f"{x * 100:+.0f} %"
 
 
-def hotelling_p(theta: FloatArray, draws: FloatArray, clusters: int) -> float | None:
-    """P-value of H0: theta = 0 with the covariance of bootstrap ``draws`` (replicates × k).
-
-    With G treated ``clusters`` the Wald statistic over k is referred to F(k, G − 1), and the
-    bootstrap covariance is scaled by G / (G − 1): the small-sample correction of cluster-robust
-    inference, without which a test on 20 stations rejects too often."""
-    k = theta.shape[0]
-    b = draws.shape[0]
-    g = min(clusters, b)
-    if k == 0 or b <= k + 1 or g <= k:
-        return None
-    cov = np.cov(draws, rowvar=False).reshape(k, k) * g / (g - 1)
-    if not np.all(np.isfinite(cov)):
-        return None
-    w = float(theta @ np.linalg.pinv(cov) @ theta)
-    return float(stats.f.sf(w / k, k, g - 1))
-
-
 def sup_t_p(theta: FloatArray, draws: FloatArray, clusters: int) -> float | None:
     """P-value of H0: theta = 0 by the largest |t| over the columns against its bootstrap
     distribution (centred ``draws``, replicates × k): the test the simultaneous band makes
@@ -71,9 +52,18 @@ def sup_t_p(theta: FloatArray, draws: FloatArray, clusters: int) -> float | None
     return float((1 + np.sum(t_boot >= t_obs)) / (b + 1))
 
 
+def t_sf(x: float, df: int) -> float:
+    """P(T > x) for Student's t with ``df`` degrees of freedom."""
+    from scipy.special import stdtr  # type: ignore[import-untyped]
+
+    return float(stdtr(max(df, 1), -x))
+
+
 def t_crit(clusters: int) -> float:
     """The two-sided 95 % critical value for a mean over ``clusters`` independent units."""
-    return float(stats.t.ppf(1 - ALPHA / 2, max(clusters - 1, 1))) if clusters > 1 else Z
+    from scipy.special import stdtrit
+
+    return float(stdtrit(max(clusters - 1, 1), 1 - ALPHA / 2)) if clusters > 1 else Z
 
 
 def small_sample(clusters: int) -> float:

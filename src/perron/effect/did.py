@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import stats  # type: ignore[import-untyped]
 
 from perron.effect import checks as ck
 from perron.effect.imputation import Sums, fit_sums, twfe_static
@@ -140,7 +139,7 @@ def estimate(panel: Panel, opts: ck.Options, *, poisson: bool, method: str) -> E
         sd = _sd(lr[1:]) * infl
         if math.isfinite(lr[0]) and math.isfinite(sd) and sd > 0:
             pt_est = float(math.expm1(lr[0]))
-            pt_p = float(2 * stats.t.sf(abs(lr[0]) / sd, max(g - 1, 1)))
+            pt_p = float(2 * ck.t_sf(abs(lr[0]) / sd, g - 1))
     # regression to the mean: the last months before the start against the fit
     rtm_cols = [k for k, e in enumerate(s.event_times) if -ck.RTM_WINDOW <= e < 0]
     rise = z = None

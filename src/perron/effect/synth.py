@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy.optimize import nnls  # type: ignore[import-untyped]
 
 from perron.effect import checks as ck
 from perron.effect.panel import FloatArray, IntArray, Panel, PanelError
@@ -53,6 +52,8 @@ class Fit:
 
 
 def _fit(y: FloatArray, unit: int, pool: IntArray, start: int, leads: int, mult: bool) -> Fit:
+    from scipy.optimize import nnls  # type: ignore[import-untyped]
+
     h = int(np.clip(start - MIN_FIT, 0, leads))
     fe = start - h
     yt = y[unit]
