@@ -199,6 +199,7 @@ def estimate(panel: Panel, opts: ck.Options, *, poisson: bool, method: str) -> E
         event=event,
         checks=checks,
         dropped=s.dropped,
+        treated=[panel.units[i] for i in panel.treated[:1000]],
         seed=opts.seed,
         replicates=opts.replicates,
         outcome=panel.outcome,

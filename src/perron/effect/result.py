@@ -62,6 +62,7 @@ class Evaluation:
     donors: list[dict[str, Any]] = field(default_factory=list)
     leave_one_out: list[dict[str, Any]] = field(default_factory=list)
     dropped: list[str] = field(default_factory=list)
+    treated: list[str] = field(default_factory=list)  # the treated units (at most 1,000)
     seed: int = 0
     replicates: int = 0
     outcome: str = "outcome"

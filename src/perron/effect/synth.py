@@ -350,6 +350,7 @@ def estimate(panel: Panel, opts: ck.Options, *, method: str = "synthetic_control
         checks=checks,
         donors=donors,
         leave_one_out=loo,
+        treated=[panel.units[i] for i in panel.treated[:1000]],
         seed=opts.seed,
         replicates=len(pstats),
         outcome=panel.outcome,

@@ -57,7 +57,7 @@ def effect_page(evaluation_id: int, request: Request, user: PageUser, db: DbSess
         raise HTTPException(403, str(exc)) from None
     r = ev.result
     measure = None
-    treated: list[str] = []
+    treated: list[str] = list(r.get("treated") or [])
     if ev.measure_id:
         try:
             from perron.programme import get_deal_measure
@@ -70,7 +70,7 @@ def effect_page(evaluation_id: int, request: Request, user: PageUser, db: DbSess
                 "stations": rec.stations,
                 "start": rec.actual_start,
             }
-            treated = rec.stations
+            treated = treated or rec.stations
         except Exception:  # the deal may since have been removed: show the stored result
             measure = None
     return render(
