@@ -296,6 +296,7 @@ class _Options:
     lines: list[str]
     base_harm: np.ndarray  # per station: harm left by the fixed measures
     fixed: list[tuple[str, ...]]
+    steps: list[tuple[float, int, int, int]] | None = None  # the greedy's hull steps, cached
 
     def members(self, k: int) -> list[str]:
         codes = self.codes_of[int(self.station[k])]
@@ -773,18 +774,11 @@ def _with_budget(instance: Instance, budget: float) -> Instance:
     )
 
 
-def solve_greedy(
-    instance: Instance, opts: _Options | None = None, budget: float | None = None
-) -> Portfolio:
-    """Greedy baseline: the steps along each station's upper convex hull of (cost, harm
-    avoided), best extra harm avoided per extra euro first, each taken when it still fits (budget
-    and line limits); a station whose step does not fit takes no further step."""
-    t = time.perf_counter()
-    opts = opts if opts is not None else build_options(instance)
-    budget = instance.budget if budget is None else budget
-    inst = instance if budget == instance.budget else _with_budget(instance, budget)
+def _hull_steps(opts: _Options) -> list[tuple[float, int, int, int]]:
+    """The steps along each station's upper convex hull of (cost, harm avoided), best ratio
+    first: (-ratio, station, from option, to option); -1 is "nothing"."""
     n = len(opts.cost)
-    steps: list[tuple[float, int, int, int]] = []  # (-ratio, station, from option, to option)
+    steps: list[tuple[float, int, int, int]] = []
     if n:
         starts = np.flatnonzero(np.r_[True, opts.station[1:] != opts.station[:-1]])
         ends = np.r_[starts[1:], n]
@@ -813,6 +807,22 @@ def solve_greedy(
                 ratio = db / dc if dc > 0 else math.inf
                 steps.append((-ratio, s_i, a, b_))
     steps.sort(key=lambda x: (x[0], x[1]))
+    return steps
+
+
+def solve_greedy(
+    instance: Instance, opts: _Options | None = None, budget: float | None = None
+) -> Portfolio:
+    """Greedy baseline: the steps along each station's upper convex hull of (cost, harm
+    avoided), best extra harm avoided per extra euro first, each taken when it still fits (budget
+    and line limits); a station whose step does not fit takes no further step."""
+    t = time.perf_counter()
+    opts = opts if opts is not None else build_options(instance)
+    budget = instance.budget if budget is None else budget
+    inst = instance if budget == instance.budget else _with_budget(instance, budget)
+    n = len(opts.cost)
+    steps = opts.steps if opts.steps is not None else _hull_steps(opts)
+    opts.steps = steps
     left = budget
     line_left = np.array([instance.line_limits[name] for name in opts.lines], dtype=float)
     current: dict[int, int] = {}
@@ -914,11 +924,17 @@ def evaluate(instance: Instance, portfolio: Portfolio, robust: bool = True) -> f
     return total
 
 
-def optimise(instance: Instance, with_baselines: bool = True) -> dict[str, Any]:
+def optimise(
+    instance: Instance,
+    with_baselines: bool = True,
+    opts: _Options | None = None,
+    robust_opts: _Options | None = None,
+) -> dict[str, Any]:
     """The exact portfolio with its gap, and beside it the greedy baseline and the robust
-    variant (effects at the low end of their interval)."""
+    variant (effects at the low end of their interval). ``opts`` and ``robust_opts`` are the
+    options of :func:`build_options` when the caller keeps them between budgets."""
     t = time.perf_counter()
-    opts = build_options(instance)
+    opts = opts if opts is not None else build_options(instance)
     build_seconds = time.perf_counter() - t
     best = solve_milp(instance, opts)
     out: dict[str, Any] = best.as_dict()
@@ -933,7 +949,7 @@ def optimise(instance: Instance, with_baselines: bool = True) -> dict[str, Any]:
         "choices": [c.as_dict() for c in greedy.choices],
     }
     if any(m.low is not None for m in instance.measures) or any(s.lows for s in instance.stations):
-        r_opts = build_options(instance, robust=True)
+        r_opts = robust_opts if robust_opts is not None else build_options(instance, robust=True)
         robust = solve_milp(instance, r_opts, method="milp_robust")
         out["robust"] = {
             **robust.as_dict(),
@@ -944,10 +960,14 @@ def optimise(instance: Instance, with_baselines: bool = True) -> dict[str, Any]:
 
 
 def frontier(
-    instance: Instance, budgets: Sequence[float], robust: bool = False, greedy: bool = True
+    instance: Instance,
+    budgets: Sequence[float],
+    robust: bool = False,
+    greedy: bool = True,
+    opts: _Options | None = None,
 ) -> list[dict[str, Any]]:
     """Harm avoided against budget: the exact optimum (and the greedy value) per budget."""
-    opts = build_options(instance, robust=robust)
+    opts = opts if opts is not None else build_options(instance, robust=robust)
     points = []
     for b in budgets:
         p = solve_milp(instance, opts, budget=float(b))
