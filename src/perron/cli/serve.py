@@ -28,6 +28,7 @@ DEMO_MODULES = (
     "perron.inspections.demo",
     "perron.joint.demo",
     "perron.programme.demo",
+    "perron.effect.demo",
 )
 DEMO_USER = "demo"
 

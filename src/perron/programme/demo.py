@@ -69,7 +69,7 @@ def _zone_ok(session: Any, station: str, zone: str) -> str:
 
 def _deal(session: Any, code: str, title: str, stations: list[str], parties: list[d.PartyShare],
           line: str, status: str, signed: date | None, measures: list[dict[str, Any]],
-          milestones: list[tuple[str, date, date | None]] = ()) -> None:  # fmt: skip
+          milestones: tuple[tuple[str, date, date | None], ...] = ()) -> None:  # fmt: skip
     actor = _actor()
     d.create_deal(
         session,
@@ -166,9 +166,9 @@ def _deals(session: Any) -> None:
         _deal(
             session, f"SD-2026-{st}", f"Stationsdeal {session.get(Station, st).name_long}", [st],
             parties, "programme", "running", date(2026, 2, 16 + i), ms,
-            [("Stationsschouw met vrouwen die alleen reizen", date(2026, 2, 1), date(2026, 2, 5)),
+            (("Stationsschouw met vrouwen die alleen reizen", date(2026, 2, 1), date(2026, 2, 5)),
              ("Deal getekend", date(2026, 2, 28), date(2026, 2, 16 + i)),
-             ("Tussenevaluatie", date(2027, 3, 1), None)],
+             ("Tussenevaluatie", date(2027, 3, 1), None)),
         )  # fmt: skip
     cams = [
         {"measure_code": "cctv", "station": st, "zone": "platform", "owner_party": "prorail",

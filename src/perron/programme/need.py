@@ -156,7 +156,7 @@ def _monitor(session: Session) -> tuple[dict[str, ComponentData], str | None, li
     sub = frame[frame["gender"].isin(("man", "vrouw"))]
     table = sc.score_table(sub, ["station_code", "gender"], ["safe_evening"])
     gap = ComponentData({}, synthetic=synthetic, note=f"year {year}")
-    wide = {}
+    wide: dict[str, dict[str, tuple[float, float]]] = {}
     for _, r in table.iterrows():
         if not r["suppressed"]:
             wide.setdefault(str(r["station_code"]), {})[r["gender"]] = (r["mean"], r["se"])
@@ -361,7 +361,7 @@ def _data_key(session: Session, actor: Any, settings: Any) -> tuple[Any, ...]:
     except Exception:  # no forecast capability or data directory: nothing to key on
         forecasts = ()
     return (
-        str(session.get_bind().url),
+        str(getattr(session.get_bind(), "url", "")),
         store.data_version(session),
         write_watermark(session),
         forecasts,

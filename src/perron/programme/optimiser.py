@@ -43,6 +43,8 @@ MAX_OPTIONS_PER_STATION = 50_000
 MAX_STATIONS = 5_000
 MAX_MEASURES = 62  # member sets are 64-bit masks
 MAX_AMOUNT = 1e13
+#: the relative optimality gap HiGHS must prove before it reports "optimal" (its own default)
+MIP_REL_GAP = 1e-4
 #: measures enumerated together in one step of the dynamic programme
 BLOCK = 4
 
@@ -296,6 +298,7 @@ class _Options:
     lines: list[str]
     base_harm: np.ndarray  # per station: harm left by the fixed measures
     fixed: list[tuple[str, ...]]
+    steps: list[tuple[float, int, int, int]] | None = None  # the greedy's hull steps, cached
 
     def members(self, k: int) -> list[str]:
         codes = self.codes_of[int(self.station[k])]
@@ -669,22 +672,67 @@ _SOLVER_LOCK = threading.Lock()
 _STATUS = {0: "optimal", 1: "time_limit", 2: "infeasible", 3: "unbounded", 4: "error"}
 
 
+def _solve_reduced(
+    instance: Instance,
+    opts: _Options,
+    budget: float,
+    incumbent: np.ndarray,
+    mip_rel_gap: float,
+    time_limit: float,
+) -> tuple[Any, np.ndarray, np.ndarray, np.ndarray, float]:
+    """HiGHS on the options that can beat ``incumbent`` (a feasible choice): returns the
+    result, its columns, the options fixed to 1, the options kept, and the Lagrangian bound."""
+    from scipy.optimize import Bounds, LinearConstraint, milp  # type: ignore[import-untyped]
+    from scipy.sparse import coo_matrix, vstack  # type: ignore[import-untyped]
+
+    value = float(opts.benefit[incumbent].sum())
+    keep, bound, _lam, must = _reduce(opts, budget, value)
+    keep |= incumbent
+    n_left = np.bincount(opts.station[keep], minlength=len(instance.stations))
+    # a station that must take an option and has one left takes it: fixed, out of the MILP
+    sure = keep & must[opts.station] & (n_left[opts.station] == 1)
+    cols = np.flatnonzero(keep & ~sure)
+    n = len(cols)
+    if n == 0:
+        return None, cols, sure, keep, bound
+    budget_left = budget - float(opts.cost[sure].sum())
+    rows = [
+        coo_matrix(
+            (np.ones(n), (opts.station[cols], np.arange(n))), shape=(len(instance.stations), n)
+        )
+    ]
+    ub = [np.ones(len(instance.stations)), np.array([budget_left])]
+    rows.append(coo_matrix(opts.cost[cols].reshape(1, n)))
+    for j, line in enumerate(opts.lines):
+        rows.append(coo_matrix(opts.line_cost[cols, j].reshape(1, n)))
+        ub.append(np.array([instance.line_limits[line] - float(opts.line_cost[sure, j].sum())]))
+    with _quiet_stdout():
+        res = milp(
+            -opts.benefit[cols],
+            integrality=np.ones(n),
+            bounds=Bounds(0, 1),
+            constraints=LinearConstraint(vstack(rows).tocsr(), -np.inf, np.concatenate(ub)),
+            options={"time_limit": time_limit, "mip_rel_gap": mip_rel_gap, "presolve": True},
+        )
+    return res, cols, sure, keep, bound
+
+
 def solve_milp(
     instance: Instance,
     opts: _Options | None = None,
     budget: float | None = None,
-    time_limit: float = 60.0,
-    mip_rel_gap: float = 1e-9,
+    time_limit: float = 30.0,
+    mip_rel_gap: float = MIP_REL_GAP,
     method: str = "milp",
 ) -> Portfolio:
-    """The exact optimum by HiGHS; ``status`` optimal means proven within ``mip_rel_gap``.
+    """The optimum by HiGHS; ``status`` optimal means proven within ``mip_rel_gap`` of the best
+    bound (the gap found is in the result; pass a smaller ``mip_rel_gap`` for a tighter proof).
 
-    Before HiGHS runs, options that cannot beat the greedy solution are dropped by reduced-cost
-    fixing on the Lagrangian bound (:func:`_reduce`); the optimum is unchanged and HiGHS solves
-    a programme of a few hundred columns instead of tens of thousands."""
-    from scipy.optimize import Bounds, LinearConstraint, milp
-    from scipy.sparse import coo_matrix, vstack
-
+    Options that cannot beat an incumbent are dropped first by reduced-cost fixing on the
+    Lagrangian bound (:func:`_reduce`), which leaves the optimum unchanged. Two rounds: the
+    greedy solution improved by local search is the first incumbent; HiGHS solves the rest to
+    a gap of 1e-4; its solution is the second incumbent, which drops nearly every remaining
+    option, and HiGHS proves the optimum of what is left to ``mip_rel_gap``."""
     t = time.perf_counter()
     opts = opts if opts is not None else build_options(instance)
     budget = instance.budget if budget is None else budget
@@ -693,72 +741,60 @@ def solve_milp(
     if n_all == 0:
         return _portfolio(inst, opts, np.zeros(0, dtype=bool), method, "optimal", 0.0, gap=0.0)
     greedy = solve_greedy(instance, opts, budget)
-    start = _improve(instance, opts, np.isin(np.arange(n_all), _picked_of(greedy, opts)), budget)
-    incumbent = float(opts.benefit[start].sum())
-    keep, bound, _lam, must = _reduce(opts, budget, incumbent)
-    keep |= start
-    picked = np.zeros(n_all, dtype=bool)
-    # a station that must take an option and has one left takes it: fixed, out of the MILP
-    kept_station = opts.station[keep]
-    n_left = np.bincount(kept_station, minlength=len(instance.stations))
-    sure = keep & must[opts.station] & (n_left[opts.station] == 1)
-    picked[sure] = True
-    cols = np.flatnonzero(keep & ~sure)
-    n = len(cols)
-    budget_left = budget - float(opts.cost[sure].sum())
-    lines_left = [
-        instance.line_limits[line] - float(opts.line_cost[sure, j].sum())
-        for j, line in enumerate(opts.lines)
-    ]
-    if n == 0:
-        return _portfolio(
-            inst, opts, picked, method, "optimal", time.perf_counter() - t, gap=0.0,
-            dual_bound=float(opts.benefit[picked].sum()), kept=int(keep.sum()),
-            lagrangian_bound=bound,
-        )  # fmt: skip
-    n_st = len(instance.stations)
-    station = opts.station[cols]
-    cost = opts.cost[cols]
-    rows = [coo_matrix((np.ones(n), (station, np.arange(n))), shape=(n_st, n))]
-    ub = [np.ones(n_st)]
-    rows.append(coo_matrix(cost.reshape(1, n)))
-    ub.append(np.array([budget_left]))
-    for j in range(len(opts.lines)):
-        rows.append(coo_matrix(opts.line_cost[cols, j].reshape(1, n)))
-        ub.append(np.array([lines_left[j]]))
-    a = vstack(rows).tocsr()
-    upper = np.concatenate(ub)
-    with _quiet_stdout():
-        res = milp(
-            -opts.benefit[cols],
-            integrality=np.ones(n),
-            bounds=Bounds(0, 1),
-            constraints=LinearConstraint(a, -np.inf, upper),
-            options={"time_limit": time_limit, "mip_rel_gap": mip_rel_gap, "presolve": True},
+    incumbent = _improve(
+        instance, opts, np.isin(np.arange(n_all), _picked_of(greedy, opts)), budget
+    )
+    rounds: tuple[tuple[float, float], ...] = ((mip_rel_gap, time_limit),)
+    if mip_rel_gap < 1e-4:
+        rounds = ((1e-4, time_limit / 3), (mip_rel_gap, time_limit))
+    res = None
+    cols = sure = keep = np.zeros(0, dtype=np.int64)
+    bound = 0.0
+    for gap_target, limit in rounds:
+        res, cols, sure, keep, bound = _solve_reduced(
+            instance,
+            opts,
+            budget,
+            incumbent,
+            gap_target,
+            max(limit - (time.perf_counter() - t), 1.0),
         )
+        picked = sure.copy()
+        if res is not None and res.x is not None:
+            picked[cols[res.x > 0.5]] = True
+        if float(opts.benefit[picked].sum()) >= float(opts.benefit[incumbent].sum()) - 1e-12:
+            incumbent = picked
+        if res is None or (res.status == 0 and gap_target <= mip_rel_gap):
+            break
     seconds = time.perf_counter() - t
-    status = _STATUS.get(res.status, "error")
-    if res.x is None:
-        return _portfolio(inst, opts, picked, method, status, seconds, kept=int(keep.sum()))
-    picked[cols[res.x > 0.5]] = True
+    kept = int(keep.sum())
     fixed_value = float(opts.benefit[sure].sum())
-    gap = getattr(res, "mip_gap", None)
+    total = float(opts.benefit[incumbent].sum())
+    if res is None:
+        return _portfolio(
+            inst, opts, incumbent, method, "optimal", seconds, gap=0.0, dual_bound=total,
+            kept=kept, lagrangian_bound=bound,
+        )  # fmt: skip
+    status = _STATUS.get(res.status, "error")
+    if res.x is None and not incumbent.any():
+        return _portfolio(inst, opts, incumbent, method, status, seconds, kept=kept)
     dual = getattr(res, "mip_dual_bound", None)
+    gap = getattr(res, "mip_gap", None)
+    upper = None
     if dual is not None and math.isfinite(dual):
-        dual = dual - fixed_value  # the bound of the whole problem (HiGHS minimises -benefit)
-        total = float(opts.benefit[picked].sum())
-        gap = max(0.0, (-dual - total) / max(abs(total), 1e-12))
+        upper = -dual + fixed_value  # HiGHS minimises -benefit: -dual bounds the benefit above
+        gap = max(0.0, (upper - total) / max(abs(total), 1e-12))
     return _portfolio(
         inst,
         opts,
-        picked,
+        incumbent,
         method,
         status,
         seconds,
         gap=None if gap is None or not math.isfinite(gap) else float(max(gap, 0.0)),
-        dual_bound=None if dual is None else float(-dual),
+        dual_bound=upper,
         nodes=getattr(res, "mip_node_count", None),
-        kept=int(keep.sum()),
+        kept=kept,
         lagrangian_bound=bound,
     )
 
@@ -773,18 +809,11 @@ def _with_budget(instance: Instance, budget: float) -> Instance:
     )
 
 
-def solve_greedy(
-    instance: Instance, opts: _Options | None = None, budget: float | None = None
-) -> Portfolio:
-    """Greedy baseline: the steps along each station's upper convex hull of (cost, harm
-    avoided), best extra harm avoided per extra euro first, each taken when it still fits (budget
-    and line limits); a station whose step does not fit takes no further step."""
-    t = time.perf_counter()
-    opts = opts if opts is not None else build_options(instance)
-    budget = instance.budget if budget is None else budget
-    inst = instance if budget == instance.budget else _with_budget(instance, budget)
+def _hull_steps(opts: _Options) -> list[tuple[float, int, int, int]]:
+    """The steps along each station's upper convex hull of (cost, harm avoided), best ratio
+    first: (-ratio, station, from option, to option); -1 is "nothing"."""
     n = len(opts.cost)
-    steps: list[tuple[float, int, int, int]] = []  # (-ratio, station, from option, to option)
+    steps: list[tuple[float, int, int, int]] = []
     if n:
         starts = np.flatnonzero(np.r_[True, opts.station[1:] != opts.station[:-1]])
         ends = np.r_[starts[1:], n]
@@ -813,6 +842,22 @@ def solve_greedy(
                 ratio = db / dc if dc > 0 else math.inf
                 steps.append((-ratio, s_i, a, b_))
     steps.sort(key=lambda x: (x[0], x[1]))
+    return steps
+
+
+def solve_greedy(
+    instance: Instance, opts: _Options | None = None, budget: float | None = None
+) -> Portfolio:
+    """Greedy baseline: the steps along each station's upper convex hull of (cost, harm
+    avoided), best extra harm avoided per extra euro first, each taken when it still fits (budget
+    and line limits); a station whose step does not fit takes no further step."""
+    t = time.perf_counter()
+    opts = opts if opts is not None else build_options(instance)
+    budget = instance.budget if budget is None else budget
+    inst = instance if budget == instance.budget else _with_budget(instance, budget)
+    n = len(opts.cost)
+    steps = opts.steps if opts.steps is not None else _hull_steps(opts)
+    opts.steps = steps
     left = budget
     line_left = np.array([instance.line_limits[name] for name in opts.lines], dtype=float)
     current: dict[int, int] = {}
@@ -914,11 +959,17 @@ def evaluate(instance: Instance, portfolio: Portfolio, robust: bool = True) -> f
     return total
 
 
-def optimise(instance: Instance, with_baselines: bool = True) -> dict[str, Any]:
+def optimise(
+    instance: Instance,
+    with_baselines: bool = True,
+    opts: _Options | None = None,
+    robust_opts: _Options | None = None,
+) -> dict[str, Any]:
     """The exact portfolio with its gap, and beside it the greedy baseline and the robust
-    variant (effects at the low end of their interval)."""
+    variant (effects at the low end of their interval). ``opts`` and ``robust_opts`` are the
+    options of :func:`build_options` when the caller keeps them between budgets."""
     t = time.perf_counter()
-    opts = build_options(instance)
+    opts = opts if opts is not None else build_options(instance)
     build_seconds = time.perf_counter() - t
     best = solve_milp(instance, opts)
     out: dict[str, Any] = best.as_dict()
@@ -933,7 +984,7 @@ def optimise(instance: Instance, with_baselines: bool = True) -> dict[str, Any]:
         "choices": [c.as_dict() for c in greedy.choices],
     }
     if any(m.low is not None for m in instance.measures) or any(s.lows for s in instance.stations):
-        r_opts = build_options(instance, robust=True)
+        r_opts = robust_opts if robust_opts is not None else build_options(instance, robust=True)
         robust = solve_milp(instance, r_opts, method="milp_robust")
         out["robust"] = {
             **robust.as_dict(),
@@ -944,10 +995,14 @@ def optimise(instance: Instance, with_baselines: bool = True) -> dict[str, Any]:
 
 
 def frontier(
-    instance: Instance, budgets: Sequence[float], robust: bool = False, greedy: bool = True
+    instance: Instance,
+    budgets: Sequence[float],
+    robust: bool = False,
+    greedy: bool = True,
+    opts: _Options | None = None,
 ) -> list[dict[str, Any]]:
     """Harm avoided against budget: the exact optimum (and the greedy value) per budget."""
-    opts = build_options(instance, robust=robust)
+    opts = opts if opts is not None else build_options(instance, robust=robust)
     points = []
     for b in budgets:
         p = solve_milp(instance, opts, budget=float(b))

@@ -133,6 +133,34 @@ def _decorate(result: dict[str, Any], need: dict[str, Any], cat: Catalogue) -> N
             ]
 
 
+_BUILT: dict[tuple[Any, ...], tuple[Any, Instance, dict[str, Any], Any, Any]] = {}
+
+
+def _built(
+    session: Session, actor: Any, budget: float, max_measures: int | None
+) -> tuple[Any, Instance, dict[str, Any], Any, Any, Catalogue]:
+    """The instance and its (nominal and robust) options, kept while the need index (itself
+    remembered per data version) and the running deals stay the same."""
+    from perron.programme.optimiser import build_options
+
+    cat = load_catalogue()
+    need = need_index(session, actor, resamples=0)
+    fixed = tuple(sorted((k, tuple(v)) for k, v in running_measures(session).items()))
+    key = (id(need), max_measures, fixed, cat.version, cat.path)
+    hit = _BUILT.get(key)
+    if hit is None or hit[0] is not need:
+        inst, facts = build_instance(session, actor, budget, cat, need, max_measures)
+        hit = (need, inst, facts, build_options(inst), build_options(inst, robust=True))
+        if len(_BUILT) >= 4:
+            _BUILT.pop(next(iter(_BUILT)))
+        _BUILT[key] = hit
+    need, inst, facts, opts, r_opts = hit
+    inst = Instance(
+        float(budget), inst.stations, inst.measures, inst.line_limits, inst.max_measures
+    )
+    return need, inst, facts, opts, r_opts, cat
+
+
 def optimise_programme(
     session: Session,
     actor: Any,
@@ -146,16 +174,14 @@ def optimise_programme(
 
     if not 0 <= budget <= 1e10:
         raise ProgrammeError("budget: between 0 and 10,000,000,000 euros")
-    cat = load_catalogue()
-    need = need_index(session, actor, resamples=0)
-    inst, facts = build_instance(session, actor, budget, cat, need, max_measures)
-    result = optimise(inst)
+    need, inst, facts, opts, r_opts, cat = _built(session, actor, budget, max_measures)
+    result = optimise(inst, opts=opts, robust_opts=r_opts)
     _decorate(result, need, cat)
     if "robust" in result:
         _decorate(result["robust"], need, cat)
     result["instance"] = facts
     if with_frontier:
-        result["frontier"] = frontier(inst, FRONTIER_BUDGETS)
+        result["frontier"] = frontier(inst, FRONTIER_BUDGETS, opts=opts)
     return result
 
 
@@ -166,11 +192,17 @@ def programme_frontier(
     max_measures: int | None = None,
 ) -> dict[str, Any]:
     """Harm avoided against budget (exact and greedy, and robust) for the real programme."""
-    cat = load_catalogue()
-    need = need_index(session, actor, resamples=0)
-    inst, facts = build_instance(session, actor, max(budgets), cat, need, max_measures)
-    return {
-        "points": frontier(inst, budgets),
-        "robust": frontier(inst, budgets, robust=True, greedy=False),
-        "instance": facts,
-    }
+    need, inst, facts, opts, r_opts, _cat = _built(session, actor, max(budgets), max_measures)
+    key = (id(need), max_measures, tuple(budgets), id(opts))
+    if key not in _FRONTIERS:
+        if len(_FRONTIERS) >= 4:
+            _FRONTIERS.pop(next(iter(_FRONTIERS)))
+        _FRONTIERS[key] = {
+            "points": frontier(inst, budgets, opts=opts),
+            "robust": frontier(inst, budgets, robust=True, greedy=False, opts=r_opts),
+            "instance": facts,
+        }
+    return _FRONTIERS[key]
+
+
+_FRONTIERS: dict[tuple[Any, ...], dict[str, Any]] = {}

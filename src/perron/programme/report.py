@@ -343,7 +343,37 @@ def progress_report(
             "stations": len(opt["choices"]),
         },
         "charts": charts,
+        "effects": _effects(session, actor, lang),
     }
+
+
+def _effects(session: Session, actor: Any, lang: str) -> list[dict[str, Any]]:
+    """The stored effect evaluations of deal measures (perron.effect), newest first."""
+    try:
+        from perron.effect import list_evaluations
+    except ImportError:  # pragma: no cover - the effect capability is optional
+        return []
+    try:
+        rows = list_evaluations(session, actor)
+    except PermissionError:
+        return []
+    out = []
+    for e in rows:
+        if e.source != "measure":
+            continue
+        r = e.result
+        out.append(
+            {
+                "title": e.title,
+                "relative": r.get("relative"),
+                "low": r.get("relative_ci_low"),
+                "high": r.get("relative_ci_high"),
+                "credible": e.credible,
+                "synthetic": e.synthetic,
+                "reasons": r.get("reasons_nl" if lang == "nl" else "reasons_en", []),
+            }
+        )
+    return out
 
 
 def station_factsheet(
@@ -468,6 +498,29 @@ def _sections(
             ),
             [], [], None,
         ))  # fmt: skip
+        eff = rep.get("effects") or []
+        if eff:
+            nl = lang == "nl"
+
+            def pc(v: float | None) -> str:
+                return "–" if v is None else f"{v * 100:+.0f} %"
+
+            out.append((
+                "Effect van maatregelen" if nl else "Effect of measures",
+                ("Effectmetingen van Perron (perron effect); 'niet geloofwaardig' betekent dat de "
+                 "vergelijking een controle niet doorstaat.") if nl else
+                ("Perron's effect evaluations (perron effect); 'not credible' means the comparison "
+                 "fails a check."),
+                ["Maatregel" if nl else "Measure", "Effect", "95 %",
+                 "Oordeel" if nl else "Verdict"],
+                [[x["title"] + (" (synthetisch)" if nl and x["synthetic"] else
+                                " (synthetic)" if x["synthetic"] else ""),
+                  pc(x["relative"]), f"{pc(x['low'])} – {pc(x['high'])}",
+                  ("geloofwaardig" if nl else "credible") if x["credible"] else
+                  ("niet geloofwaardig: " if nl else "not credible: ") + " ".join(x["reasons"])]
+                 for x in eff],
+                None,
+            ))  # fmt: skip
     else:
         n = rep["need"]
         out.append((
@@ -528,13 +581,13 @@ def render_html(rep: dict[str, Any]) -> str:
 
 def render_pdf(rep: dict[str, Any]) -> bytes:
     """The report as PDF (A4), DejaVu Sans for every glyph, charts as images."""
-    from reportlab.lib import colors
-    from reportlab.lib.pagesizes import A4
-    from reportlab.lib.styles import ParagraphStyle
-    from reportlab.lib.units import cm
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
-    from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+    from reportlab.lib import colors  # type: ignore[import-untyped]
+    from reportlab.lib.pagesizes import A4  # type: ignore[import-untyped]
+    from reportlab.lib.styles import ParagraphStyle  # type: ignore[import-untyped]
+    from reportlab.lib.units import cm  # type: ignore[import-untyped]
+    from reportlab.pdfbase import pdfmetrics  # type: ignore[import-untyped]
+    from reportlab.pdfbase.ttfonts import TTFont  # type: ignore[import-untyped]
+    from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle  # type: ignore[import-untyped]
 
     font = "PerronSans"
     if font not in pdfmetrics.getRegisteredFontNames():

@@ -28,6 +28,7 @@ NAV: tuple[NavEntry, ...] = (
     NavEntry("nav.inspections", "/inspections"),
     NavEntry("nav.joint", "/joint"),
     NavEntry("nav.programme", "/programme"),
+    NavEntry("nav.effect", "/effect"),
 )
 
 

@@ -188,23 +188,17 @@ async def optimiser_page(
     request: Request, user: PageUser, db: DbSession, budget: str | None = None
 ) -> Response:
     from perron.programme.errors import ProgrammeError
-    from perron.programme.portfolio import optimise_programme, programme_frontier
+    from perron.programme.portfolio import optimise_programme
 
     amount, bad = _budget(budget)
     error = None
-    result = frontier = None
+    result = None
     try:
         result = await run_in_threadpool(optimise_programme, db, user, amount)
-        frontier = await run_in_threadpool(_frontier_cached, db, user, programme_frontier)
     except ProgrammeError as exc:
         error = str(exc)
+    # the frontier (42 solves) is fetched by the page from /api/programme/frontier
     points: list[dict[str, Any]] = []
-    if frontier:
-        for p in frontier["points"]:
-            points.append({"budget": p["budget"] / 1e6, "harm": p["objective"], "method": "milp"})
-            points.append({"budget": p["budget"] / 1e6, "harm": p["greedy"], "method": "greedy"})
-        for p in frontier["robust"]:
-            points.append({"budget": p["budget"] / 1e6, "harm": p["objective"], "method": "robust"})
     return render(
         request,
         "programme/optimiser.html",
@@ -218,19 +212,3 @@ async def optimiser_page(
             "frontier": points,
         },
     )
-
-
-_FRONTIER: dict[Any, dict[str, Any]] = {}
-
-
-def _frontier_cached(db: Any, user: Any, fn: Any) -> dict[str, Any]:
-    """The frontier takes 42 solves: remember it per need index (itself remembered per data)."""
-    from perron.programme.need import need_index
-
-    need = need_index(db, user, resamples=0)
-    key = id(need)
-    if key not in _FRONTIER:
-        if len(_FRONTIER) > 4:
-            _FRONTIER.clear()
-        _FRONTIER[key] = fn(db, user)
-    return _FRONTIER[key]

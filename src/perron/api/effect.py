@@ -1,0 +1,191 @@
+"""API of effect evaluation: evaluate a panel or a deal measure, and the stored evaluations.
+
+A panel is sent as CSV (``unit,period,outcome,treated_from``) in the request body. Evaluations
+are for analysis or accountability; storing one needs an admin or analyst, and a party sees
+only its own stored evaluations.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Request
+from starlette.concurrency import run_in_threadpool
+
+from perron.api.deps import CurrentUser, DbSession
+from perron.api.problems import PROBLEM_SCHEMA, Problem
+
+router = APIRouter(prefix="/api/effect", tags=["effect"])
+
+MAX_BODY = 20 * 1024 * 1024
+Method = Literal["auto", "imputation", "imputation_linear", "synthetic_control"]
+PurposeQ = Literal["analysis", "accountability"]
+ERRORS: dict[int | str, dict[str, Any]] = {
+    400: PROBLEM_SCHEMA,
+    403: PROBLEM_SCHEMA,
+    404: PROBLEM_SCHEMA,
+    413: PROBLEM_SCHEMA,
+    422: PROBLEM_SCHEMA,
+}
+
+
+def _options(seed: int, replicates: int, placebos: int) -> Any:
+    from perron.effect import Options
+
+    return Options(seed=seed, replicates=replicates, placebos=placebos)
+
+
+def _problem(exc: Exception) -> Problem:
+    from perron.effect import EffectError, Forbidden, NotFound, PanelError
+
+    if isinstance(exc, Forbidden):
+        return Problem(403, "Forbidden", str(exc))
+    if isinstance(exc, NotFound):
+        return Problem(404, "Not Found", str(exc))
+    if isinstance(exc, EffectError | PanelError):
+        return Problem(422, "Cannot evaluate", str(exc))
+    raise exc
+
+
+@router.post("/evaluate", responses=ERRORS, summary="Evaluate a panel sent as CSV")
+async def evaluate_panel(
+    request: Request,
+    db: DbSession,
+    user: CurrentUser,
+    method: Method = "auto",
+    seed: Annotated[int, Query(ge=0, le=2**31)] = 0,
+    replicates: Annotated[int, Query(ge=0, le=2000)] = 199,
+    placebos: Annotated[int, Query(ge=0, le=1000)] = 49,
+    purpose: PurposeQ = "analysis",
+    save: bool = False,
+    title: Annotated[str | None, Query(max_length=200)] = None,
+) -> dict[str, Any]:
+    """The effect with its interval, the event study, the checks and the verdict."""
+    from perron.effect import (
+        evaluate_panel,
+        panel_digest,
+        parse_panel_csv,
+        result_dict,
+        save_evaluation,
+    )
+
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_BODY:
+            raise Problem(413, "Panel too large", f"at most {MAX_BODY // 2**20} MiB of CSV")
+    try:
+        text = body.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise Problem(400, "Not UTF-8", "send the panel as UTF-8 CSV") from None
+    try:
+        panel = parse_panel_csv(io.StringIO(text), "body")
+        ev = await run_in_threadpool(
+            evaluate_panel,
+            user,
+            panel,
+            purpose=purpose,
+            method=method,
+            options=_options(seed, replicates, placebos),
+        )
+        out = result_dict(ev)
+        if save:
+            stored = save_evaluation(
+                db,
+                user,
+                ev,
+                title=title or "Panel (API)",
+                source="panel",
+                panel_sha256=panel_digest(panel),
+                purpose=purpose,
+            )
+            out["evaluation_id"] = stored.id
+    except Exception as exc:  # mapped to a problem document, or raised on
+        raise _problem(exc) from None
+    return out
+
+
+@router.post("/measures/{measure_id}/evaluate", responses=ERRORS, summary="Evaluate a deal measure")
+def evaluate_measure(
+    measure_id: int,
+    db: DbSession,
+    user: CurrentUser,
+    method: Method = "auto",
+    seed: Annotated[int, Query(ge=0, le=2**31)] = 0,
+    months_before: Annotated[int, Query(ge=6, le=240)] = 48,
+    purpose: PurposeQ = "analysis",
+    save: bool = False,
+) -> dict[str, Any]:
+    """The measure's station and actual start → a panel of the incidents it targets → the
+    evaluation."""
+    from perron.effect import evaluate_measure, panel_digest, result_dict, save_evaluation
+
+    if not 0 < measure_id < 2**31:
+        raise Problem(404, "Not Found", f"no deal measure with id {measure_id}")
+    try:
+        ev, panel, info = evaluate_measure(
+            db,
+            user,
+            measure_id,
+            purpose=purpose,
+            method=method,
+            options=_options(seed, 199, 49),
+            months_before=months_before,
+        )
+        out = result_dict(ev)
+        out["measure"] = info
+        if save:
+            title = f"{info['measure']} at {', '.join(info['stations'])} ({info['deal']})"
+            stored = save_evaluation(
+                db,
+                user,
+                ev,
+                title=title,
+                source="measure",
+                panel_sha256=panel_digest(panel),
+                measure_id=str(measure_id),
+                measure=info,
+                purpose=purpose,
+            )
+            out["evaluation_id"] = stored.id
+    except Exception as exc:
+        raise _problem(exc) from None
+    return out
+
+
+@router.get("/evaluations", responses=ERRORS, summary="Your party's stored evaluations")
+def list_evaluations(
+    db: DbSession, user: CurrentUser, limit: Annotated[int, Query(ge=1, le=1000)] = 100
+) -> list[dict[str, Any]]:
+    from perron.effect import list_evaluations
+
+    try:
+        return [e.summary() for e in list_evaluations(db, user, limit=limit)]
+    except Exception as exc:
+        raise _problem(exc) from None
+
+
+@router.get("/evaluations/{evaluation_id}", responses=ERRORS, summary="One stored evaluation")
+def get_evaluation(evaluation_id: int, db: DbSession, user: CurrentUser) -> dict[str, Any]:
+    from perron.effect import get_evaluation
+
+    try:
+        return get_evaluation(db, user, evaluation_id).as_dict()
+    except Exception as exc:
+        raise _problem(exc) from None
+
+
+@router.get("/evidence", responses=ERRORS, summary="Perron's own evidence per catalogue measure")
+def evidence(
+    db: DbSession,
+    user: CurrentUser,
+    measure_code: Annotated[str | None, Query(max_length=40)] = None,
+) -> list[dict[str, Any]]:
+    """The stored evaluations of deal measures, per catalogue code, beside the literature."""
+    from perron.effect import measure_evidence
+
+    try:
+        return measure_evidence(db, user, measure_code)
+    except Exception as exc:
+        raise _problem(exc) from None
