@@ -7,11 +7,12 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from conftest import set_csrf_header
 from perron.access import accounts
 from perron.store.db import transaction
 from perron.store.tables.access import AuditEntry
 
-PASSWORD = "a long enough password 42"
+PASSWORD = "joint figures need a passphrase 42"
 
 
 def _client(app, engine, username: str, party: str, role: str) -> TestClient:
@@ -102,7 +103,13 @@ def test_nothing_without_login(app):
 def test_the_page_lists_agreements_and_approves_with_a_form(clients, app, engine):
     clients["analyst"].post("/api/joint/agreements", json=PROPOSAL)
     page = TestClient(app)
-    page.post("/login", data={"username": "pr-admin", "password": PASSWORD})
+    r = page.post(
+        "/login",
+        data={"username": "pr-admin", "password": PASSWORD, "next": "/"},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303, r.text
+    set_csrf_header(page)
     html = page.get("/joint").text
     assert "Incidenten 2024" in html and "wacht op akkoord" in html
     ids = clients["admin"].get("/api/joint/agreements").json()
