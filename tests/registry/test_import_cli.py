@@ -74,3 +74,19 @@ def test_a_correction_through_the_cli_is_a_new_version_and_needs_a_reason(settin
     assert [v["category"] for v in out["history"]] == ["aggression_staff_physical", "theft"]
     assert out["history"][1]["reason"] == "wrong category"
     assert out["history"][1]["recorded_by"].startswith("cli:")
+
+
+def test_a_party_may_send_the_generic_format_without_naming_it(settings, tmp_path):
+    # NS has a profile of its own; a file in the generic columns still imports as generic
+    f = tmp_path / "ns-generic.csv"
+    f.write_text("ref,category,occurred_at,station\nG1,nuisance,2024-05-01T22:10:00+02:00,UT\n")
+    done = _run("import", str(f), "--party", "ns", "--json")
+    assert done.exit_code == 0, done.output
+    out = json.loads(done.stdout)
+    assert (out["created"], out["profile"]) == (1, "generic")
+    # a file in NS's own columns keeps NS's profile, and its errors name NS's columns
+    bad = tmp_path / "ns-own.csv"
+    bad.write_text("whatever,columns\n1,2\n")
+    refused = _run("import", str(bad), "--party", "ns", "--json")
+    assert refused.exit_code == 1
+    assert json.loads(refused.stdout)["profile"] == "ns"

@@ -66,8 +66,10 @@ def import_cmd(
     """Import a party's incident file; a file with any wrong row is rejected whole."""
     try:
         chosen = (
-            load_profile_file(Path(profile))
-            if profile is not None and profile not in BUILT_IN and Path(profile).is_file()
+            None  # the party's own, or generic when the file has the generic columns
+            if profile is None
+            else load_profile_file(Path(profile))
+            if profile not in BUILT_IN and Path(profile).is_file()
             else load_profile(profile, party)
         )
     except ValueError as exc:

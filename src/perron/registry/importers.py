@@ -546,20 +546,39 @@ def _bulk_insert(session: Session, table: str, columns: tuple[str, ...], rows) -
     conn.exec_driver_sql(sql, [tuple(row) for row in rows])
 
 
+def _header_of(path: Path, raw: bytes) -> list[str] | None:
+    """The column names of the file's first row (None when it has none or cannot be read:
+    the import itself then reports what is wrong with the file)."""
+    try:
+        first = next(read_rows(path, raw), None)
+    except Exception:
+        return None
+    if first is None or not isinstance(first[1], dict):
+        return None
+    return [str(k) for k in first[1]]
+
+
 def import_file(
     session: Session,
     path: Path,
     party: str,
-    profile: Profile,
+    profile: Profile | None,
     author: str,
     *,
     data: bytes | None = None,
     progress: Progress | None = None,
 ) -> ImportResult:
     """Validate and import one file in the caller's transaction; raises ImportRejected with
-    the full report when any row is wrong (the caller rolls back: nothing is written)."""
+    the full report when any row is wrong (the caller rolls back: nothing is written).
+
+    ``profile`` None: the party's own profile, or the generic one when the file has the generic
+    columns and not the party's own (:func:`perron.registry.profiles.default_profile`)."""
     raw = data if data is not None else path.read_bytes()
     digest = hashlib.sha256(raw).hexdigest()
+    if profile is None:
+        from perron.registry.profiles import default_profile
+
+        profile = default_profile(party, _header_of(path, raw))
     if path.suffix.lower() == ".csv":
         from perron.registry.fastpath import import_csv
 

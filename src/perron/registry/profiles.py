@@ -146,6 +146,26 @@ POLITIE = Profile(
 BUILT_IN: dict[str, Profile] = {p.name: p for p in (GENERIC, NS, PRORAIL, POLITIE)}
 
 
+def fits(profile: Profile, header: list[str]) -> bool:
+    """True when ``header`` has the columns of the profile's required fields."""
+    names = {h.strip() for h in header}
+    return all(profile.columns[f] in names for f in Profile.REQUIRED)
+
+
+def default_profile(party: str, header: list[str] | None) -> Profile:
+    """The party's own profile — or the generic one when the file has the generic columns and
+    not the party's own (a party may send the generic format without naming it)."""
+    own = BUILT_IN.get(party, GENERIC)
+    if (
+        header is not None
+        and own is not GENERIC
+        and not fits(own, header)
+        and fits(GENERIC, header)
+    ):
+        return GENERIC
+    return own
+
+
 def load_profile(name: str | None, party: str) -> Profile:
     """A shipped profile by name (default: the party's own, else generic). Names only: a
     request never makes the server open a file."""

@@ -56,7 +56,8 @@ async def import_upload(
     if len(data) > MAX_BYTES:
         return _page(request, user, error="import.too_large")
     try:
-        chosen = load_profile(profile or None, user.party_code)
+        # no profile chosen: the party's own, or generic for a file in the generic columns
+        chosen = load_profile(profile, user.party_code) if profile else None
         result = import_file(
             db, Path(name), user.party_code, chosen, f"web:{user.username}", data=data
         )
