@@ -236,3 +236,31 @@ def test_unknown_applicable_codes_are_ignored_and_fixed_are_not_chosen():
     )
     res = optimise(inst)
     assert res["choices"] == [] and res["objective"] == 0
+
+
+def test_dynamic_programme_and_highs_agree_on_a_larger_instance():
+    rng = np.random.default_rng(77)
+    measures = tuple(
+        MeasureOption(f"m{j}", float(rng.integers(1, 40)) * 5_000, float(rng.uniform(0.02, 0.4)))
+        for j in range(8)
+    )
+    stations = tuple(
+        StationProblem(
+            f"S{i}", float(rng.gamma(2, 20)), None, (),
+            effects={m.code: m.effect * float(rng.uniform(0.3, 1)) for m in measures},
+        )
+        for i in range(60)
+    )  # fmt: skip
+    plain = Instance(1_500_000.0, stations, measures)
+    lined = Instance(
+        1_500_000.0,
+        stations,
+        tuple(MeasureOption(m.code, m.cost, m.effect, line="x") for m in measures),
+        {"x": 1e12},  # a limit that never binds: HiGHS instead of the dynamic programme
+    )
+    a = solve_milp(plain)
+    b = solve_milp(lined, mip_rel_gap=1e-9)
+    assert a.method.endswith("+dp") and not b.method.endswith("+dp")
+    assert a.status == b.status == "optimal"
+    assert a.objective == pytest.approx(b.objective, rel=1e-7)
+    assert a.objective >= solve_greedy(plain).objective - 1e-9

@@ -45,8 +45,9 @@ def test_context_has_language_nav_and_attributions() -> None:
         "Monitor",
         "Live",
         "Forecast",
+        "Programme",
     ]
-    assert [item["active"] for item in ctx["nav"]] == [False, False, True, False, False]
+    assert [item["active"] for item in ctx["nav"]] == [False, False, True, False, False, False]
     assert ctx["attributions"][0].startswith("Disruption data and station list")
     assert ctx["num"](12345.678, 1) == "12,345.7"
     nl = page_context(_request("/stations/UT", query=b"lang=nl&x=1", cookie="perron_lang=en"))

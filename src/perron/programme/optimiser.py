@@ -672,6 +672,66 @@ _SOLVER_LOCK = threading.Lock()
 _STATUS = {0: "optimal", 1: "time_limit", 2: "infeasible", 3: "unbounded", 4: "error"}
 
 
+#: the largest cost grid (budget / common unit of the costs) the exact knapsack DP takes on
+MAX_DP_CELLS = 4_000_000
+
+
+def _dp_exact(opts: _Options, cols: np.ndarray, budget_left: float) -> np.ndarray | None:
+    """The exact optimum over ``cols`` (at most one per station, total cost within
+    ``budget_left``) by dynamic programming over the budget in units of the costs' greatest
+    common divisor; None when the costs are not whole numbers or the grid is too large."""
+    cost = opts.cost[cols]
+    if len(cols) == 0 or budget_left < 0:
+        return None
+    if not np.all(np.abs(cost - np.round(cost)) < 1e-9):
+        return None
+    ints = np.round(cost).astype(np.int64)
+    unit = int(np.gcd.reduce(ints[ints > 0])) if (ints > 0).any() else 1
+    cells = int(math.floor(budget_left / unit + 1e-9))
+    if cells > MAX_DP_CELLS:
+        return None
+    w = ints // unit
+    ben = opts.benefit[cols]
+    groups: dict[int, list[int]] = {}
+    for j, st in enumerate(opts.station[cols].tolist()):
+        groups.setdefault(st, []).append(j)
+    f = np.zeros(cells + 1)
+    choices = []
+    for members in groups.values():
+        best = f.copy()
+        pick = np.full(cells + 1, -1, dtype=np.int32)
+        for j in members:
+            wj = int(w[j])
+            if wj > cells:
+                continue
+            cand = np.full(cells + 1, -np.inf)
+            cand[wj:] = f[: cells + 1 - wj] + ben[j]
+            better = cand > best + 1e-12
+            best = np.where(better, cand, best)
+            pick = np.where(better, j, pick)
+        choices.append(pick)
+        f = best
+    chosen = np.zeros(len(cols), dtype=bool)
+    c = int(np.argmax(f))
+    for pick in reversed(choices):
+        j = int(pick[c])
+        if j >= 0:
+            chosen[j] = True
+            c -= int(w[j])
+    return chosen
+
+
+@dataclass
+class _DPResult:
+    """The exact dynamic programme's answer, shaped like HiGHS's (status 0, no gap left)."""
+
+    x: np.ndarray
+    status: int = 0
+    mip_gap: float = 0.0
+    mip_dual_bound: float | None = None
+    mip_node_count: int | None = None
+
+
 def _solve_reduced(
     instance: Instance,
     opts: _Options,
@@ -696,6 +756,10 @@ def _solve_reduced(
     if n == 0:
         return None, cols, sure, keep, bound
     budget_left = budget - float(opts.cost[sure].sum())
+    if not opts.lines:
+        chosen = _dp_exact(opts, cols, budget_left)
+        if chosen is not None:
+            return _DPResult(chosen.astype(float)), cols, sure, keep, bound
     rows = [
         coo_matrix(
             (np.ones(n), (opts.station[cols], np.arange(n))), shape=(len(instance.stations), n)
@@ -780,7 +844,9 @@ def solve_milp(
         return _portfolio(inst, opts, incumbent, method, status, seconds, kept=kept)
     dual = getattr(res, "mip_dual_bound", None)
     gap = getattr(res, "mip_gap", None)
-    upper = None
+    upper = float(opts.benefit[incumbent].sum()) if isinstance(res, _DPResult) else None
+    if isinstance(res, _DPResult):
+        method = method + "+dp"
     if dual is not None and math.isfinite(dual):
         upper = -dual + fixed_value  # HiGHS minimises -benefit: -dual bounds the benefit above
         gap = max(0.0, (upper - total) / max(abs(total), 1e-12))
