@@ -18,17 +18,21 @@ class NavEntry:
 
 
 NAV: tuple[NavEntry, ...] = (
+    # measure, monitor, predict
     NavEntry("nav.map", "/"),
     NavEntry("nav.incidents", "/incidents"),
     NavEntry("nav.monitor", "/monitor"),
     NavEntry("nav.live", "/live"),
     NavEntry("nav.forecast", "/forecast"),
-    NavEntry("nav.network", "/network"),
-    NavEntry("nav.military", "/military"),
-    NavEntry("nav.inspections", "/inspections"),
-    NavEntry("nav.joint", "/joint"),
+    # intervene and measure the effect
     NavEntry("nav.programme", "/programme"),
     NavEntry("nav.effect", "/effect"),
+    NavEntry("nav.inspections", "/inspections"),
+    # the network
+    NavEntry("nav.network", "/network"),
+    NavEntry("nav.military", "/military"),
+    # across parties
+    NavEntry("nav.joint", "/joint"),
 )
 
 
