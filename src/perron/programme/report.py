@@ -344,7 +344,43 @@ def progress_report(
         },
         "charts": charts,
         "effects": _effects(session, actor, lang),
+        "joint": _joint(session, actor),
     }
+
+
+def _joint(session: Session, actor: Any) -> list[dict[str, Any]]:
+    """Figures computed jointly with other parties (perron.joint), newest first: per run the
+    national total per category group over the cells shown, with ε and δ for noisy ones."""
+    try:
+        from perron.joint import Actor as JointActor
+        from perron.joint import JointDenied, get_run, list_runs
+    except ImportError:  # pragma: no cover - the joint capability is optional
+        return []
+    who = JointActor(actor.username, actor.party_code, actor.role)
+    try:
+        runs = list_runs(session, who)[:3]
+    except JointDenied:
+        return []
+    out = []
+    for r in runs:
+        run = get_run(session, who, r["id"])
+        totals: dict[str, int] = {}
+        for c in run["cells"]:
+            if not c["suppressed"] and c.get("count") is not None:
+                totals[c["group"]] = totals.get(c["group"], 0) + int(c["count"])
+        out.append(
+            {
+                "run": r["id"],
+                "parties": r["parties"],
+                "since": r["query"]["since"],
+                "until": r["query"]["until"],
+                "privacy": r["privacy"],
+                "synthetic": r["synthetic"],
+                "suppressed": r["cells_suppressed"],
+                "totals": totals,
+            }
+        )
+    return out
 
 
 def _effects(session: Session, actor: Any, lang: str) -> list[dict[str, Any]]:
@@ -519,6 +555,49 @@ def _sections(
                   ("geloofwaardig" if nl else "credible") if x["credible"] else
                   ("niet geloofwaardig: " if nl else "not credible: ") + " ".join(x["reasons"])]
                  for x in eff],
+                None,
+            ))  # fmt: skip
+        joint = rep.get("joint") or []
+        if joint:
+            nl = lang == "nl"
+            from perron.domain.taxonomy import label as group_label
+
+            rows = []
+            for j in joint:
+                pv = j["privacy"]
+                how = (
+                    f"ε = {pv['epsilon']}, δ = 0"
+                    if pv.get("mode") == "noisy"
+                    else (
+                        f"cellen < {pv['min_cell']} onderdrukt ({j['suppressed']})"
+                        if nl
+                        else f"cells < {pv['min_cell']} suppressed ({j['suppressed']})"
+                    )
+                )
+                for g, n in sorted(j["totals"].items()):
+                    rows.append(
+                        [
+                            f"{j['since']} – {j['until']}",
+                            ", ".join(j["parties"]),
+                            group_label(g, lang),
+                            _num(n, lang, 0),
+                            how,
+                        ]
+                    )
+            synthetic = any(j["synthetic"] for j in joint)
+            out.append((
+                "Gezamenlijke cijfers" if nl else "Joint figures",
+                (("Berekend met de andere partijen zonder registraties te delen (perron joint): "
+                  "alleen de afgesproken cellen zijn geopend; totalen over de getoonde cellen. "
+                  "Cijfers met ε zijn gepubliceerd met differentiële privacy.") if nl else
+                 ("Computed with the other parties without sharing records (perron joint): only "
+                  "the agreed cells were opened; totals over the cells shown. Figures with ε are "
+                  "published with differential privacy."))
+                + ((" Synthetische gegevens." if nl else " Synthetic data.") if synthetic else ""),
+                ["Periode" if nl else "Period", "Partijen" if nl else "Parties",
+                 "Groep" if nl else "Group", "Aantal" if nl else "Count",
+                 "Bescherming" if nl else "Protection"],
+                rows,
                 None,
             ))  # fmt: skip
     else:
