@@ -173,14 +173,28 @@ def _registry(
 ) -> tuple[ComponentData | None, dict[str, dict[str, float]], str]:
     """Harm-weighted incidents of the latest year per station (and per category)."""
     from perron.access.agreements import viewer_for
-    from perron.registry.queries import AccessDenied, aggregate
+    from perron.domain.taxonomy import CATEGORIES
+    from perron.registry.queries import AccessDenied, QueryError, aggregate
 
     role = str(getattr(actor.role, "value", actor.role))
+    key = "category"
     try:
         viewer = viewer_for(session, actor.party_code, role, actor.username)
-        agg = aggregate(session, viewer, "analysis", ("station", "category", "year"))
+        try:
+            agg = aggregate(session, viewer, "analysis", ("station", "category", "year"))
+        except QueryError:
+            # counts that include other parties' aggregate-only records come per category group
+            # (the registry's fixed grid): each group weighs its categories' mean harm weight
+            key = "group"
+            agg = aggregate(session, viewer, "analysis", ("station", "group", "year"))
     except AccessDenied as exc:
         return None, {}, f"registry: {exc}"
+    group_weight: dict[str, float] = {}
+    if key == "group":
+        members: dict[str, list[float]] = {}
+        for code, cat in CATEGORIES.items():
+            members.setdefault(cat.group, []).append(weights.of(code))
+        group_weight = {g: sum(v) / len(v) for g, v in members.items()}
     cells = [c for c in agg.cells if c.get("station")]
     if not cells:
         return None, {}, "registry: no incidents at stations"
@@ -197,11 +211,12 @@ def _registry(
             suppressed += 1
         st = str(c["station"])
         by_cat.setdefault(st, {})
-        by_cat[st][c["category"]] = by_cat[st].get(c["category"], 0.0) + weights.of(
-            c["category"]
-        ) * float(n)
+        code = str(c[key])
+        weight = group_weight.get(code, weights.default) if key == "group" else weights.of(code)
+        by_cat[st][code] = by_cat[st].get(code, 0.0) + weight * float(n)
         counts[st] = counts.get(st, 0.0) + float(n)
-    data = ComponentData({}, note=f"year {year}; {suppressed} suppressed cells counted as 2.5")
+    per = "" if key == "category" else "; per category group (mean harm weight of its categories)"
+    data = ComponentData({}, note=f"year {year}; {suppressed} suppressed cells counted as 2.5{per}")
     for st, travel in travellers.items():
         harm = sum(by_cat.get(st, {}).values())
         if travel > 0:
