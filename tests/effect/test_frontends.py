@@ -7,6 +7,7 @@ import sys
 from datetime import date
 
 import pytest
+from conftest import set_csrf_header
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
@@ -211,6 +212,7 @@ def test_measure_cli_api_and_web(settings, db_url, client, panel_file):
     # API: a panel as CSV, errors as problems, a party sees only its own
     assert client.post("/api/effect/evaluate", content=b"x").status_code == 401
     client.post("/login", data={"username": "an1", "password": "analyst-password"})
+    set_csrf_header(client)
     r = client.post(
         "/api/effect/evaluate",
         content=panel_file.read_bytes(),
@@ -244,6 +246,9 @@ def test_measure_cli_api_and_web(settings, db_url, client, panel_file):
     assert "Effect by month since the start" in en.text
     assert client.get("/effect").status_code == 200
     client.post("/logout")
+    client.headers.pop("X-CSRF-Token", None)
+    client.cookies.clear()  # another user at another browser
     client.post("/login", data={"username": "ns1", "password": "analyst-password"})
+    set_csrf_header(client)
     assert client.get(f"/api/effect/evaluations/{eid}").status_code == 404
     assert client.get(f"/effect/{eid}").status_code == 404

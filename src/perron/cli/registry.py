@@ -68,9 +68,9 @@ def import_cmd(
         chosen = (
             None  # the party's own, or generic when the file has the generic columns
             if profile is None
-            else load_profile_file(Path(profile))
-            if profile not in BUILT_IN and Path(profile).is_file()
             else load_profile(profile, party)
+            if profile in BUILT_IN
+            else load_profile_file(Path(profile))  # a party's own TOML profile on this machine
         )
     except ValueError as exc:
         fail(str(exc), 2)
