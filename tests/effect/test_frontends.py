@@ -7,10 +7,10 @@ import sys
 from datetime import date
 
 import pytest
-from conftest import set_csrf_header
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
+from conftest import set_csrf_header
 from perron.access import accounts
 from perron.access.accounts import Principal
 from perron.domain.parties import Role
