@@ -10,6 +10,7 @@ Usage: .venv/bin/python bench/bench_joint.py [--quick]
 from __future__ import annotations
 
 import csv
+import os
 import random
 import subprocess
 import sys
@@ -132,6 +133,7 @@ def main() -> None:
     secs = [s for s, _ in runs]
     whole = whole_run()
     med = median(secs)
+    load = os.getloadavg()[0]
     body = f"""
 Three parties, {cells:,} cells (397 stations × 12 months × 3 groups), each party's MPC engine
 a process of its own talking TCP on 127.0.0.1; small cells decided on the shares.
@@ -142,7 +144,8 @@ Command: `.venv/bin/python bench/bench_joint.py`.
 | the three engines (median of {len(secs)}: {", ".join(f"{s:.1f}" for s in secs)}) | {med:.1f} | ≤ {TARGET_S:.0f} s, {verdict(med <= TARGET_S)} |
 | `perron joint aggregate` of three installations (3,000 incidents each, one run) | {whole:.1f} | ≤ {TARGET_S:.0f} s, {verdict(whole <= TARGET_S)} |
 
-Each party sent {runs[0][1] / 1e6:.1f} MB to the others in the engine run. The run is bound by
+Load average at the end of the run: {load:.1f} on {os.cpu_count()} cores. Each party sent
+{runs[0][1] / 1e6:.1f} MB to the others in the engine run. The run is bound by
 the secure comparisons (one per cell) and the rounds to open them; the inputs themselves are
 read in well under a second.
 """
