@@ -219,3 +219,34 @@ def test_avoiding_a_section_between_stations_that_are_not_adjacent(vs_zv):
     pairs = {frozenset(p) for p in zip(other["route"], other["route"][1:], strict=False)}
     for link in other["request"]["avoid"]:
         assert frozenset(link.split("-")) not in pairs
+
+
+def test_passenger_minutes_come_from_the_travellers_estimate_of_each_link():
+    from perron.military.planner import _estimated_load, _travellers
+
+    load = _estimated_load()
+    assert load["RTZ-RTB"] == load["RTB-RTZ"] > 0
+    out = _plan(
+        "--from",
+        "RTZ",
+        "--to",
+        "ODZ",
+        "--earliest",
+        "2026-12-08T17:00",
+        "--length-m",
+        "740",
+        "--mass-t",
+        "2400",
+        "--urgent",
+    )
+    priority = [a for a in [out, *out["alternatives"]] if a["civil_impact"]["displaced"]]
+    assert priority, "an urgent evening transport out of Rotterdam displaces civil trains"
+    for plan in priority:
+        ci = plan["civil_impact"]
+        expected = sum(
+            (load.get(d["link"]) or _travellers(d["product"]))
+            * (30.0 if d["action"] != "wait" else d["delay_minutes"])
+            for d in ci["displaced"]
+        )
+        assert ci["passenger_minutes"] == round(expected)
+    assert any("travellers estimate" in a for a in out["assumptions"])

@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
 import networkx as nx  # type: ignore[import-untyped]
@@ -267,6 +268,29 @@ def _prepare(
     return out
 
 
+@cache
+def _estimated_load() -> dict[str, float]:
+    """Travellers per civil train on each link, from the network's travellers estimate: the
+    gravity model's journeys per day over the link divided by the link's trains per day
+    (day and evening windows). An ESTIMATE; links without trains are left out."""
+    from perron.network.analysis import context, link_flows
+
+    ctx = context()
+    out: dict[str, float] = {}
+    for link, flow in zip(ctx.network.links, link_flows(ctx), strict=True):
+        trips = link.trips_per_day.get("day", 0) + link.trips_per_day.get("evening", 0)
+        if trips > 0 and flow > 0:
+            out[f"{link.from_code}-{link.to_code}"] = out[f"{link.to_code}-{link.from_code}"] = (
+                float(flow) / trips
+            )
+    return out
+
+
+def _travellers_on(link: str, product: str) -> float:
+    """Travellers on a displaced civil train: the estimate of its link, else by its product."""
+    return _estimated_load().get(link) or _travellers(product)
+
+
 def _travellers(product: str) -> float:
     for key in sorted(TRAVELLERS_PER_TRAIN, key=len, reverse=True):
         if product.startswith(key):
@@ -285,7 +309,7 @@ def describe(plan: Plan, t0: datetime, network: Network) -> dict[str, Any]:
     series = sorted({d.series for d in plan.displaced} | {c.series for c in touched_only})
     pax = 0.0
     for d in plan.displaced:
-        pax += _travellers(d.product) * (d.delay_min if not d.cancelled else 30.0)
+        pax += _travellers_on(d.link, d.product) * (d.delay_min if not d.cancelled else 30.0)
     stations = [c for c in plan.route if c in network.stations]
     km = sum(leg.km for leg in plan.legs)
     return {
@@ -509,7 +533,9 @@ def plan_request(
                 GAUGE_LABEL.format(gauge=req.gauge),
                 f"Civil service assumed from {settings.service_start:g} h to "
                 f"{settings.service_end - 24:g} h the next day; freight trains are not in the data.",
-                "Travellers per civil train by product (assumption): "
+                "Passenger-minutes: travellers per civil train from the network's travellers "
+                "estimate (gravity model: journeys per day over the link / trains per day; an "
+                "ESTIMATE); by product where a link has none (assumption): "
                 + ", ".join(f"{k} {v:g}" for k, v in TRAVELLERS_PER_TRAIN.items()),
             ],
             "label": "indicative plan on an assumed civil timetable (minute offsets not public)",
