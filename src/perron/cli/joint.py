@@ -9,7 +9,10 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from perron.cli.common import console, db_transaction, engine, fail, print_json
+from perron.cli.common import UnwrappedConsole, console, db_transaction, engine, fail, print_json
+
+#: results on standard output (messages go to standard error through ``console``)
+out = UnwrappedConsole()
 
 app = typer.Typer(
     help="Joint figures across parties by secure multi-party computation (no records shared).",
@@ -112,102 +115,81 @@ def aggregate_cmd(
     table = Table("station", "month", "group", "count")
     for c in sorted(shown, key=lambda c: -int(c["count"]))[:20]:
         table.add_row(c["station"], c["month"], c["group"], str(c["count"]))
-    console.print(table)
+    out.print(table)
 
 
-@app.command("agreements")
-def agreements_cmd(
-    party: str | None = typer.Option(None, help="this installation's party"), json_out: bool = JSON
-) -> None:
-    """The joint computations recorded here, with their approval."""
+def _read(fn_name: str, party: str | None, *args: object) -> object:
+    """Call a read or decision of perron.joint as this installation's admin; errors end the
+    command with the message."""
     from perron.joint import service
 
     try:
         with db_transaction() as session:
-            rows = service.list_agreements(session, _actor(session, party))
-    except service.JointError as exc:
+            return getattr(service, fn_name)(session, _actor(session, party), *args)
+    except (service.JointError, service.JointNotFound, service.JointDenied) as exc:
         fail(str(exc))
-        return
+        raise
+
+
+def _show(rows: object, json_out: bool, head: tuple[str, ...], cells) -> None:
+    """Rows as JSON on stdout, or as a table on stdout."""
     if json_out:
         print_json(rows)
         return
-    table = Table("id", "title", "parties", "status")
-    for r in rows:
-        table.add_row(str(r["id"]), r["title"], ", ".join(r["parties"]), r["status"])
-    console.print(table)
+    table = Table(*head)
+    for r in rows:  # type: ignore[attr-defined]
+        table.add_row(*cells(r))
+    out.print(table)
+
+
+PARTY = typer.Option(None, help="this installation's party")
+
+
+@app.command("agreements")
+def agreements_cmd(party: str | None = PARTY, json_out: bool = JSON) -> None:
+    """The joint computations recorded here, with their approval."""
+    rows = _read("list_agreements", party)
+    _show(
+        rows,
+        json_out,
+        ("id", "title", "parties", "status"),
+        lambda r: (str(r["id"]), r["title"], ", ".join(r["parties"]), r["status"]),
+    )
 
 
 @app.command("approve")
 def approve_cmd(
     agreement: int = typer.Argument(..., help="the agreement's id"),
-    party: str | None = typer.Option(None, help="this installation's party"),
+    party: str | None = PARTY,
     json_out: bool = JSON,
 ) -> None:
     """Approve a proposed joint computation as this party's admin."""
-    from perron.joint import service
-
-    try:
-        with db_transaction() as session:
-            row = service.approve(session, _actor(session, party), agreement)
-    except (service.JointError, service.JointNotFound) as exc:
-        fail(str(exc))
-        return
-    print_json(row) if json_out else console.print(f"agreement {agreement}: {row['status']}")
+    row = _read("approve", party, agreement)
+    if json_out:
+        print_json(row)
+    else:
+        out.print(f"agreement {agreement}: {row['status']}")  # type: ignore[index]
 
 
 @app.command("runs")
-def runs_cmd(
-    party: str | None = typer.Option(None, help="this installation's party"), json_out: bool = JSON
-) -> None:
+def runs_cmd(party: str | None = PARTY, json_out: bool = JSON) -> None:
     """The joint computations this party took part in."""
-    from perron.joint import service
-
-    try:
-        with db_transaction() as session:
-            rows = service.list_runs(session, _actor(session, party))
-    except service.JointError as exc:
-        fail(str(exc))
-        return
-    if json_out:
-        print_json(rows)
-        return
-    table = Table("run", "parties", "months", "privacy", "shown", "suppressed", "finished")
-    for r in rows:
-        q = r["query"]
-        table.add_row(
-            str(r["id"]),
-            ", ".join(r["parties"]),
-            f"{q['since']} – {q['until']}",
-            r["privacy"].get("mode", ""),
-            str(r["cells_shown"]),
-            str(r["cells_suppressed"]),
-            r["finished_at"][:19],
-        )
-    console.print(table)
+    rows = _read("list_runs", party)
+    _show(rows, json_out, ("run", "parties", "period", "privacy", "shown", "suppressed",
+                           "finished"),
+          lambda r: (str(r["id"]), ", ".join(r["parties"]),
+                     f"{r['query']['since']} – {r['query']['until']}",
+                     r["privacy"].get("mode", ""), str(r["cells_shown"]),
+                     str(r["cells_suppressed"]), r["finished_at"][:19]))  # fmt: skip
 
 
 @app.command("budget")
-def budget_cmd(
-    party: str | None = typer.Option(None, help="this installation's party"), json_out: bool = JSON
-) -> None:
+def budget_cmd(party: str | None = PARTY, json_out: bool = JSON) -> None:
     """The privacy budget (ε) this party has spent on its data, per data year."""
-    from perron.joint import service
-
-    try:
-        with db_transaction() as session:
-            rows = service.budget(session, _actor(session, party))
-    except service.JointError as exc:
-        fail(str(exc))
-        return
-    if json_out:
-        print_json(rows)
-        return
-    table = Table("data set", "year", "budget ε", "spent ε", "left ε")
-    for r in rows:
-        table.add_row(
-            r["dataset"], str(r["year"]), f"{r['budget']:g}", f"{r['spent']:g}", f"{r['left']:g}"
-        )
-    console.print(table)
+    rows = _read("budget", party)
+    _show(rows, json_out, ("data set", "year", "budget ε", "spent ε", "left ε"),
+          lambda r: (r["dataset"], str(r["year"]), f"{r['budget']:g}", f"{r['spent']:g}",
+                     f"{r['left']:g}"))  # fmt: skip
 
 
 def register(root: typer.Typer) -> None:

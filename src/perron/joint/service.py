@@ -113,7 +113,8 @@ def local_party(session: Session, given: str | None = None) -> str:
         p for p in session.scalars(select(Incident.party_code).distinct()) if p not in public
     )
     if len(owners) != 1:
-        found = ", ".join(owners) or "none"
+        found = ", ".join(owners[:8]) + (f" and {len(owners) - 8} more" if len(owners) > 8 else "")
+        found = found or "none"
         raise JointError(
             f"party: say which party this installation is (--party); incidents of: {found}"
         )
