@@ -318,6 +318,7 @@ def _user(db_url: str, party: str, role: str) -> str:
 def _login(client, username: str) -> None:
     r = client.post("/api/auth/login", json={"username": username, "password": PASSWORD})
     assert r.status_code == 200, r.text
+    client.headers["X-CSRF-Token"] = r.json()["csrf_token"]  # as a page would send it
 
 
 # ---- the other inputs that answered 500 -----------------------------------------------------
