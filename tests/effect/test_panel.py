@@ -61,3 +61,17 @@ def test_start_after_the_data_is_never_treated_and_before_is_clipped():
     )
     p = parse_panel_csv(io.StringIO(text))
     assert list(p.start) == [-1, 0]
+
+
+def test_reading_a_panel_leaves_the_csv_limit_of_the_process_alone():
+    import csv
+    import io
+
+    from perron.effect.panel import PanelError, parse_panel_csv
+
+    before = csv.field_size_limit()
+    with pytest.raises(PanelError, match="row 2: a field longer than"):
+        parse_panel_csv(
+            io.StringIO("unit,period,outcome,treated_from\n" + "A" * 20_000 + ",2024-01,1,\n")
+        )
+    assert csv.field_size_limit() == before  # the registry's importers rely on theirs

@@ -181,8 +181,12 @@ def read_panel_csv(path: str | Path) -> Panel:
         raise PanelError(f"{name}: not UTF-8 text") from None
 
 
+#: the longest field a panel file may hold (checked per field: the csv module's limit is global
+#: to the process, and the registry's importers need theirs)
+MAX_FIELD = 10_000
+
+
 def parse_panel_csv(fh: io.TextIOBase | io.StringIO, name: str = "panel") -> Panel:
-    csv.field_size_limit(10_000)
     reader = csv.reader(fh)
     try:
         header = [h.strip().lower() for h in next(reader)]
@@ -208,6 +212,8 @@ def parse_panel_csv(fh: io.TextIOBase | io.StringIO, name: str = "panel") -> Pan
                 raise PanelError(f"{name}: more than {MAX_ROWS} rows")
             if len(rec) < len(header):
                 raise PanelError(f"{name}: row {line}: {len(rec)} fields, expected {len(header)}")
+            if any(len(x) > MAX_FIELD for x in rec):
+                raise PanelError(f"{name}: row {line}: a field longer than {MAX_FIELD} characters")
             unit = rec[col["unit"]].strip()
             if not unit or len(unit) > 100:
                 raise PanelError(f"{name}: row {line}, field unit: empty or longer than 100")
