@@ -25,6 +25,9 @@ TARGET_MS = 100.0
 HEAVY = {
     "/api/forecast/week": "the whole week: 397 stations × 7 days × 6 blocks with explanations",
     "/incidents/export.csv": "an export of every incident the user may see",
+    "/programme/optimiser": "solves the budget optimisation for the stations and catalogue",
+    "/api/programme/optimise": "solves the budget optimisation for the stations and catalogue",
+    "/api/programme/frontier": "21 budgets, each solved exactly, greedily and robustly",
 }
 
 
@@ -67,6 +70,32 @@ def requests(station: str, incident: int | None, alert: int | None) -> list[tupl
         ("api", "/api/forecast/backtest"),
         ("api", "/api/forecast/week"),
         ("api", "/openapi.json"),
+        ("page", "/programme"),
+        ("page", "/programme/need"),
+        ("page", "/programme/optimiser"),
+        ("page", "/effect"),
+        ("page", "/inspections"),
+        ("page", "/inspections/actions"),
+        ("page", "/recommendations"),
+        ("page", "/network"),
+        ("page", "/military"),
+        ("page", "/joint"),
+        ("fragment", f"/inspections/stations/{station}/fragment"),
+        ("api", "/api/programme/need-index"),
+        ("api", "/api/programme/measures"),
+        ("api", "/api/programme/deals"),
+        ("api", "/api/programme/budget"),
+        ("api", "/api/programme/optimise"),
+        ("api", "/api/programme/frontier"),
+        ("api", "/api/effect/evaluations"),
+        ("api", "/api/inspections/walks"),
+        ("api", "/api/inspections/actions"),
+        ("api", "/api/recommendations"),
+        ("api", "/api/network/criticality"),
+        ("api", "/api/military/plans"),
+        ("api", "/api/military/rules"),
+        ("api", "/api/joint/agreements"),
+        ("api", "/api/joint/runs"),
     ]
     if incident is not None:
         out.insert(3, ("page", f"/incidents/{incident}"))
@@ -95,6 +124,7 @@ def measure(data_dir: Path, runs: int) -> list[dict]:
     from sqlalchemy import select
 
     from perron.api.app import create_app
+    from perron.cli.serve import warm_caches
     from perron.config import get_settings
     from perron.store.db import engine_for, transaction
     from perron.store.tables.live import Alert
@@ -111,6 +141,7 @@ def measure(data_dir: Path, runs: int) -> list[dict]:
         r = client.post("/api/auth/login", json={"username": "demo", "password": password})
         if r.status_code >= 400 or client.get("/api/auth/me").status_code != 200:
             raise RuntimeError(f"demo login failed: {r.status_code}")
+        warm_caches(settings, delay=0)  # as `perron serve` does after start-up
         for label, path in requests("UT", incident, alert):
             status = client.get(path).status_code  # warm-up: caches, lazy imports
             times = []

@@ -201,3 +201,17 @@ def test_api_and_web_page(client, synth_file):
     page = client.get("/forecast", params={"start": "2021-01-04"})
     assert 'data-testid="backtest-table"' in page.text and "hindsight_bound" in page.text
     assert 'id="chart-pai"' in page.text and 'id="chart-calibration"' in page.text
+
+
+def test_the_pages_read_the_remembered_week_while_other_callers_get_a_copy(env, synth_file):
+    from perron.forecast.service import week, week_view
+
+    shared = week_view(synth_file, "2021-01-04")
+    assert week_view(synth_file, "2021-01-04") is shared  # no copy per page request
+    mine = week(synth_file, "2021-01-04")
+    assert mine is not shared and mine["cells"] == shared["cells"]
+    first = shared["cells"][0]["expected"]
+    mine["cells"][0]["expected"] = -1.0
+    mine["cells"].clear()
+    assert shared["cells"] and shared["cells"][0]["expected"] == first
+    assert week(synth_file, "2021-01-04")["cells"][0]["expected"] == first

@@ -168,11 +168,16 @@ def forecast_cells(
     settings: Settings | None = None,
     lang: str = "nl",
     with_drivers: bool = True,
+    *,
+    shared: bool = False,
 ) -> dict[str, Any]:
     """Expected incidents per station, day and block for ``days`` days from ``start``.
 
     Uses a stored model trained on data before ``start`` when there is one, else trains one on
-    the fly (and stores it). Features use only data before ``start``.
+    the fly (and stores it). Features use only data before ``start``. The answer is a copy the
+    caller may change; with ``shared=True`` it is the remembered forecast itself, for readers
+    that only read it (pages): copying a week's 16,000 cells per request costs more than
+    rendering them.
     """
     if model not in PRODUCTION_MODELS:
         raise DataError(f"unknown model {model!r}; choose from {', '.join(PRODUCTION_MODELS)}")
@@ -189,30 +194,35 @@ def forecast_cells(
             f"date: {start_d.isoformat()} lies outside what the data can forecast; give a day "
             f"from {earliest.isoformat()} (the day after the data begins) to {latest.isoformat()}"
         )
-    memo_key = (
-        str(path),
-        path.stat().st_mtime_ns,
-        start_d,
-        days,
-        model,
-        cats,
-        lang,
-        with_drivers,
-        tuple(
-            sorted(
-                (f.name, f.stat().st_mtime_ns) for f in forecast_dir(settings).glob("model-*.pkl")
-            )
-        ),
-    )
+
+    def key() -> tuple:
+        return (
+            str(path),
+            path.stat().st_mtime_ns,
+            start_d,
+            days,
+            model,
+            cats,
+            lang,
+            with_drivers,
+            tuple(
+                sorted(
+                    (f.name, f.stat().st_mtime_ns)
+                    for f in forecast_dir(settings).glob("model-*.pkl")
+                )
+            ),
+        )
+
+    memo_key = key()
     if memo_key in _MEMO:
-        return _copy(_MEMO[memo_key])
+        return _MEMO[memo_key] if shared else _copy(_MEMO[memo_key])
     result = _forecast_cells(
         path, cats, data_until, start_d, days, model, settings, lang, with_drivers
     )
     if len(_MEMO) >= 8:
         _MEMO.pop(next(iter(_MEMO)))
-    _MEMO[memo_key] = result
-    return _copy(result)
+    _MEMO[key()] = result  # under the key as it is now: making it may have stored a model
+    return result if shared else _copy(result)
 
 
 def _copy(result: dict[str, Any]) -> dict[str, Any]:
@@ -382,6 +392,14 @@ def tonight_payload(
 def week(data=None, start=None, model=DEFAULT_MODEL, categories=None, settings=None, lang="nl"):
     """The forecast per station and block for the seven days from ``start``."""
     return forecast_cells(data, start, WEEK, model, categories, settings, lang)
+
+
+def week_view(
+    data=None, start=None, model=DEFAULT_MODEL, categories=None, settings=None, lang="nl"
+) -> dict[str, Any]:
+    """:func:`week` for readers only (the forecast page and the station fragment): the
+    remembered forecast itself, which the caller must not change."""
+    return forecast_cells(data, start, WEEK, model, categories, settings, lang, shared=True)
 
 
 def tonight(

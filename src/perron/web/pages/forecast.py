@@ -70,7 +70,7 @@ async def forecast_page(
         PRODUCTION_MODELS,
         load_backtest,
         tonight,
-        week,
+        week_view,
     )
 
     settings = request.app.state.settings
@@ -83,7 +83,7 @@ async def forecast_page(
         night = await run_in_threadpool(
             tonight, None, _date(start), model, None, settings, lang=lang, top=25
         )
-        wk = await run_in_threadpool(week, None, _date(start), model, None, settings, lang)
+        wk = await run_in_threadpool(week_view, None, _date(start), model, None, settings, lang)
     except DataError as exc:
         error = str(exc)
     report = load_backtest(settings)
@@ -111,11 +111,11 @@ async def forecast_page(
 async def station_fragment(code: str, request: Request, user: PageUser) -> Response:
     """The week ahead of one station (evening blocks), for the station page."""
     from perron.forecast.data import DataError
-    from perron.forecast.service import DEFAULT_MODEL, week
+    from perron.forecast.service import DEFAULT_MODEL, week_view
 
     settings = request.app.state.settings
     try:
-        wk = await run_in_threadpool(week, None, None, DEFAULT_MODEL, None, settings)
+        wk = await run_in_threadpool(week_view, None, None, DEFAULT_MODEL, None, settings)
     except DataError:
         return HTMLResponse("", status_code=204)
     code = code.upper()
