@@ -147,9 +147,9 @@ def acting(session: Session, user: str | None = None, name: str | None = None) -
     return user_actor(session, user) if user else installation(name)
 
 
-def call_service(fn: Any) -> Any:
+def call_service(fn: Any, code: int = 1) -> Any:
     """Run ``fn(session)`` (a call of one service function) in one transaction and return what
-    it returns; the service's errors end the command with their message (exit code 1) and
+    it returns; the service's errors end the command with their message (exit ``code``) and
     nothing is written — the command line's one mapping of NotFound, Forbidden, Invalid and
     Conflict."""
     from perron.domain.errors import ServiceError
@@ -159,4 +159,4 @@ def call_service(fn: Any) -> Any:
             return fn(session)
     except ServiceError as exc:
         where = f" (field {exc.field})" if exc.field and exc.field not in str(exc) else ""
-        fail(f"{exc}{where}")
+        fail(f"{exc}{where}", code)
