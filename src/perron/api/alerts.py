@@ -134,14 +134,15 @@ class TransitionIn(BaseModel):
 @router.post("/alerts/{alert_id}/{action}", summary="Move an alert through its lifecycle")
 def api_transition(
     alert_id: int,
-    action: Literal["acknowledge", "dispatch", "on-scene", "resolve", "release"],
+    action: Literal["acknowledge", "dispatch", "on-scene", "resolve", "release", "accept"],
     db: DbSession,
     user: CurrentUser,
     body: TransitionIn | None = None,
 ) -> dict[str, Any]:
     """``acknowledge``, ``dispatch`` (with ``unit``; the nearest proposed unit when omitted),
-    ``on-scene``, ``resolve`` (with ``outcome``) and ``release`` (a dispatched unit declines:
-    back to acknowledged). 409 for a move the lifecycle does not allow."""
+    ``on-scene``, ``resolve`` (with ``outcome``), ``release`` (a dispatched unit declines:
+    back to acknowledged) and ``accept`` (the dispatched unit's field account takes the alert;
+    it stays dispatched, ``accepted`` true). 409 for a move the lifecycle does not allow."""
     body = body or TransitionIn()
     return service.move_alert(
         db, user, alert_id, action, note=body.note, unit=body.unit, outcome=body.outcome

@@ -151,6 +151,16 @@ def arrive_cmd(
     _move(alert_id, "on-scene", actor, user, json_out)
 
 
+@alerts_app.command("accept")
+def accept_cmd(
+    alert_id: int,
+    user: str = typer.Option(..., "--user", help="the field account of the dispatched unit"),
+    json_out: bool = typer.Option(False, "--json"),
+) -> None:
+    """The dispatched unit takes the alert (it stays dispatched and counts as accepted)."""
+    _move(alert_id, "accept", None, user, json_out)
+
+
 @alerts_app.command("release")
 def release_cmd(
     alert_id: int,

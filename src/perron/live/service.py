@@ -54,7 +54,10 @@ ACTIONS: dict[str, str] = {
     "resolve": AlertState.RESOLVED.value,
     "release": AlertState.ACKNOWLEDGED.value,
 }
-Action = Literal["acknowledge", "dispatch", "on-scene", "resolve", "release"]
+Action = Literal["acknowledge", "dispatch", "on-scene", "resolve", "release", "accept"]
+#: every action :func:`move_alert` takes: the moves above and ``accept`` (a field unit takes
+#: the alert it is dispatched to; the state stays dispatched)
+ACTION_NAMES: tuple[str, ...] = (*ACTIONS, "accept")
 #: states in which an alert waits for a unit (its detail then proposes the nearest ones)
 DISPATCHABLE = frozenset({AlertState.NEW.value, AlertState.ACKNOWLEDGED.value})
 #: what a unit's status may be set to by hand; dispatched and on scene follow its alert
@@ -275,10 +278,15 @@ def move_alert(
     """Take an alert through its lifecycle: ``acknowledge``, ``dispatch`` (``unit``, else the
     nearest available one), ``on-scene``, ``resolve`` (with ``outcome``) or ``release`` (the
     dispatched unit declines: back to acknowledged). Conflict for a move the lifecycle does not
-    allow; the move is recorded in the alert's transitions and in the audit trail."""
+    allow; the move is recorded in the alert's transitions and in the audit trail. ``accept``
+    is :func:`accept_alert`."""
     _operational(purpose)
+    if action == "accept":
+        return accept_alert(session, actor, alert_id)
     if action not in ACTIONS:
-        raise Invalid(f"unknown action {action!r}; actions are " + ", ".join(ACTIONS), "action")
+        raise Invalid(
+            f"unknown action {action!r}; actions are " + ", ".join(ACTION_NAMES), "action"
+        )
     if outcome is not None and outcome not in {o.value for o in Outcome}:
         raise Invalid(f"unknown outcome {outcome!r}: use true_alarm or false_alarm", "outcome")
     text = _note(note)
@@ -560,6 +568,7 @@ def add_unit(
 
 __all__ = [
     "ACTIONS",
+    "ACTION_NAMES",
     "OPEN_STATES",
     "AlertDetail",
     "AlertExport",

@@ -11,5 +11,5 @@ def service_message(exc: ServiceError) -> str:
     """The message a page shows for ``exc``."""
     text = str(exc)
     if exc.field and exc.field not in text:
-        text = f"{text} ({exc.field})"
+        text = f"{text} (field {exc.field})"
     return text
