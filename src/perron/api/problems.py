@@ -94,8 +94,7 @@ def install(app: FastAPI) -> None:
     async def _service(request: Request, exc: ServiceError) -> ProblemResponse:
         """The one mapping of the service functions' errors to problem documents: NotFound 404,
         Forbidden 403, Invalid 422, Conflict 409 (``field`` names the offending field)."""
-        extra = {"field": exc.field} if exc.field else {}
-        problem = Problem(exc.status, exc.title, str(exc), **extra)
+        problem = Problem(exc.status, exc.title, str(exc), **exc.extra())
         return ProblemResponse(problem.document(str(request.url.path)), status_code=exc.status)
 
     @app.exception_handler(RecursionError)

@@ -51,10 +51,6 @@ def _viewer(db, user):
     return agreements_service.viewer_for(db, user.party_code, user.role, user.username)
 
 
-def _denied(exc: queries.AccessDenied) -> Problem:
-    return Problem(403, "Forbidden", str(exc), missing=exc.missing)
-
-
 CategoryQ = Annotated[
     list[Annotated[str, Field(max_length=60)]] | None,
     Query(description="Category code or group; repeat.", max_length=100),
@@ -85,17 +81,14 @@ def list_incidents(
     page: Annotated[int, Query(ge=1, le=queries.MAX_PAGE)] = 1,
     page_size: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> dict[str, Any]:
-    try:
-        return queries.list_incidents(
-            db,
-            _viewer(db, user),
-            purpose,
-            _filters(category, station, party, since, until, synthetic),
-            page=page,
-            page_size=page_size,
-        ).as_dict()
-    except queries.AccessDenied as exc:
-        raise _denied(exc) from None
+    return queries.list_incidents(
+        db,
+        _viewer(db, user),
+        purpose,
+        _filters(category, station, party, since, until, synthetic),
+        page=page,
+        page_size=page_size,
+    ).as_dict()
 
 
 @router.get("/incidents/aggregate", summary="Counts per station, month, category, ...")
@@ -113,18 +106,13 @@ def aggregate_incidents(
     since: SinceQ = None,
     until: UntilQ = None,
 ) -> dict[str, Any]:
-    try:
-        return queries.aggregate(
-            db,
-            _viewer(db, user),
-            purpose,
-            tuple(by or ("station", "month")),
-            _filters(category, station, party, since, until),
-        ).as_dict()
-    except queries.AccessDenied as exc:
-        raise _denied(exc) from None
-    except queries.QueryError as exc:
-        raise Problem(422, "Invalid request", str(exc)) from None
+    return queries.aggregate(
+        db,
+        _viewer(db, user),
+        purpose,
+        tuple(by or ("station", "month")),
+        _filters(category, station, party, since, until),
+    ).as_dict()
 
 
 @router.get(
@@ -157,9 +145,7 @@ def export_incidents(
             by=tuple(by or ("station", "month")),
             limit=limit,
         )
-    except queries.AccessDenied as exc:
-        raise _denied(exc) from None
-    except (queries.QueryError, exports.ExportError) as exc:
+    except exports.ExportError as exc:
         raise Problem(422, "Invalid request", str(exc)) from None
     return Response(
         body,
@@ -177,24 +163,14 @@ def my_access(db: DbSession, user: CurrentUser) -> dict[str, Any]:
 def get_incident(
     incident_id: str, db: DbSession, user: CurrentUser, purpose: PurposeParam
 ) -> dict[str, Any]:
-    try:
-        return queries.get_incident(db, _viewer(db, user), purpose, incident_id)
-    except queries.AccessDenied as exc:
-        raise _denied(exc) from None
-    except queries.NotFound as exc:
-        raise Problem(404, "Not Found", str(exc)) from None
+    return queries.get_incident(db, _viewer(db, user), purpose, incident_id)
 
 
 @router.get("/incidents/{incident_id}/links", summary="Incidents linked to this one")
 def get_links(
     incident_id: str, db: DbSession, user: CurrentUser, purpose: PurposeParam
 ) -> list[dict[str, Any]]:
-    try:
-        return queries.get_incident(db, _viewer(db, user), purpose, incident_id)["links"]
-    except queries.AccessDenied as exc:
-        raise _denied(exc) from None
-    except queries.NotFound as exc:
-        raise Problem(404, "Not Found", str(exc)) from None
+    return queries.get_incident(db, _viewer(db, user), purpose, incident_id)["links"]
 
 
 class Correction(BaseModel):
@@ -219,28 +195,16 @@ def correct_incident(
     user: CurrentUser,
     correction: Annotated[Correction, Body()],
 ) -> dict[str, Any]:
-    try:
-        return queries.correct(
-            db, _viewer(db, user), incident_id, correction.changes, correction.reason
-        )
-    except queries.AccessDenied as exc:
-        raise _denied(exc) from None
-    except queries.NotFound as exc:
-        raise Problem(404, "Not Found", str(exc)) from None
-    except queries.QueryError as exc:
-        raise Problem(422, "Invalid correction", str(exc)) from None
+    return queries.correct(
+        db, _viewer(db, user), incident_id, correction.changes, correction.reason
+    )
 
 
 @router.get("/incidents/stations/{code}/counts", summary="Counts by category at one station")
 def station_counts(
     code: str, db: DbSession, user: CurrentUser, purpose: PurposeParam
 ) -> dict[str, Any]:
-    try:
-        return queries.station_counts(db, _viewer(db, user), purpose, code).as_dict()
-    except queries.AccessDenied as exc:
-        raise _denied(exc) from None
-    except queries.QueryError as exc:
-        raise Problem(422, "Invalid request", str(exc)) from None
+    return queries.station_counts(db, _viewer(db, user), purpose, code).as_dict()
 
 
 # ---- agreements ----------------------------------------------------------------------------

@@ -8,6 +8,8 @@ mean something else. Pure: no I/O.
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class ServiceError(Exception):
     """A request a service function cannot carry out; the message says why, fit to show."""
@@ -19,6 +21,11 @@ class ServiceError(Exception):
     def __init__(self, message: str, field: str | None = None) -> None:
         super().__init__(message)
         self.field = field
+
+    def extra(self) -> dict[str, Any]:
+        """Members the API adds to its problem document (the field, and what a subclass says
+        more, e.g. which agreement is missing)."""
+        return {"field": self.field} if self.field else {}
 
 
 class NotFound(ServiceError):

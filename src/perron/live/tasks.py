@@ -3,8 +3,9 @@ seconds escalate the alerts nobody acknowledged in time and deliver the webhook 
 are due (:func:`perron.live.alerts.housekeeping`, one transaction per step).
 
 One entry point, :class:`AlertTasks`, with ``start()`` and ``stop()``; the API's lifespan runs
-it. Each round is safe to run from several processes at once (escalation locks the alerts it
-changes, delivery claims its messages), so several API workers may each run one.
+it. Several API workers may each run one: on PostgreSQL a round first takes an advisory lock
+(:data:`ROUND_LOCK`) and a worker that does not get it skips that round, so one round runs at a
+time across the workers. SQLite installations run one worker.
 """
 
 from __future__ import annotations
@@ -15,11 +16,21 @@ import os
 from contextlib import suppress
 from typing import Any
 
+from sqlalchemy import text
 from starlette.concurrency import run_in_threadpool
 
 log = logging.getLogger("perron.alerts")
 
 DEFAULT_INTERVAL_S = 10.0
+#: the PostgreSQL advisory lock one round holds ("PERRAL")
+ROUND_LOCK = 0x5045_5252_414C
+SKIPPED: dict[str, Any] = {
+    "skipped": True,
+    "escalated": [],
+    "delivered": 0,
+    "retried": 0,
+    "failed": 0,
+}
 
 
 def interval_from_env() -> float:
@@ -41,10 +52,21 @@ class AlertTasks:
         return self._task is not None and not self._task.done()
 
     def run_once(self) -> dict[str, Any]:
-        """One round now, in the calling thread; returns what it did."""
+        """One round now, in the calling thread; returns what it did (``skipped`` when another
+        worker's round holds the lock)."""
         from perron.live.alerts import housekeeping
 
-        result = housekeeping(self.sessions)
+        with self.sessions() as guard:
+            if guard.get_bind().dialect.name != "postgresql":
+                result = housekeeping(self.sessions)
+            elif not guard.scalar(text("SELECT pg_try_advisory_lock(:k)"), {"k": ROUND_LOCK}):
+                return dict(SKIPPED)
+            else:
+                try:
+                    result = housekeeping(self.sessions)
+                finally:
+                    guard.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": ROUND_LOCK})
+                    guard.commit()
         self.rounds += 1
         return result
 
