@@ -281,14 +281,13 @@ def webhook_add_cmd(
     json_out: bool = typer.Option(False, "--json"),
 ) -> None:
     """Subscribe a URL; prints the secret that signs the deliveries (shown once)."""
-    from perron.live.webhooks import WebhookError, subscribe
+    from perron.live import service
 
-    try:
-        with db_transaction() as s:
-            sub = subscribe(s, party=party, url=url, fmt=fmt, only_responsible=not all_alerts)
-            out = {"id": sub.id, "party": party, "url": url, "format": fmt, "secret": sub.secret}
-    except WebhookError as exc:
-        fail(str(exc))
+    out = call_service(
+        lambda s: service.subscribe_webhook(
+            s, acting(s), party=party, url=url, fmt=fmt, only_responsible=not all_alerts
+        )
+    )
     if json_out:
         print_json(out)
     else:
@@ -298,33 +297,9 @@ def webhook_add_cmd(
 @webhooks_app.command("list")
 def webhook_list_cmd(json_out: bool = typer.Option(False, "--json")) -> None:
     """List subscriptions with their pending and failed deliveries (secrets are not shown)."""
-    from sqlalchemy import func, select
+    from perron.live import service
 
-    from perron.store.tables.live import WebhookDelivery, WebhookSubscription
-
-    with db_transaction() as s:
-        counts = {
-            (sid, status): n
-            for sid, status, n in s.execute(
-                select(
-                    WebhookDelivery.subscription_id, WebhookDelivery.status, func.count()
-                ).group_by(WebhookDelivery.subscription_id, WebhookDelivery.status)
-            ).all()
-        }
-        rows = [
-            {
-                "id": w.id,
-                "party": w.party_code,
-                "url": w.url,
-                "format": w.format,
-                "only_responsible": w.only_responsible,
-                "active": w.active,
-                "pending": counts.get((w.id, "pending"), 0),
-                "delivered": counts.get((w.id, "delivered"), 0),
-                "failed": counts.get((w.id, "failed"), 0),
-            }
-            for w in s.scalars(select(WebhookSubscription).order_by(WebhookSubscription.id))
-        ]
+    rows = call_service(lambda s: service.list_webhooks(s, acting(s)))
     if json_out:
         print_json(rows)
         return
@@ -345,15 +320,15 @@ def webhook_list_cmd(json_out: bool = typer.Option(False, "--json")) -> None:
 @webhooks_app.command("deliver")
 def webhook_deliver_cmd(json_out: bool = typer.Option(False, "--json")) -> None:
     """Deliver what is due in the outbox now (serve and live do this continuously)."""
-    from perron.live.webhooks import deliver_due
+    from perron.live import service
 
-    with db_transaction() as s:
-        run = deliver_due(s)
-    out = {"delivered": run.delivered, "retried": run.retried, "failed": run.failed}
+    out = call_service(lambda s: service.deliver_webhooks(s, acting(s)))
     if json_out:
         print_json(out)
     else:
-        console.print(f"delivered {run.delivered}, to retry {run.retried}, failed {run.failed}")
+        console.print(
+            f"delivered {out['delivered']}, to retry {out['retried']}, failed {out['failed']}"
+        )
 
 
 @units_app.command("list")

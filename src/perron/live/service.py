@@ -566,6 +566,95 @@ def add_unit(
     return unit_store.unit_dict(unit)
 
 
+# --- webhooks -------------------------------------------------------------------------------
+
+
+def _admin_of(actor: Actor, party: str, what: str) -> None:
+    principal = principal_of(actor)
+    if principal is not None and not (
+        principal.role is Role.ADMIN and principal.party_code == party
+    ):
+        raise Forbidden(f"only an admin of {party} {what}")
+
+
+def subscribe_webhook(
+    session: Session,
+    actor: Actor,
+    *,
+    party: str,
+    url: str,
+    fmt: str = "json",
+    only_responsible: bool = True,
+) -> dict[str, Any]:
+    """Subscribe a party's URL to its alerts (all alerts with ``only_responsible`` false); the
+    answer holds the secret that signs the deliveries, shown this once. The installation or an
+    admin of the party."""
+    from perron.live.webhooks import WebhookError, subscribe
+
+    _admin_of(actor, party, "subscribes its webhooks")
+    try:
+        sub = subscribe(session, party=party, url=url, fmt=fmt, only_responsible=only_responsible)
+    except WebhookError as exc:
+        raise Invalid(str(exc)) from None
+    audit.record(
+        session,
+        actor=actor.username,
+        party=actor.party_code,
+        purpose="administration",
+        action="webhook.subscribe",
+        subject=f"webhook:{sub.id}",
+        detail={"party": party, "format": fmt},
+    )
+    return {"id": sub.id, "party": party, "url": url, "format": fmt, "secret": sub.secret}
+
+
+def list_webhooks(session: Session, actor: Actor) -> list[dict[str, Any]]:
+    """Subscriptions (the actor's party's; all for the installation) with their pending,
+    delivered and failed messages; secrets are never shown again."""
+    from sqlalchemy import func, select
+
+    from perron.store.tables.live import WebhookDelivery, WebhookSubscription
+
+    principal = principal_of(actor)
+    subs = select(WebhookSubscription).order_by(WebhookSubscription.id)
+    if principal is not None:
+        if principal.role is not Role.ADMIN:
+            raise Forbidden("webhook subscriptions are listed to admins")
+        subs = subs.where(WebhookSubscription.party_code == principal.party_code)
+    counts = {
+        (sid, status): n
+        for sid, status, n in session.execute(
+            select(WebhookDelivery.subscription_id, WebhookDelivery.status, func.count()).group_by(
+                WebhookDelivery.subscription_id, WebhookDelivery.status
+            )
+        ).all()
+    }
+    return [
+        {
+            "id": w.id,
+            "party": w.party_code,
+            "url": w.url,
+            "format": w.format,
+            "only_responsible": w.only_responsible,
+            "active": w.active,
+            "pending": counts.get((w.id, "pending"), 0),
+            "delivered": counts.get((w.id, "delivered"), 0),
+            "failed": counts.get((w.id, "failed"), 0),
+        }
+        for w in session.scalars(subs)
+    ]
+
+
+def deliver_webhooks(session: Session, actor: Actor) -> dict[str, int]:
+    """Deliver what is due in the outbox now (the background work does it continuously)."""
+    from perron.live.webhooks import deliver_due
+
+    if actor.role is not Role.ADMIN:
+        raise Forbidden("delivering by hand is for admins")
+    run = deliver_due(session)
+    return {"delivered": run.delivered, "retried": run.retried, "failed": run.failed}
+
+
 __all__ = [
     "ACTIONS",
     "ACTION_NAMES",
@@ -578,14 +667,17 @@ __all__ = [
     "ack_limits",
     "add_unit",
     "change_unit",
+    "deliver_webhooks",
     "escalate",
     "export_alert",
     "field_assignment",
     "list_alerts",
     "list_units",
+    "list_webhooks",
     "move_alert",
     "nearest_unit",
     "open_alerts_at",
     "response_times",
     "show_alert",
+    "subscribe_webhook",
 ]
