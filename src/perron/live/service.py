@@ -381,9 +381,36 @@ def field_assignment(session: Session, actor: Actor) -> FieldAssignment:
     )
 
 
-def open_alerts_at(session: Session, actor: Actor, station: str, limit: int = 20) -> list[dict]:
-    """The open alerts at one station that ``actor`` may see (the station page's fragment)."""
-    return list_alerts(session, actor, open_only=True, station=station, limit=limit)
+@dataclass(frozen=True)
+class StationAlerts:
+    """The open alerts at one station that the actor may see, and (when there are none) how
+    many cameras and sensors the station has, so an empty list can say whether anything
+    watches it at all."""
+
+    station: str
+    alerts: list[dict[str, Any]]
+    cameras: int
+
+
+def open_alerts_at(session: Session, actor: Actor, station: str, limit: int = 20) -> StationAlerts:
+    """The open alerts at one station that ``actor`` may see (the station page's fragment);
+    NotFound for an unknown station."""
+    from sqlalchemy import func, select
+
+    from perron.store.tables.live import CameraMapping
+
+    code = station.upper()[:8]
+    if session.get(Station, code) is None:
+        raise NotFound(f"no station {station!r}", "station")
+    alerts = list_alerts(session, actor, open_only=True, station=code, limit=limit)
+    cameras = 0
+    if not alerts:
+        cameras = session.scalar(
+            select(func.count())
+            .select_from(CameraMapping)
+            .where(CameraMapping.station_code == code)
+        )
+    return StationAlerts(code, alerts, cameras or 0)
 
 
 def ack_limits() -> dict[str, int]:
@@ -663,6 +690,7 @@ __all__ = [
     "AlertExport",
     "FieldAssignment",
     "ResponseTimes",
+    "StationAlerts",
     "accept_alert",
     "ack_limits",
     "add_unit",

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from perron.api.deps import DbSession
 from perron.domain.alerts import ACK_LIMITS
-from perron.domain.errors import ServiceError
+from perron.domain.errors import NotFound, ServiceError
 from perron.domain.parties import NATIONAL_PARTIES
 from perron.domain.zones import ZONE_BY_CODE, ZONE_KINDS
 from perron.web.i18n import language_of, translator
@@ -144,27 +144,16 @@ def field_action(
 def station_fragment(code: str, request: Request, user: PageUser, db: DbSession) -> Response:
     """Open alerts at one station that the user may see; an empty state (200) when there are
     none, saying whether the station has cameras or sensors at all; 404 for an unknown station."""
-    from sqlalchemy import func, select
-
     from perron.live import service
-    from perron.store.tables.live import CameraMapping
-    from perron.store.tables.reference import Station
 
-    code = code.upper()[:8]
-    if db.get(Station, code) is None:
+    try:
+        view = service.open_alerts_at(db, user, code)
+    except NotFound:
         return HTMLResponse("", status_code=404)
-    alerts = service.open_alerts_at(db, user, code)
-    cameras = 0
-    if not alerts:
-        cameras = db.scalar(
-            select(func.count())
-            .select_from(CameraMapping)
-            .where(CameraMapping.station_code == code)
-        )
     return render(
         request,
         "live/station_fragment.html",
-        {"alerts": alerts, "cameras": cameras, "zone_label": _zone_label(request)},
+        {"alerts": view.alerts, "cameras": view.cameras, "zone_label": _zone_label(request)},
     )
 
 
