@@ -405,12 +405,15 @@ def open_alerts_at(session: Session, actor: Actor, station: str, limit: int = 20
     alerts = list_alerts(session, actor, open_only=True, station=code, limit=limit)
     cameras = 0
     if not alerts:
-        cameras = session.scalar(
-            select(func.count())
-            .select_from(CameraMapping)
-            .where(CameraMapping.station_code == code)
+        cameras = (
+            session.scalar(
+                select(func.count())
+                .select_from(CameraMapping)
+                .where(CameraMapping.station_code == code)
+            )
+            or 0
         )
-    return StationAlerts(code, alerts, cameras or 0)
+    return StationAlerts(code, alerts, cameras)
 
 
 def ack_limits() -> dict[str, int]:
