@@ -363,3 +363,17 @@ def test_reading_the_audit_trail_is_refused_and_recorded_alike(front, settings, 
     assert read.ok
     assert {e["party"] for e in read.body} == {"ns"}  # an admin reads their own party's entries
     assert _audit_actions(db_url)[-1] == ("audit.read", "ns-admin")
+
+
+def test_an_unknown_incident_is_not_found_alike(settings, client, db_url):
+    world = _seed(db_url)
+    result = runner.invoke(
+        cli_app, ["incidents", "show", "INC-NOPE", "--user", "ns-admin", "--purpose", "analysis"]
+    )
+    assert result.exit_code == 4  # the incident commands' code for "not found"
+    message = " ".join(result.stderr.split()).removeprefix("error: ")
+    api = Api(world, client)
+    r = client.get(
+        "/api/incidents/INC-NOPE", params={"purpose": "analysis"}, headers=api._h("ns-admin")
+    )
+    assert r.status_code == 404 and r.json()["detail"] == message

@@ -10,6 +10,7 @@ from pathlib import Path
 import typer
 
 from perron.cli.common import acting, call_service, db_transaction, fail, print_json, settings
+from perron.domain.errors import Forbidden, Invalid, NotFound
 
 audit_app = typer.Typer(help="The tamper-evident audit trail.", no_args_is_help=True)
 agreements_app = typer.Typer(help="Data-sharing agreements between parties.", no_args_is_help=True)
@@ -206,6 +207,10 @@ PartyOpt = typer.Option(
 )
 
 
+#: exit codes of the incident commands: 2 bad input, 3 refused (with the reason), 4 not found
+INCIDENT_EXIT_CODES: dict[type, int] = {Invalid: 2, Forbidden: 3, NotFound: 4}
+
+
 def _viewer(session, user: str | None, party: str | None):
     from sqlalchemy import select
 
@@ -277,21 +282,17 @@ def incidents_list(
     """List incidents you may see in detail (newest first); the read is audited."""
     from perron.registry import queries
 
-    try:
-        with db_transaction() as session:
-            viewer = _viewer(session, user, party)
-            result = queries.list_incidents(
-                session,
-                viewer,
-                _purpose(purpose),
-                _filters(category, station, owner, since, until),
-                page=page,
-                page_size=page_size,
-            )
-    except queries.AccessDenied as exc:
-        fail(str(exc), 3)
-    except queries.QueryError as exc:
-        fail(str(exc), 2)
+    result = call_service(
+        lambda s: queries.list_incidents(
+            s,
+            _viewer(s, user, party),
+            _purpose(purpose),
+            _filters(category, station, owner, since, until),
+            page=page,
+            page_size=page_size,
+        ),
+        codes=INCIDENT_EXIT_CODES,
+    )
     if as_json:
         print_json(result.as_dict())
         return
@@ -316,15 +317,10 @@ def incidents_show(
     """Show one incident with its history and links; the read is audited."""
     from perron.registry import queries
 
-    try:
-        with db_transaction() as session:
-            item = queries.get_incident(
-                session, _viewer(session, user, party), _purpose(purpose), incident_id
-            )
-    except queries.AccessDenied as exc:
-        fail(str(exc), 3)
-    except queries.NotFound as exc:
-        fail(str(exc), 4)
+    item = call_service(
+        lambda s: queries.get_incident(s, _viewer(s, user, party), _purpose(purpose), incident_id),
+        codes=INCIDENT_EXIT_CODES,
+    )
     if as_json:
         print_json(item)
         return
@@ -360,19 +356,16 @@ def incidents_aggregate(
     """Counts per cell; cells under 5 incidents are suppressed where they hold others' data."""
     from perron.registry import queries
 
-    try:
-        with db_transaction() as session:
-            agg = queries.aggregate(
-                session,
-                _viewer(session, user, party),
-                _purpose(purpose),
-                tuple(by),
-                _filters(category, station, owner, since, until),
-            )
-    except queries.AccessDenied as exc:
-        fail(str(exc), 3)
-    except queries.QueryError as exc:
-        fail(str(exc), 2)
+    agg = call_service(
+        lambda s: queries.aggregate(
+            s,
+            _viewer(s, user, party),
+            _purpose(purpose),
+            tuple(by),
+            _filters(category, station, owner, since, until),
+        ),
+        codes=INCIDENT_EXIT_CODES,
+    )
     if as_json:
         print_json(agg.as_dict())
         return
@@ -400,20 +393,20 @@ def incidents_export(
     from perron.registry import exports, queries
 
     try:
-        with db_transaction() as session:
-            body, _name = queries.export(
-                session,
-                _viewer(session, user, party),
+        body, _name = call_service(
+            lambda s: queries.export(
+                s,
+                _viewer(s, user, party),
                 _purpose(purpose),
                 fmt,
                 _filters(category, station, owner, since, until),
                 level=level,
                 by=tuple(by),
                 limit=10_000_000,
-            )
-    except queries.AccessDenied as exc:
-        fail(str(exc), 3)
-    except (queries.QueryError, exports.ExportError) as exc:
+            ),
+            codes=INCIDENT_EXIT_CODES,
+        )
+    except exports.ExportError as exc:
         fail(str(exc), 2)
     output.write_bytes(body)
     info = {"file": str(output), "format": fmt, "level": level, "bytes": len(body)}

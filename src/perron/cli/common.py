@@ -147,11 +147,11 @@ def acting(session: Session, user: str | None = None, name: str | None = None) -
     return user_actor(session, user) if user else installation(name)
 
 
-def call_service(fn: Any, code: int = 1) -> Any:
+def call_service(fn: Any, code: int = 1, codes: dict[type, int] | None = None) -> Any:
     """Run ``fn(session)`` (a call of one service function) in one transaction and return what
-    it returns; the service's errors end the command with their message (exit ``code``) and
-    nothing is written — the command line's one mapping of NotFound, Forbidden, Invalid and
-    Conflict."""
+    it returns; the service's errors end the command with their message (exit ``code``, or the
+    code ``codes`` gives the error's kind, e.g. ``{Forbidden: 3}``) and nothing is written —
+    the command line's one mapping of NotFound, Forbidden, Invalid and Conflict."""
     from perron.domain.errors import ServiceError
 
     try:
@@ -159,4 +159,5 @@ def call_service(fn: Any, code: int = 1) -> Any:
             return fn(session)
     except ServiceError as exc:
         where = f" (field {exc.field})" if exc.field and exc.field not in str(exc) else ""
-        fail(f"{exc}{where}", code)
+        kind = next((c for t, c in (codes or {}).items() if isinstance(exc, t)), code)
+        fail(f"{exc}{where}", kind)
