@@ -596,6 +596,36 @@ def add_unit(
     return unit_store.unit_dict(unit)
 
 
+# --- sensor events --------------------------------------------------------------------------
+
+
+def list_events(
+    session: Session,
+    actor: Actor,
+    *,
+    station: str | None = None,
+    kind: str | None = None,
+    limit: int = 100,
+) -> list[dict[str, Any]]:
+    """Stored sensor events, newest first: exactly what is kept of each (metadata only). For
+    the installation and admins, who answer for what the sensors keep."""
+    from sqlalchemy import select
+
+    from perron.live.ingest import event_dict
+    from perron.store.tables.live import SensorEvent
+
+    if actor.role is not Role.ADMIN:
+        raise Forbidden("the stored sensor events are listed to admins")
+    if not 1 <= limit <= 100_000:
+        raise Invalid(f"limit must lie between 1 and 100000, not {limit}", "limit")
+    q = select(SensorEvent).order_by(SensorEvent.occurred_at.desc(), SensorEvent.id)
+    if station:
+        q = q.where(SensorEvent.station_code == station.upper())
+    if kind:
+        q = q.where(SensorEvent.kind == kind)
+    return [event_dict(r) for r in session.scalars(q.limit(limit))]
+
+
 # --- webhooks -------------------------------------------------------------------------------
 
 
@@ -703,6 +733,7 @@ __all__ = [
     "export_alert",
     "field_assignment",
     "list_alerts",
+    "list_events",
     "list_units",
     "list_webhooks",
     "move_alert",
