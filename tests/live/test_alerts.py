@@ -246,3 +246,27 @@ def test_escalation_when_not_acknowledged_in_time(session):
     (bid,) = apply_changes(session, [change(zone="hall", severity="low")], now=T0)
     transition(session, bid, "acknowledged", actor="o", principal=op, now=T0)
     assert bid not in escalate_due(session, now=T0 + timedelta(hours=1))
+
+
+def test_acceptance_is_a_state_of_the_lifecycle_not_of_a_note():
+    from dataclasses import dataclass
+
+    from perron.domain.alerts import accepted
+
+    @dataclass
+    class Step:
+        from_state: str | None
+        to_state: str
+        note: str | None = None
+
+    sent = [Step(None, "new"), Step("new", "acknowledged"), Step("acknowledged", "dispatched")]
+    assert not accepted(sent)
+    taken = [*sent, Step("dispatched", "dispatched", note="anything")]
+    assert accepted(taken)
+    # a note that reads like an acceptance is not one
+    assert not accepted([*sent, Step("acknowledged", "acknowledged", "accepted by unit X")])
+    # released and sent again: the new unit has not accepted yet
+    again = [*taken, Step("dispatched", "acknowledged"), Step("acknowledged", "dispatched")]
+    assert not accepted(again)
+    assert accepted([*again, Step("dispatched", "dispatched")])
+    assert not accepted([*taken, Step("dispatched", "on_scene")])

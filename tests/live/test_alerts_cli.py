@@ -113,3 +113,17 @@ def test_escalate_command(settings, db_url):
     shown = json.loads(_run("alerts", "show", str(aid), "--json").stdout)
     assert shown["severity"] == "medium" and shown["escalation_level"] == 1
     assert shown["transitions"][-1]["actor"] == "system:escalation"
+
+
+def test_events_list_is_for_the_installation_and_admins(settings, db_url):
+    from perron.access import accounts
+
+    engine = make_engine(db_url)
+    with transaction(engine) as s:
+        accounts.create_user(s, "ns-viewer", "a-long-password-1", "ns", "viewer")
+    engine.dispose()
+    assert json.loads(_run("events", "list", "--json").stdout) == []
+    refused = _run("events", "list", "--user", "ns-viewer", ok=False)
+    assert refused.exit_code == 1 and "listed to admins" in refused.stderr
+    bad = _run("events", "list", "--limit", "0", ok=False)
+    assert bad.exit_code == 1 and "limit must lie between" in bad.stderr

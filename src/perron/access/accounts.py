@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
@@ -72,6 +73,20 @@ def _digest(token: str) -> str:
 
 def _principal(user: User) -> Principal:
     return Principal(user.id, user.username, user.display_name, user.party_code, Role(user.role))
+
+
+def list_users(session: Session) -> list[dict[str, Any]]:
+    """Every account (for the installation's operator): username, name, party, role, active."""
+    return [
+        {
+            "username": u.username,
+            "name": u.display_name,
+            "party": u.party_code,
+            "role": u.role,
+            "active": u.active,
+        }
+        for u in session.scalars(select(User).order_by(User.username))
+    ]
 
 
 MIN_PASSWORD_LENGTH = 12

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
@@ -27,6 +29,21 @@ CAPABILITY_ROUTERS = (
 )
 
 
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """While the app runs: the alerts' periodic work (escalation, webhook delivery), started
+    once here and stopped when the app shuts down."""
+    from perron.live.tasks import AlertTasks, interval_from_env
+
+    tasks = AlertTasks(app.state.sessions, interval_from_env())
+    app.state.alert_tasks = tasks
+    tasks.start()
+    try:
+        yield
+    finally:
+        await tasks.stop()
+
+
 def create_app(settings: Settings | None = None, *, web: bool = True) -> FastAPI:
     """Build the app for ``settings`` (from the environment by default)."""
     settings = settings or get_settings()
@@ -37,6 +54,7 @@ def create_app(settings: Settings | None = None, *, web: bool = True) -> FastAPI
         openapi_tags=[{"name": "reference", "description": "Stations, network, municipalities"}],
         docs_url=None,  # served by perron.api.docs from local files
         redoc_url=None,
+        lifespan=lifespan,
     )
     app.state.settings = settings
     app.state.engine = engine_for(settings.database_url)

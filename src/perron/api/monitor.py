@@ -9,7 +9,6 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from sqlalchemy import select
 
 from perron.api.deps import CurrentUser, DbSession
 from perron.api.problems import PROBLEM_SCHEMA, Problem
@@ -39,20 +38,7 @@ def _latest_year(db, year: int | None) -> int:
 
 @router.get("/years", summary="Years with survey responses")
 def get_years(db: DbSession, _user: CurrentUser) -> dict[str, Any]:
-    years = service.available_years(db)
-    count = service.response_count(db)
-    synthetic = None
-    if count:
-        from perron.store.tables.monitor import SurveyResponse
-
-        real = db.scalar(
-            select(SurveyResponse.id).where(SurveyResponse.synthetic.is_(False)).limit(1)
-        )
-        fake = db.scalar(
-            select(SurveyResponse.id).where(SurveyResponse.synthetic.is_(True)).limit(1)
-        )
-        synthetic = True if real is None else (False if fake is None else None)
-    return {"years": years, "responses": count, "synthetic": synthetic}
+    return service.survey_years(db)
 
 
 @router.get(

@@ -11,6 +11,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from perron.domain.errors import ServiceError
+
 MEDIA_TYPE = "application/problem+json"
 log = logging.getLogger("perron.api")
 
@@ -87,6 +89,13 @@ def install(app: FastAPI) -> None:
             status_code=exc.status_code,
             headers=problem.headers,
         )
+
+    @app.exception_handler(ServiceError)
+    async def _service(request: Request, exc: ServiceError) -> ProblemResponse:
+        """The one mapping of the service functions' errors to problem documents: NotFound 404,
+        Forbidden 403, Invalid 422, Conflict 409 (``field`` names the offending field)."""
+        problem = Problem(exc.status, exc.title, str(exc), **exc.extra())
+        return ProblemResponse(problem.document(str(request.url.path)), status_code=exc.status)
 
     @app.exception_handler(RecursionError)
     async def _nested(request: Request, exc: RecursionError) -> ProblemResponse:

@@ -14,14 +14,12 @@ from fastapi import Path as PathParam
 from pydantic import BaseModel, Field
 
 from perron.access import agreements as agreements_service
-from perron.access import audit
+from perron.access import service as access_service
 from perron.access.policy import Purpose
 from perron.api.deps import CurrentUser, DbSession
 from perron.api.problems import PROBLEM_SCHEMA, Problem
-from perron.domain.parties import PartyKind, Role
 from perron.registry import exports, queries
 from perron.registry import incidents as incidents_service
-from perron.store.tables.accounts import Party
 
 router = APIRouter(prefix="/api", tags=["registry"], responses={403: PROBLEM_SCHEMA})
 
@@ -51,10 +49,6 @@ def _filters(
 
 def _viewer(db, user):
     return agreements_service.viewer_for(db, user.party_code, user.role, user.username)
-
-
-def _denied(exc: queries.AccessDenied) -> Problem:
-    return Problem(403, "Forbidden", str(exc), missing=exc.missing)
 
 
 CategoryQ = Annotated[
@@ -87,17 +81,14 @@ def list_incidents(
     page: Annotated[int, Query(ge=1, le=queries.MAX_PAGE)] = 1,
     page_size: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> dict[str, Any]:
-    try:
-        return queries.list_incidents(
-            db,
-            _viewer(db, user),
-            purpose,
-            _filters(category, station, party, since, until, synthetic),
-            page=page,
-            page_size=page_size,
-        ).as_dict()
-    except queries.AccessDenied as exc:
-        raise _denied(exc) from None
+    return queries.list_incidents(
+        db,
+        _viewer(db, user),
+        purpose,
+        _filters(category, station, party, since, until, synthetic),
+        page=page,
+        page_size=page_size,
+    ).as_dict()
 
 
 @router.get("/incidents/aggregate", summary="Counts per station, month, category, ...")
@@ -115,18 +106,13 @@ def aggregate_incidents(
     since: SinceQ = None,
     until: UntilQ = None,
 ) -> dict[str, Any]:
-    try:
-        return queries.aggregate(
-            db,
-            _viewer(db, user),
-            purpose,
-            tuple(by or ("station", "month")),
-            _filters(category, station, party, since, until),
-        ).as_dict()
-    except queries.AccessDenied as exc:
-        raise _denied(exc) from None
-    except queries.QueryError as exc:
-        raise Problem(422, "Invalid request", str(exc)) from None
+    return queries.aggregate(
+        db,
+        _viewer(db, user),
+        purpose,
+        tuple(by or ("station", "month")),
+        _filters(category, station, party, since, until),
+    ).as_dict()
 
 
 @router.get(
@@ -159,9 +145,7 @@ def export_incidents(
             by=tuple(by or ("station", "month")),
             limit=limit,
         )
-    except queries.AccessDenied as exc:
-        raise _denied(exc) from None
-    except (queries.QueryError, exports.ExportError) as exc:
+    except exports.ExportError as exc:
         raise Problem(422, "Invalid request", str(exc)) from None
     return Response(
         body,
@@ -179,24 +163,14 @@ def my_access(db: DbSession, user: CurrentUser) -> dict[str, Any]:
 def get_incident(
     incident_id: str, db: DbSession, user: CurrentUser, purpose: PurposeParam
 ) -> dict[str, Any]:
-    try:
-        return queries.get_incident(db, _viewer(db, user), purpose, incident_id)
-    except queries.AccessDenied as exc:
-        raise _denied(exc) from None
-    except queries.NotFound as exc:
-        raise Problem(404, "Not Found", str(exc)) from None
+    return queries.get_incident(db, _viewer(db, user), purpose, incident_id)
 
 
 @router.get("/incidents/{incident_id}/links", summary="Incidents linked to this one")
 def get_links(
     incident_id: str, db: DbSession, user: CurrentUser, purpose: PurposeParam
 ) -> list[dict[str, Any]]:
-    try:
-        return queries.get_incident(db, _viewer(db, user), purpose, incident_id)["links"]
-    except queries.AccessDenied as exc:
-        raise _denied(exc) from None
-    except queries.NotFound as exc:
-        raise Problem(404, "Not Found", str(exc)) from None
+    return queries.get_incident(db, _viewer(db, user), purpose, incident_id)["links"]
 
 
 class Correction(BaseModel):
@@ -221,28 +195,16 @@ def correct_incident(
     user: CurrentUser,
     correction: Annotated[Correction, Body()],
 ) -> dict[str, Any]:
-    try:
-        return queries.correct(
-            db, _viewer(db, user), incident_id, correction.changes, correction.reason
-        )
-    except queries.AccessDenied as exc:
-        raise _denied(exc) from None
-    except queries.NotFound as exc:
-        raise Problem(404, "Not Found", str(exc)) from None
-    except queries.QueryError as exc:
-        raise Problem(422, "Invalid correction", str(exc)) from None
+    return queries.correct(
+        db, _viewer(db, user), incident_id, correction.changes, correction.reason
+    )
 
 
 @router.get("/incidents/stations/{code}/counts", summary="Counts by category at one station")
 def station_counts(
     code: str, db: DbSession, user: CurrentUser, purpose: PurposeParam
 ) -> dict[str, Any]:
-    try:
-        return queries.station_counts(db, _viewer(db, user), purpose, code).as_dict()
-    except queries.AccessDenied as exc:
-        raise _denied(exc) from None
-    except queries.QueryError as exc:
-        raise Problem(422, "Invalid request", str(exc)) from None
+    return queries.station_counts(db, _viewer(db, user), purpose, code).as_dict()
 
 
 # ---- agreements ----------------------------------------------------------------------------
@@ -264,35 +226,24 @@ class AgreementIn(BaseModel):
 
 @router.get("/agreements", tags=["access"], summary="Agreements your party takes part in")
 def list_agreements(db: DbSession, user: CurrentUser) -> list[dict[str, Any]]:
-    return [
-        agreements_service.as_dict(a)
-        for a in agreements_service.list_all(db, party=user.party_code)
-    ]
+    return access_service.list_agreements(db, user)
 
 
 @router.post(
     "/agreements", tags=["access"], status_code=201, summary="Share your party's incidents"
 )
 def create_agreement(db: DbSession, user: CurrentUser, body: AgreementIn) -> dict[str, Any]:
-    if user.role is not Role.ADMIN:
-        raise Problem(403, "Forbidden", "only an admin of the owning party can make agreements")
-    try:
-        a = agreements_service.create(
-            db,
-            owner=user.party_code,
-            grantee=body.grantee,
-            level=body.level,
-            purposes=[p.value for p in body.purposes],
-            categories=body.categories,
-            fields=body.fields,
-            reference=body.reference,
-            valid_until=body.valid_until,
-            actor=user.username,
-            actor_party=user.party_code,
-        )
-    except agreements_service.AgreementError as exc:
-        raise Problem(422, "Invalid agreement", str(exc)) from None
-    return agreements_service.as_dict(a)
+    return access_service.create_agreement(
+        db,
+        user,
+        grantee=body.grantee,
+        level=body.level,
+        purposes=[p.value for p in body.purposes],
+        categories=body.categories,
+        fields=body.fields,
+        reference=body.reference,
+        valid_until=body.valid_until,
+    )
 
 
 @router.delete("/agreements/{agreement_id}", tags=["access"], summary="Revoke an agreement")
@@ -301,23 +252,10 @@ def revoke_agreement(
     db: DbSession,
     user: CurrentUser,
 ) -> dict[str, Any]:
-    from perron.store.tables.access import Agreement
-
-    a = db.get(Agreement, agreement_id)
-    if a is None:
-        raise Problem(404, "Not Found", f"no agreement {agreement_id}")
-    if user.role is not Role.ADMIN or a.owner_party != user.party_code:
-        raise Problem(403, "Forbidden", "only an admin of the owning party can revoke it")
-    agreements_service.revoke(db, agreement_id, actor=user.username, actor_party=user.party_code)
-    return agreements_service.as_dict(a)
+    return access_service.revoke_agreement(db, user, agreement_id)
 
 
 # ---- audit trail -------------------------------------------------------------------------
-
-
-def _is_inspectorate(db, user) -> bool:
-    party = db.get(Party, user.party_code)
-    return party is not None and party.kind == PartyKind.INSPECTORATE.value
 
 
 @router.get("/audit/verify", tags=["access"], summary="Recompute the audit hash chain")
@@ -330,15 +268,12 @@ def audit_verify(
     mark = (
         {"seq": anchor_seq, "hash": anchor_hash} if anchor_seq is not None and anchor_hash else None
     )
-    try:
-        return audit.verify_as(db, user, anchor=mark).as_dict()
-    except audit.AuditForbidden as exc:
-        raise Problem(403, "Forbidden", str(exc)) from None
+    return access_service.verify_audit(db, user, anchor=mark).as_dict()
 
 
 @router.get("/audit/anchor", tags=["access"], summary="The current head of the chain")
 def audit_anchor(db: DbSession, user: CurrentUser) -> dict[str, Any]:
-    return audit.anchor(db)
+    return access_service.audit_anchor(db, user)
 
 
 @router.get("/audit/entries", tags=["access"], summary="Entries of the audit trail")
@@ -348,27 +283,10 @@ def audit_entries(
     since: int = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     action: str | None = None,
+    party: str | None = None,
 ) -> list[dict[str, Any]]:
     """The inspectorate (analysts and admins) sees every entry; an admin of another party sees
     the entries of their own party; other roles see none."""
-    if _is_inspectorate(db, user) and user.role in (Role.ADMIN, Role.ANALYST):
-        party = None
-    elif user.role is Role.ADMIN:
-        party = user.party_code
-    else:
-        raise Problem(
-            403,
-            "Forbidden",
-            "the audit trail is open to admins (their own party) and to the inspectorate",
-        )
-    rows = audit.entries(db, since_seq=since, limit=limit, party=party, action=action)
-    if rows:
-        audit.record(
-            db,
-            actor=user.username,
-            party=user.party_code,
-            purpose="accountability",
-            action="audit.read",
-            subject=f"audit/{rows[0]['seq']}-{rows[-1]['seq']}",
-        )
-    return rows
+    return access_service.read_audit_log(
+        db, user, since=since, limit=limit, party=party, action=action
+    )

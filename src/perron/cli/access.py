@@ -9,12 +9,16 @@ from pathlib import Path
 
 import typer
 
-from perron.cli.common import db_transaction, fail, print_json, settings
+from perron.cli.common import acting, call_service, db_transaction, fail, print_json, settings
+from perron.domain.errors import Forbidden, Invalid, NotFound
 
 audit_app = typer.Typer(help="The tamper-evident audit trail.", no_args_is_help=True)
 agreements_app = typer.Typer(help="Data-sharing agreements between parties.", no_args_is_help=True)
 
 JsonOpt = typer.Option(False, "--json", help="Print JSON.")
+AuditUserOpt = typer.Option(
+    None, "--user", help="Act as this user (their party and role; default: the installation)."
+)
 
 
 @audit_app.command("verify")
@@ -28,10 +32,12 @@ def audit_verify(
         min=1,
         help="Processes checking slices of a long chain (pays off only on idle cores).",
     ),
+    user: str | None = AuditUserOpt,
     as_json: bool = JsonOpt,
 ) -> None:
-    """Recompute the hash chain; exit 0 when intact, 1 naming the first bad entry."""
-    from perron.access import audit
+    """Recompute the hash chain; exit 0 when intact, 1 naming the first bad entry (each run is
+    recorded in the trail)."""
+    from perron.access import service
 
     mark = None
     if anchor is not None:
@@ -40,8 +46,9 @@ def audit_verify(
             int(mark["seq"]), str(mark["hash"])
         except (OSError, ValueError, KeyError, TypeError) as exc:
             fail(f"{anchor}: not an anchor file ({exc})", 2)
-    with db_transaction() as session:
-        result = audit.verify(session, anchor=mark, workers=workers)
+    result = call_service(
+        lambda s: service.verify_audit(s, acting(s, user), anchor=mark, workers=workers)
+    )
     if as_json:
         print_json(result.as_dict())
     elif result.ok:
@@ -60,10 +67,9 @@ def audit_anchor(
     as_json: bool = JsonOpt,
 ) -> None:
     """Export the current head of the chain (seq, hash, time) to a file and print it."""
-    from perron.access import audit
+    from perron.access import service
 
-    with db_transaction() as session:
-        mark = audit.anchor(session)
+    mark = call_service(lambda s: service.audit_anchor(s, acting(s)))
     if output is None:
         folder = settings().ensure_data_dir() / "anchors"
         folder.mkdir(parents=True, exist_ok=True)
@@ -84,13 +90,17 @@ def audit_log(
     limit: int = typer.Option(50, help="At most this many entries."),
     party: str | None = typer.Option(None, help="Only entries of this party."),
     action: str | None = typer.Option(None, help="Only this action, e.g. incident.read."),
+    user: str | None = AuditUserOpt,
     as_json: bool = JsonOpt,
 ) -> None:
-    """Show entries of the audit trail (oldest first)."""
-    from perron.access import audit
+    """Show entries of the audit trail (oldest first); the read is itself recorded."""
+    from perron.access import service
 
-    with db_transaction() as session:
-        rows = audit.entries(session, since_seq=since, limit=limit, party=party, action=action)
+    rows = call_service(
+        lambda s: service.read_audit_log(
+            s, acting(s, user), since=since, limit=limit, party=party, action=action
+        )
+    )
     if as_json:
         print_json(rows)
         return
@@ -107,10 +117,9 @@ def agreements_list(
     as_json: bool = JsonOpt,
 ) -> None:
     """List agreements (revoked ones included, marked)."""
-    from perron.access import agreements
+    from perron.access import service
 
-    with db_transaction() as session:
-        rows = [agreements.as_dict(a) for a in agreements.list_all(session, party)]
+    rows = call_service(lambda s: service.list_agreements(s, acting(s), party=party))
     if as_json:
         print_json(rows)
         return
@@ -136,25 +145,22 @@ def agreements_add(
     as_json: bool = JsonOpt,
 ) -> None:
     """Record an agreement."""
-    from perron.access import agreements
+    from perron.access import service
 
-    try:
-        with db_transaction() as session:
-            a = agreements.create(
-                session,
-                owner=owner,
-                grantee=grantee,
-                level=level,
-                purposes=purpose,
-                categories=category or None,
-                fields=field,
-                reference=reference,
-                actor="cli",
-                actor_party=owner,
-            )
-            row = agreements.as_dict(a)
-    except agreements.AgreementError as exc:
-        fail(str(exc), 2)
+    row = call_service(
+        lambda s: service.create_agreement(
+            s,
+            acting(s, name="cli"),
+            owner=owner,
+            grantee=grantee,
+            level=level,
+            purposes=purpose,
+            categories=category or None,
+            fields=field,
+            reference=reference,
+        ),
+        code=2,
+    )
     if as_json:
         print_json(row)
     else:
@@ -164,13 +170,11 @@ def agreements_add(
 @agreements_app.command("revoke")
 def agreements_revoke(agreement_id: int, as_json: bool = JsonOpt) -> None:
     """Revoke an agreement (it stays on record)."""
-    from perron.access import agreements
+    from perron.access import service
 
-    try:
-        with db_transaction() as session:
-            row = agreements.as_dict(agreements.revoke(session, agreement_id, actor="cli"))
-    except agreements.AgreementError as exc:
-        fail(str(exc), 2)
+    row = call_service(
+        lambda s: service.revoke_agreement(s, acting(s, name="cli"), agreement_id), code=2
+    )
     if as_json:
         print_json(row)
     else:
@@ -180,10 +184,9 @@ def agreements_revoke(agreement_id: int, as_json: bool = JsonOpt) -> None:
 @agreements_app.command("defaults")
 def agreements_defaults(as_json: bool = JsonOpt) -> None:
     """Create the documented default agreements that are missing."""
-    from perron.access import agreements
+    from perron.access import service
 
-    with db_transaction() as session:
-        made = agreements.ensure_defaults(session, actor="cli")
+    made = call_service(lambda s: service.create_default_agreements(s, acting(s, name="cli")))
     if as_json:
         print_json({"created": made})
     else:
@@ -202,6 +205,10 @@ PartyOpt = typer.Option(
     envvar="PERRON_PARTY",
     help="Act for this party as its admin (default prorail, the registry's host).",
 )
+
+
+#: exit codes of the incident commands: 2 bad input, 3 refused (with the reason), 4 not found
+INCIDENT_EXIT_CODES: dict[type, int] = {Invalid: 2, Forbidden: 3, NotFound: 4}
 
 
 def _viewer(session, user: str | None, party: str | None):
@@ -275,21 +282,17 @@ def incidents_list(
     """List incidents you may see in detail (newest first); the read is audited."""
     from perron.registry import queries
 
-    try:
-        with db_transaction() as session:
-            viewer = _viewer(session, user, party)
-            result = queries.list_incidents(
-                session,
-                viewer,
-                _purpose(purpose),
-                _filters(category, station, owner, since, until),
-                page=page,
-                page_size=page_size,
-            )
-    except queries.AccessDenied as exc:
-        fail(str(exc), 3)
-    except queries.QueryError as exc:
-        fail(str(exc), 2)
+    result = call_service(
+        lambda s: queries.list_incidents(
+            s,
+            _viewer(s, user, party),
+            _purpose(purpose),
+            _filters(category, station, owner, since, until),
+            page=page,
+            page_size=page_size,
+        ),
+        codes=INCIDENT_EXIT_CODES,
+    )
     if as_json:
         print_json(result.as_dict())
         return
@@ -314,15 +317,10 @@ def incidents_show(
     """Show one incident with its history and links; the read is audited."""
     from perron.registry import queries
 
-    try:
-        with db_transaction() as session:
-            item = queries.get_incident(
-                session, _viewer(session, user, party), _purpose(purpose), incident_id
-            )
-    except queries.AccessDenied as exc:
-        fail(str(exc), 3)
-    except queries.NotFound as exc:
-        fail(str(exc), 4)
+    item = call_service(
+        lambda s: queries.get_incident(s, _viewer(s, user, party), _purpose(purpose), incident_id),
+        codes=INCIDENT_EXIT_CODES,
+    )
     if as_json:
         print_json(item)
         return
@@ -358,19 +356,16 @@ def incidents_aggregate(
     """Counts per cell; cells under 5 incidents are suppressed where they hold others' data."""
     from perron.registry import queries
 
-    try:
-        with db_transaction() as session:
-            agg = queries.aggregate(
-                session,
-                _viewer(session, user, party),
-                _purpose(purpose),
-                tuple(by),
-                _filters(category, station, owner, since, until),
-            )
-    except queries.AccessDenied as exc:
-        fail(str(exc), 3)
-    except queries.QueryError as exc:
-        fail(str(exc), 2)
+    agg = call_service(
+        lambda s: queries.aggregate(
+            s,
+            _viewer(s, user, party),
+            _purpose(purpose),
+            tuple(by),
+            _filters(category, station, owner, since, until),
+        ),
+        codes=INCIDENT_EXIT_CODES,
+    )
     if as_json:
         print_json(agg.as_dict())
         return
@@ -398,20 +393,20 @@ def incidents_export(
     from perron.registry import exports, queries
 
     try:
-        with db_transaction() as session:
-            body, _name = queries.export(
-                session,
-                _viewer(session, user, party),
+        body, _name = call_service(
+            lambda s: queries.export(
+                s,
+                _viewer(s, user, party),
                 _purpose(purpose),
                 fmt,
                 _filters(category, station, owner, since, until),
                 level=level,
                 by=tuple(by),
                 limit=10_000_000,
-            )
-    except queries.AccessDenied as exc:
-        fail(str(exc), 3)
-    except (queries.QueryError, exports.ExportError) as exc:
+            ),
+            codes=INCIDENT_EXIT_CODES,
+        )
+    except exports.ExportError as exc:
         fail(str(exc), 2)
     output.write_bytes(body)
     info = {"file": str(output), "format": fmt, "level": level, "bytes": len(body)}

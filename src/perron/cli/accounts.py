@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import typer
-from sqlalchemy import select
 
 from perron.access import accounts
 from perron.cli.common import console, db_transaction, fail, print_json
 from perron.domain.parties import Role
-from perron.store.tables.accounts import User
 
 app = typer.Typer(help="User accounts.", no_args_is_help=True)
 
@@ -38,16 +36,7 @@ def add(
 def list_users(json_out: bool = typer.Option(False, "--json")) -> None:
     """List the users."""
     with db_transaction() as session:
-        rows = [
-            {
-                "username": u.username,
-                "name": u.display_name,
-                "party": u.party_code,
-                "role": u.role,
-                "active": u.active,
-            }
-            for u in session.scalars(select(User).order_by(User.username))
-        ]
+        rows = accounts.list_users(session)
     if json_out:
         print_json(rows)
     else:

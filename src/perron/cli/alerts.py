@@ -2,19 +2,20 @@
 rules, escalation, webhooks, response times and response units.
 
 The command line is used by the people who run the installation: it sees every alert, and
-records the actor given with ``--actor`` (default ``cli:<login name>``) in each transition.
+records the actor given with ``--actor`` (default ``cli:<login name>``) in each transition and
+in the audit trail. ``--user NAME`` acts as that user instead, with their party and role, as the
+API and the web pages do. Every command calls one function of :mod:`perron.live.service`.
 """
 
 from __future__ import annotations
 
-import getpass
-import json
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.table import Table
 
-from perron.cli.common import console, db_transaction, fail, print_json
+from perron.cli.common import acting, call_service, console, db_transaction, fail, print_json
 
 alerts_app = typer.Typer(
     help="Alerts: list, show, acknowledge, dispatch, resolve, export (CAP, NGSI-LD), rules.",
@@ -27,27 +28,24 @@ alerts_app.add_typer(rules_app, name="rules")
 alerts_app.add_typer(webhooks_app, name="webhooks")
 
 ACTOR = typer.Option(None, "--actor", help="who acts (default cli:<login name>)")
+USER = typer.Option(
+    None, "--user", help="act as this user (their party and role; default: the installation)"
+)
 
 
-def _actor(actor: str | None) -> str:
-    if actor:
-        return actor
-    try:
-        return f"cli:{getpass.getuser()}"
-    except OSError:
-        return "cli"
+def _move(
+    alert_id: int,
+    action: str,
+    actor: str | None,
+    user: str | None,
+    json_out: bool,
+    **kw: Any,
+) -> None:
+    from perron.live import service
 
-
-def _move(alert_id: int, target: str, actor: str | None, json_out: bool, **kw) -> None:
-    from perron.domain.alerts import TransitionError
-    from perron.live.alerts import AlertNotFound, alert_dict, transition
-
-    try:
-        with db_transaction() as s:
-            alert = transition(s, alert_id, target, actor=_actor(actor), **kw)
-            out = alert_dict(alert)
-    except (AlertNotFound, TransitionError) as exc:
-        fail(str(exc))
+    out = call_service(
+        lambda s: service.move_alert(s, acting(s, user, actor), alert_id, action, **kw).as_dict()
+    )
     if json_out:
         print_json(out)
     else:
@@ -60,15 +58,17 @@ def list_cmd(
     open_only: bool = typer.Option(False, "--open", help="only alerts not resolved"),
     station: str = typer.Option(None, "--station", help="station code, e.g. UT"),
     limit: int = typer.Option(200, "--limit"),
+    user: str = USER,
     json_out: bool = typer.Option(False, "--json"),
 ) -> None:
     """List alerts, newest first."""
-    from perron.live.alerts import alert_dict, list_alerts, station_names
+    from perron.live import service
 
-    with db_transaction() as s:
-        alerts = list_alerts(s, state=state, open_only=open_only, station=station, limit=limit)
-        names = station_names(s, alerts)
-        rows = [alert_dict(a, names.get(a.station_code)) for a in alerts]
+    rows = call_service(
+        lambda s: service.list_alerts(
+            s, acting(s, user), state=state, open_only=open_only, station=station, limit=limit
+        )
+    )
     if json_out:
         print_json(rows)
         return
@@ -88,32 +88,21 @@ def list_cmd(
 
 
 @alerts_app.command("show")
-def show_cmd(alert_id: int, json_out: bool = typer.Option(False, "--json")) -> None:
-    """One alert with its transitions and the nearest available units."""
-    from perron.live.alerts import (
-        AlertNotFound,
-        alert_dict,
-        get_alert,
-        transition_dict,
-        transitions,
-    )
-    from perron.live.units import propose
+def show_cmd(
+    alert_id: int, user: str = USER, json_out: bool = typer.Option(False, "--json")
+) -> None:
+    """One alert with its transitions and, while it waits for a unit, the nearest available
+    units."""
+    from perron.live import service
 
-    try:
-        with db_transaction() as s:
-            alert = get_alert(s, alert_id)
-            out = alert_dict(alert)
-            out["transitions"] = [transition_dict(t) for t in transitions(s, alert_id)]
-            out["proposals"] = [p.__dict__ for p in propose(s, alert)]
-    except AlertNotFound as exc:
-        fail(str(exc))
+    out = call_service(lambda s: service.show_alert(s, acting(s, user), alert_id).as_dict())
     if json_out:
         print_json(out)
         return
     console.print(
         f"[bold]alert {out['id']}[/bold] {out['title']['nl']} — {out['station']} "
         f"{out['zone'] or ''}  severity {out['severity']}  state {out['state']}  "
-        f"party {out['responsible_party']}"
+        f"party {out['responsible_party']}" + ("  accepted" if out["accepted"] else "")
     )
     for t in out["transitions"]:
         console.print(
@@ -131,11 +120,12 @@ def show_cmd(alert_id: int, json_out: bool = typer.Option(False, "--json")) -> N
 def ack_cmd(
     alert_id: int,
     actor: str = ACTOR,
+    user: str = USER,
     note: str = typer.Option(None, "--note"),
     json_out: bool = typer.Option(False, "--json"),
 ) -> None:
     """Acknowledge an alert."""
-    _move(alert_id, "acknowledged", actor, json_out, note=note)
+    _move(alert_id, "acknowledge", actor, user, json_out, note=note)
 
 
 @alerts_app.command("dispatch")
@@ -143,30 +133,44 @@ def dispatch_cmd(
     alert_id: int,
     unit: str = typer.Option(None, "--unit", help="unit code or id; default the nearest"),
     actor: str = ACTOR,
+    user: str = USER,
     json_out: bool = typer.Option(False, "--json"),
 ) -> None:
     """Send a unit (the nearest available one by travel time unless --unit is given)."""
-    if unit is None:
-        from perron.live.alerts import AlertNotFound, get_alert
-        from perron.live.units import propose
-
-        try:
-            with db_transaction() as s:
-                proposals = propose(s, get_alert(s, alert_id), limit=1)
-        except AlertNotFound as exc:
-            fail(str(exc))
-        if not proposals:
-            fail(f"no available unit may take alert {alert_id}; give one with --unit")
-        unit = proposals[0].unit_code
-    _move(alert_id, "dispatched", actor, json_out, unit=unit)
+    _move(alert_id, "dispatch", actor, user, json_out, unit=unit)
 
 
 @alerts_app.command("arrive")
 def arrive_cmd(
-    alert_id: int, actor: str = ACTOR, json_out: bool = typer.Option(False, "--json")
+    alert_id: int,
+    actor: str = ACTOR,
+    user: str = USER,
+    json_out: bool = typer.Option(False, "--json"),
 ) -> None:
     """Report the dispatched unit on scene."""
-    _move(alert_id, "on_scene", actor, json_out)
+    _move(alert_id, "on-scene", actor, user, json_out)
+
+
+@alerts_app.command("accept")
+def accept_cmd(
+    alert_id: int,
+    user: str = typer.Option(..., "--user", help="the field account of the dispatched unit"),
+    json_out: bool = typer.Option(False, "--json"),
+) -> None:
+    """The dispatched unit takes the alert (it stays dispatched and counts as accepted)."""
+    _move(alert_id, "accept", None, user, json_out)
+
+
+@alerts_app.command("release")
+def release_cmd(
+    alert_id: int,
+    actor: str = ACTOR,
+    user: str = USER,
+    note: str = typer.Option(None, "--note", help="why the unit cannot go"),
+    json_out: bool = typer.Option(False, "--json"),
+) -> None:
+    """The dispatched unit declines: the alert goes back to acknowledged for another unit."""
+    _move(alert_id, "release", actor, user, json_out, note=note)
 
 
 @alerts_app.command("resolve")
@@ -175,10 +179,11 @@ def resolve_cmd(
     outcome: str = typer.Option(..., "--outcome", help="true_alarm or false_alarm"),
     note: str = typer.Option(None, "--note", help="what happened"),
     actor: str = ACTOR,
+    user: str = USER,
     json_out: bool = typer.Option(False, "--json"),
 ) -> None:
     """Close an alert with its outcome."""
-    _move(alert_id, "resolved", actor, json_out, outcome=outcome, note=note)
+    _move(alert_id, "resolve", actor, user, json_out, outcome=outcome, note=note)
 
 
 @alerts_app.command("export")
@@ -186,37 +191,25 @@ def export_cmd(
     alert_id: int,
     fmt: str = typer.Option("cap", "--format", help="cap or ngsi-ld"),
     output: Path = typer.Option(None, "--output", "-o", help="write to this file"),
+    user: str = USER,
 ) -> None:
     """Write an alert as CAP 1.2 XML or as an NGSI-LD Alert (validated against the schema)."""
-    from perron.interop.cap import alert_to_cap
-    from perron.interop.ngsi_ld import alert_to_ngsi_ld
-    from perron.live.alerts import AlertNotFound, get_alert
+    from perron.live import service
 
-    if fmt not in ("cap", "ngsi-ld"):
-        fail(f"unknown format {fmt!r}: use cap or ngsi-ld")
-    try:
-        with db_transaction() as s:
-            alert = get_alert(s, alert_id)
-            if fmt == "cap":
-                text = alert_to_cap(s, alert)
-            else:
-                text = json.dumps(alert_to_ngsi_ld(s, alert), ensure_ascii=False, indent=2) + "\n"
-    except (AlertNotFound, ValueError) as exc:
-        fail(str(exc))
+    out = call_service(lambda s: service.export_alert(s, acting(s, user), alert_id, fmt))
     if output:
-        output.write_text(text, encoding="utf-8")
+        output.write_text(out.text, encoding="utf-8")
         console.print(f"wrote {output}")
     else:
-        typer.echo(text, nl=False)
+        typer.echo(out.text, nl=False)
 
 
 @alerts_app.command("escalate")
-def escalate_cmd(json_out: bool = typer.Option(False, "--json")) -> None:
+def escalate_cmd(user: str = USER, json_out: bool = typer.Option(False, "--json")) -> None:
     """Escalate every alert not acknowledged within the limit of its severity."""
-    from perron.live.alerts import escalate_due
+    from perron.live import service
 
-    with db_transaction() as s:
-        ids = escalate_due(s)
+    ids = call_service(lambda s: service.escalate(s, acting(s, user)))
     if json_out:
         print_json({"escalated": ids})
     else:
@@ -228,23 +221,23 @@ def response_times_cmd(
     group_by: str = typer.Option("all", "--by", help="all, station, party or period"),
     period: str = typer.Option("month", "--period", help="day, week or month (with --by period)"),
     days: int = typer.Option(30, "--days", help="look back this many days"),
+    user: str = USER,
     json_out: bool = typer.Option(False, "--json"),
 ) -> None:
     """Response times (seconds from opening): p50/p90/p95 to acknowledge, dispatch, arrive,
     resolve."""
-    from datetime import UTC, datetime, timedelta
-
-    from perron.live.kpi import MEASURES, response_times
+    from perron.live import service
+    from perron.live.kpi import MEASURES
 
     if group_by not in ("all", "station", "party", "period"):
         fail("--by must be all, station, party or period")
-    with db_transaction() as s:
-        rows = response_times(
-            s,
-            group_by=group_by,
-            period=period,  # type: ignore[arg-type]
-            since=datetime.now(UTC) - timedelta(days=days),
+    rows = call_service(
+        lambda s: (
+            service.response_times(
+                s, acting(s, user), group_by=group_by, period=period, days=days
+            ).rows
         )
+    )
     if json_out:
         print_json(rows)
         return
@@ -288,14 +281,13 @@ def webhook_add_cmd(
     json_out: bool = typer.Option(False, "--json"),
 ) -> None:
     """Subscribe a URL; prints the secret that signs the deliveries (shown once)."""
-    from perron.live.webhooks import WebhookError, subscribe
+    from perron.live import service
 
-    try:
-        with db_transaction() as s:
-            sub = subscribe(s, party=party, url=url, fmt=fmt, only_responsible=not all_alerts)
-            out = {"id": sub.id, "party": party, "url": url, "format": fmt, "secret": sub.secret}
-    except WebhookError as exc:
-        fail(str(exc))
+    out = call_service(
+        lambda s: service.subscribe_webhook(
+            s, acting(s), party=party, url=url, fmt=fmt, only_responsible=not all_alerts
+        )
+    )
     if json_out:
         print_json(out)
     else:
@@ -305,33 +297,9 @@ def webhook_add_cmd(
 @webhooks_app.command("list")
 def webhook_list_cmd(json_out: bool = typer.Option(False, "--json")) -> None:
     """List subscriptions with their pending and failed deliveries (secrets are not shown)."""
-    from sqlalchemy import func, select
+    from perron.live import service
 
-    from perron.store.tables.live import WebhookDelivery, WebhookSubscription
-
-    with db_transaction() as s:
-        counts = {
-            (sid, status): n
-            for sid, status, n in s.execute(
-                select(
-                    WebhookDelivery.subscription_id, WebhookDelivery.status, func.count()
-                ).group_by(WebhookDelivery.subscription_id, WebhookDelivery.status)
-            ).all()
-        }
-        rows = [
-            {
-                "id": w.id,
-                "party": w.party_code,
-                "url": w.url,
-                "format": w.format,
-                "only_responsible": w.only_responsible,
-                "active": w.active,
-                "pending": counts.get((w.id, "pending"), 0),
-                "delivered": counts.get((w.id, "delivered"), 0),
-                "failed": counts.get((w.id, "failed"), 0),
-            }
-            for w in s.scalars(select(WebhookSubscription).order_by(WebhookSubscription.id))
-        ]
+    rows = call_service(lambda s: service.list_webhooks(s, acting(s)))
     if json_out:
         print_json(rows)
         return
@@ -352,28 +320,30 @@ def webhook_list_cmd(json_out: bool = typer.Option(False, "--json")) -> None:
 @webhooks_app.command("deliver")
 def webhook_deliver_cmd(json_out: bool = typer.Option(False, "--json")) -> None:
     """Deliver what is due in the outbox now (serve and live do this continuously)."""
-    from perron.live.webhooks import deliver_due
+    from perron.live import service
 
-    with db_transaction() as s:
-        run = deliver_due(s)
-    out = {"delivered": run.delivered, "retried": run.retried, "failed": run.failed}
+    out = call_service(lambda s: service.deliver_webhooks(s, acting(s)))
     if json_out:
         print_json(out)
     else:
-        console.print(f"delivered {run.delivered}, to retry {run.retried}, failed {run.failed}")
+        console.print(
+            f"delivered {out['delivered']}, to retry {out['retried']}, failed {out['failed']}"
+        )
 
 
 @units_app.command("list")
 def units_list_cmd(
     party: str = typer.Option(None, "--party"),
     status: str = typer.Option(None, "--status"),
+    user: str = USER,
     json_out: bool = typer.Option(False, "--json"),
 ) -> None:
     """List response units."""
-    from perron.live.units import list_units, unit_dict
+    from perron.live import service
 
-    with db_transaction() as s:
-        rows = [unit_dict(u) for u in list_units(s, party=party, status=status)]
+    rows = call_service(
+        lambda s: service.list_units(s, acting(s, user), party=party, status=status)
+    )
     if json_out:
         print_json(rows)
         return
@@ -402,32 +372,21 @@ def units_add_cmd(
     json_out: bool = typer.Option(False, "--json"),
 ) -> None:
     """Add a response unit."""
-    from sqlalchemy import select
+    from perron.live import service
 
-    from perron.live.units import UnitError, create_unit, unit_dict
-    from perron.store.tables.accounts import User
-
-    try:
-        with db_transaction() as s:
-            user_id = None
-            if user:
-                user_id = s.scalar(select(User.id).where(User.username == user))
-                if user_id is None:
-                    raise UnitError(f"unknown user {user!r}")
-            out = unit_dict(
-                create_unit(
-                    s,
-                    code=code,
-                    name=name,
-                    party=party,
-                    kind=kind,
-                    lat=lat,
-                    lng=lng,
-                    user_id=user_id,
-                )
-            )
-    except UnitError as exc:
-        fail(str(exc))
+    out = call_service(
+        lambda s: service.add_unit(
+            s,
+            acting(s),
+            code=code,
+            name=name,
+            party=party,
+            kind=kind,
+            lat=lat,
+            lng=lng,
+            user=user,
+        )
+    )
     if json_out:
         print_json(out)
     else:
@@ -440,16 +399,15 @@ def units_set_cmd(
     status: str = typer.Option(None, "--status", help="available or off_duty"),
     lat: float = typer.Option(None, "--lat"),
     lng: float = typer.Option(None, "--lng"),
+    user: str = USER,
     json_out: bool = typer.Option(False, "--json"),
 ) -> None:
-    """Set a unit's status or position."""
-    from perron.live.units import UnitError, unit_dict, update_unit
+    """Set a unit's status or position (a unit dispatched or on scene is moved by its alert)."""
+    from perron.live import service
 
-    try:
-        with db_transaction() as s:
-            out = unit_dict(update_unit(s, code, status=status, lat=lat, lng=lng))
-    except UnitError as exc:
-        fail(str(exc))
+    out = call_service(
+        lambda s: service.change_unit(s, acting(s, user), code, status=status, lat=lat, lng=lng)
+    )
     if json_out:
         print_json(out)
     else:

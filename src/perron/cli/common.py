@@ -137,3 +137,27 @@ def fail(message: str, code: int = 1) -> None:
     """Print an error for a person and exit non-zero."""
     console.print(f"[red]error:[/red] {message}")
     raise SystemExit(code)
+
+
+def acting(session: Session, user: str | None = None, name: str | None = None) -> Any:
+    """Who a command acts as: the user ``--user`` names (their party and role), else the
+    installation's own actor (``cli:<login name>``, or ``name``), who sees every party's data."""
+    from perron.access.actors import installation, user_actor
+
+    return user_actor(session, user) if user else installation(name)
+
+
+def call_service(fn: Any, code: int = 1, codes: dict[type, int] | None = None) -> Any:
+    """Run ``fn(session)`` (a call of one service function) in one transaction and return what
+    it returns; the service's errors end the command with their message (exit ``code``, or the
+    code ``codes`` gives the error's kind, e.g. ``{Forbidden: 3}``) and nothing is written —
+    the command line's one mapping of NotFound, Forbidden, Invalid and Conflict."""
+    from perron.domain.errors import ServiceError
+
+    try:
+        with db_transaction() as session:
+            return fn(session)
+    except ServiceError as exc:
+        where = f" (field {exc.field})" if exc.field and exc.field not in str(exc) else ""
+        kind = next((c for t, c in (codes or {}).items() if isinstance(exc, t)), code)
+        fail(f"{exc}{where}", kind)

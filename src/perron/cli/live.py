@@ -9,7 +9,16 @@ from pathlib import Path
 
 import typer
 
-from perron.cli.common import console, db_transaction, fail, print_json, progress, settings
+from perron.cli.common import (
+    acting,
+    call_service,
+    console,
+    db_transaction,
+    fail,
+    print_json,
+    progress,
+    settings,
+)
 
 cameras_app = typer.Typer(help="The camera registry: camera (and Frigate zone) → station zone.")
 events_app = typer.Typer(help="Stored sensor events (metadata only).")
@@ -143,21 +152,17 @@ def events_list_cmd(
     station: str | None = typer.Option(None, help="Only this station"),
     kind: str | None = typer.Option(None, help="Only this kind"),
     limit: int = typer.Option(100, help="At most this many, newest first"),
+    user: str | None = typer.Option(
+        None, "--user", help="Act as this user (their party and role; default: the installation)."
+    ),
     json_out: bool = typer.Option(False, "--json"),
 ) -> None:
     """Stored sensor events: exactly what is kept of each (metadata only)."""
-    from sqlalchemy import select
+    from perron.live import service
 
-    from perron.live.ingest import event_dict
-    from perron.store.tables.live import SensorEvent
-
-    q = select(SensorEvent).order_by(SensorEvent.occurred_at.desc(), SensorEvent.id)
-    if station:
-        q = q.where(SensorEvent.station_code == station.upper())
-    if kind:
-        q = q.where(SensorEvent.kind == kind)
-    with db_transaction() as s:
-        rows = [event_dict(r) for r in s.scalars(q.limit(limit))]
+    rows = call_service(
+        lambda s: service.list_events(s, acting(s, user), station=station, kind=kind, limit=limit)
+    )
     if json_out:
         print_json(rows)
         return

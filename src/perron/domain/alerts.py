@@ -5,8 +5,12 @@ Pure: no database, no clock. The store and the services in ``perron.live`` apply
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import timedelta
 from enum import StrEnum
+from typing import Protocol
+
+from perron.domain.errors import Conflict
 
 
 class Severity(StrEnum):
@@ -71,8 +75,10 @@ class Outcome(StrEnum):
     FALSE_ALARM = "false_alarm"
 
 
-class TransitionError(ValueError):
+class TransitionError(Conflict, ValueError):
     """A move the lifecycle does not allow, with a message that says what is allowed."""
+
+    title = "Transition not allowed"
 
 
 def check_transition(current: str, target: str, *, outcome: str | None = None) -> None:
@@ -95,6 +101,35 @@ def check_transition(current: str, target: str, *, outcome: str | None = None) -
             raise TransitionError("resolving needs an outcome: true_alarm or false_alarm")
         if outcome not in {o.value for o in Outcome}:
             raise TransitionError(f"unknown outcome {outcome!r}: use true_alarm or false_alarm")
+
+
+class LifecycleEvent(Protocol):
+    """One recorded step of an alert's lifecycle (a row of its transitions)."""
+
+    @property
+    def from_state(self) -> str | None: ...
+
+    @property
+    def to_state(self) -> str: ...
+
+
+def is_acceptance(event: LifecycleEvent) -> bool:
+    """A dispatched unit confirmed it takes the alert: the one event that keeps an alert
+    dispatched (escalation happens only to new alerts; every other event changes the state)."""
+    return event.from_state == AlertState.DISPATCHED.value == event.to_state
+
+
+def accepted(events: Iterable[LifecycleEvent]) -> bool:
+    """Whether the unit now dispatched to an alert has accepted it: an acceptance after the
+    alert's latest move into dispatched (a unit released and another sent must accept anew).
+    ``events`` in the order they happened."""
+    state = False
+    for event in events:
+        if is_acceptance(event):
+            state = True
+        elif event.to_state == AlertState.DISPATCHED.value or event.to_state != event.from_state:
+            state = False
+    return state
 
 
 # How long an alert may stay unacknowledged before it escalates, per severity. Each escalation

@@ -62,6 +62,27 @@ def available_years(session: Session) -> list[int]:
     return list(_report(session, "years", (), lambda: tuple(store.available_years(session))))
 
 
+def survey_years(session: Session) -> dict[str, Any]:
+    """The years with survey responses, their number, and whether they are synthetic: True
+    (all), False (none) or None (a mix; also when there are none)."""
+    from sqlalchemy import select
+
+    from perron.store.tables.monitor import SurveyResponse
+
+    years = available_years(session)
+    count = response_count(session)
+    synthetic = None
+    if count:
+        real = session.scalar(
+            select(SurveyResponse.id).where(SurveyResponse.synthetic.is_(False)).limit(1)
+        )
+        fake = session.scalar(
+            select(SurveyResponse.id).where(SurveyResponse.synthetic.is_(True)).limit(1)
+        )
+        synthetic = True if real is None else (False if fake is None else None)
+    return {"years": years, "responses": count, "synthetic": synthetic}
+
+
 def weighted_frame(
     session: Session, years: Iterable[int] | None, population: Population
 ) -> pd.DataFrame:

@@ -30,6 +30,7 @@ from perron.access.policy import (
     decide,
     scope,
 )
+from perron.domain import errors
 from perron.registry import exports
 from perron.registry import read_model as m
 from perron.store.tables.access import IncidentRollup, RollupState
@@ -42,20 +43,23 @@ MAX_PAGE = 1_000_000
 MAX_PAGE_SIZE = 500
 
 
-class QueryError(ValueError):
+class QueryError(errors.Invalid, ValueError):
     """A query that cannot be answered as asked (bad grouping, bad filter)."""
 
 
-class NotFound(LookupError):
+class NotFound(errors.NotFound, LookupError):
     pass
 
 
-class AccessDenied(PermissionError):
+class AccessDenied(errors.Forbidden, PermissionError):
     """Refused by the access policy; the message says which agreement or right is missing."""
 
     def __init__(self, reason: str, missing: dict[str, Any] | None = None) -> None:
         super().__init__(reason)
         self.missing = missing or {}
+
+    def extra(self) -> dict[str, Any]:
+        return {**super().extra(), "missing": self.missing}
 
 
 @dataclass(frozen=True)

@@ -4,16 +4,19 @@ station-page fragment of open alerts (``/live/stations/{code}/fragment``)."""
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from perron.api.deps import DbSession
-from perron.domain.alerts import ACK_LIMITS, TransitionError
+from perron.domain.alerts import ACK_LIMITS
+from perron.domain.errors import NotFound, ServiceError
 from perron.domain.parties import NATIONAL_PARTIES
 from perron.domain.zones import ZONE_BY_CODE, ZONE_KINDS
 from perron.web.i18n import language_of, translator
 from perron.web.render import PageUser, render
+from perron.web.service_errors import service_message
 
 router = APIRouter(include_in_schema=False)
 
@@ -88,34 +91,24 @@ def console(request: Request, user: PageUser) -> Response:
 @router.get("/field", response_class=HTMLResponse)
 def field_page(request: Request, user: PageUser, db: DbSession) -> Response:
     """The phone page of a field unit: the alert it is sent to, with accept, arrived and close."""
-    from perron.live.alerts import alert_dict, current_assignment, unit_of_user
-    from perron.live.units import unit_dict
-    from perron.store.tables.reference import Station
+    from perron.live import service
 
-    unit = unit_of_user(db, user)
-    alert = current_assignment(db, unit) if unit is not None else None
-    accepted = False
-    data = None
-    if alert is not None:
-        from perron.live.alerts import transitions
-
-        data = alert_dict(alert, db.get(Station, alert.station_code))
-        station = db.get(Station, alert.station_code)
-        data["lat"], data["lng"] = (station.lat, station.lng) if station else (None, None)
-        accepted = any(
-            t.note and t.note.startswith("accepted by unit") for t in transitions(db, alert.id)
-        )
+    view = service.field_assignment(db, user)
     return render(
         request,
         "live/field.html",
         {
-            "unit": unit_dict(unit) if unit is not None else None,
-            "alert": data,
-            "accepted": accepted,
+            "unit": view.unit,
+            "alert": view.alert,
+            "accepted": view.accepted,
             "zone_label": _zone_label(request),
             "message": request.query_params.get("msg"),
         },
     )
+
+
+#: the field page's buttons and the service action each one takes
+FIELD_ACTIONS = {"arrived": "on-scene", "close": "resolve"}
 
 
 @router.post("/field/{alert_id}/{action}")
@@ -130,30 +123,20 @@ def field_action(
 ) -> Response:
     """Accept, arrived or close, from the field page's buttons (plain forms: works without
     scripts on any phone)."""
-    from perron.live.alerts import AlertError, accept, transition
+    from perron.live import service
 
     try:
         if action == "accept":
-            accept(db, alert_id, user)
-        elif action == "arrived":
-            transition(db, alert_id, "on_scene", actor=user.username, principal=user)
-        elif action == "close":
-            transition(
-                db,
-                alert_id,
-                "resolved",
-                actor=user.username,
-                principal=user,
-                outcome=outcome,
-                note=(note or "").strip() or None,
+            service.accept_alert(db, user, alert_id)
+        elif action in FIELD_ACTIONS:
+            service.move_alert(
+                db, user, alert_id, FIELD_ACTIONS[action], outcome=outcome or None, note=note
             )
         else:
             return RedirectResponse("/field", status_code=303)
-    except (AlertError, TransitionError) as exc:
+    except ServiceError as exc:
         db.rollback()
-        from urllib.parse import quote
-
-        return RedirectResponse(f"/field?msg={quote(str(exc))}", status_code=303)
+        return RedirectResponse(f"/field?msg={quote(service_message(exc))}", status_code=303)
     return RedirectResponse("/field", status_code=303)
 
 
@@ -161,31 +144,16 @@ def field_action(
 def station_fragment(code: str, request: Request, user: PageUser, db: DbSession) -> Response:
     """Open alerts at one station that the user may see; an empty state (200) when there are
     none, saying whether the station has cameras or sensors at all; 404 for an unknown station."""
-    from sqlalchemy import func, select
+    from perron.live import service
 
-    from perron.live.alerts import alert_dict, list_alerts
-    from perron.store.tables.live import CameraMapping
-    from perron.store.tables.reference import Station
-
-    code = code.upper()[:8]
-    if db.get(Station, code) is None:
+    try:
+        view = service.open_alerts_at(db, user, code)
+    except NotFound:
         return HTMLResponse("", status_code=404)
-    alerts = list_alerts(db, user, open_only=True, station=code, limit=20)
-    cameras = 0
-    if not alerts:
-        cameras = db.scalar(
-            select(func.count())
-            .select_from(CameraMapping)
-            .where(CameraMapping.station_code == code)
-        )
     return render(
         request,
         "live/station_fragment.html",
-        {
-            "alerts": [alert_dict(a) for a in alerts],
-            "cameras": cameras,
-            "zone_label": _zone_label(request),
-        },
+        {"alerts": view.alerts, "cameras": view.cameras, "zone_label": _zone_label(request)},
     )
 
 

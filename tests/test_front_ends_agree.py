@@ -1,0 +1,379 @@
+"""Every action taken through the command line, the API and the web gives the same result and
+the same refusal: the front ends only parse, call one service function and render.
+
+The command line acts with ``--user``, the API with an API token (as a script does), the web
+with a browser's session cookie and CSRF token: the field page's forms for a field unit, the
+console's requests for an operator. A refusal carries the same message everywhere.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from typer.testing import CliRunner
+
+from live.alertkit import change
+from perron.access.accounts import Principal, create_api_token, start_session
+from perron.api.deps import SESSION_COOKIE
+from perron.cli import app as cli_app
+from perron.domain.parties import Role
+from perron.live.alerts import apply_changes, transition
+from perron.live.units import create_unit, update_unit
+from perron.store.db import make_engine, transaction
+from perron.store.tables.access import AuditEntry
+from perron.store.tables.accounts import User
+
+runner = CliRunner()
+
+#: username → (party, role)
+USERS = {
+    "ns-op": ("ns", "operator"),
+    "ns-view": ("ns", "viewer"),
+    "gm-op": ("gm0344", "operator"),
+    "ns-field": ("ns", "field_unit"),
+    "ns-admin": ("ns", "admin"),
+}
+
+
+@dataclass
+class Answer:
+    """What a front end answered: ok with the alert or unit, or a refusal with its message."""
+
+    ok: bool
+    body: dict[str, Any] | list[Any] | None = None
+    message: str | None = None
+    status: int | None = None  # the API's status (the kind of refusal)
+    field: str | None = None  # the field a refusal names
+
+    def __post_init__(self) -> None:
+        # the command line and the pages name the field after the message: "... (field x)"
+        if self.message and self.message.endswith(")") and " (field " in self.message:
+            self.message, _, rest = self.message.rpartition(" (field ")
+            self.field = rest[:-1]
+
+
+@dataclass
+class World:
+    db_url: str
+    alert: int
+    principals: dict[str, Principal] = field(default_factory=dict)
+
+
+def _seed(db_url: str, state: str = "new") -> World:
+    engine = make_engine(db_url)
+    now = datetime.now(UTC)
+    principals: dict[str, Principal] = {}
+    with transaction(engine) as s:
+        for name, (party, role) in USERS.items():
+            user = User(
+                username=name,
+                display_name=name,
+                party_code=party,
+                role=role,
+                password_hash="-",
+                active=True,
+                created_at=now,
+            )
+            s.add(user)
+            s.flush()
+            principals[name] = Principal(user.id, name, name, party, Role(role))
+        field_user = principals["ns-field"].user_id
+        create_unit(s, code="NS-UT-A", name="A", party="ns", kind="security", lat=52.09, lng=5.11)
+        create_unit(s, code="NS-UT-B", name="B", party="ns", kind="security", lat=52.1, lng=5.1)
+        create_unit(
+            s,
+            code="NS-UT-F",
+            name="F",
+            party="ns",
+            kind="security",
+            lat=52.3,
+            lng=5.3,
+            user_id=field_user,
+        )
+        update_unit(s, "NS-UT-B", status="off_duty")
+        (aid,) = apply_changes(s, [change(zone="tunnel")], now=now)
+        if state in ("acknowledged", "dispatched"):
+            transition(s, aid, "acknowledged", actor="seed")
+        if state == "dispatched":
+            transition(s, aid, "dispatched", actor="seed", unit="NS-UT-F")
+    engine.dispose()
+    return World(db_url, aid, principals)
+
+
+def _audit_actions(db_url: str) -> list[tuple[str, str]]:
+    engine = make_engine(db_url)
+    with transaction(engine) as s:
+        rows = [(e.action, e.actor) for e in s.query(AuditEntry).order_by(AuditEntry.seq)]
+    engine.dispose()
+    return rows
+
+
+# --- the three front ends -------------------------------------------------------------------
+
+
+class Cli:
+    name = "cli"
+
+    def __init__(self, world: World, client) -> None:
+        self.world = world
+
+    def _run(self, *args: str) -> Answer:
+        result = runner.invoke(cli_app, [*args, "--json"])
+        if result.exit_code == 0:
+            return Answer(True, json.loads(result.stdout))
+        text = " ".join((result.stderr or result.output).split())
+        assert text.startswith("error: "), text
+        return Answer(False, message=text.removeprefix("error: "))
+
+    def move(self, user: str, action: str, **kw: str) -> Answer:
+        command = {"acknowledge": "ack", "on-scene": "arrive"}.get(action, action)
+        args = ["alerts", command, str(self.world.alert), "--user", user]
+        for key, value in kw.items():
+            args += [f"--{key}", value]
+        return self._run(*args)
+
+    def show(self, user: str) -> Answer:
+        return self._run("alerts", "show", str(self.world.alert), "--user", user)
+
+    def set_unit(self, user: str, code: str, status: str) -> Answer:
+        return self._run("units", "set", code, "--status", status, "--user", user)
+
+    def audit_log(self, user: str) -> Answer:
+        return self._run("audit", "log", "--user", user)
+
+
+class Api:
+    name = "api"
+
+    def __init__(self, world: World, client) -> None:
+        self.world, self.client = world, client
+        engine = make_engine(world.db_url)
+        with transaction(engine) as s:
+            self.tokens = {
+                name: create_api_token(s, p, "front-ends") for name, p in world.principals.items()
+            }
+        engine.dispose()
+
+    def _answer(self, r) -> Answer:
+        if r.status_code == 200:
+            return Answer(True, r.json(), status=200)
+        assert r.headers["content-type"].startswith("application/problem+json"), r.text
+        doc = r.json()
+        return Answer(False, message=doc["detail"], status=r.status_code, field=doc.get("field"))
+
+    def _h(self, user: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[user]}"}
+
+    def move(self, user: str, action: str, **kw: str) -> Answer:
+        url = f"/api/alerts/{self.world.alert}/{action}"
+        return self._answer(self.client.post(url, json=kw, headers=self._h(user)))
+
+    def show(self, user: str) -> Answer:
+        url = f"/api/alerts/{self.world.alert}"
+        return self._answer(self.client.get(url, headers=self._h(user)))
+
+    def set_unit(self, user: str, code: str, status: str) -> Answer:
+        r = self.client.patch(f"/api/units/{code}", json={"status": status}, headers=self._h(user))
+        return self._answer(r)
+
+    def audit_log(self, user: str) -> Answer:
+        return self._answer(self.client.get("/api/audit/entries", headers=self._h(user)))
+
+
+class Web:
+    """A browser's session: the field page's forms for a field unit, and the console's
+    requests (session cookie and CSRF header) for the others."""
+
+    name = "web"
+
+    def __init__(self, world: World, client) -> None:
+        self.world, self.client = world, client
+
+    def _login(self, user: str) -> None:
+        from perron.web.security import csrf_token_for
+
+        engine = make_engine(self.world.db_url)
+        with transaction(engine) as s:
+            token = start_session(s, self.world.principals[user])
+        engine.dispose()
+        self.client.cookies.clear()
+        self.client.cookies.set(SESSION_COOKIE, token)
+        self.client.headers["X-CSRF-Token"] = csrf_token_for(token)
+
+    def move(self, user: str, action: str, **kw: str) -> Answer:
+        self._login(user)
+        page = {"accept": "accept", "on-scene": "arrived", "resolve": "close"}
+        if self.world.principals[user].role is Role.FIELD_UNIT and action in page:
+            r = self.client.post(
+                f"/field/{self.world.alert}/{page[action]}", data=kw, follow_redirects=False
+            )
+            assert r.status_code == 303, r.text
+            msg = parse_qs(urlsplit(r.headers["location"]).query).get("msg")
+            if msg:
+                return Answer(False, message=msg[0])
+            shown = self.client.get("/field")
+            assert shown.status_code == 200
+            return Answer(True, self._detail(user), message=None)
+        r = self.client.post(f"/api/alerts/{self.world.alert}/{action}", json=kw)
+        if r.status_code == 200:
+            return Answer(True, r.json(), status=200)
+        return Answer(False, message=r.json()["detail"], status=r.status_code)
+
+    def _detail(self, user: str) -> dict[str, Any]:
+        r = self.client.get(f"/api/alerts/{self.world.alert}")
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    def show(self, user: str) -> Answer:
+        self._login(user)
+        r = self.client.get(f"/api/alerts/{self.world.alert}")
+        if r.status_code == 200:
+            return Answer(True, r.json(), status=200)
+        return Answer(False, message=r.json()["detail"], status=r.status_code)
+
+
+FRONT_ENDS = [Cli, Api, Web]
+
+
+@pytest.fixture(params=FRONT_ENDS, ids=lambda f: f.name)
+def front(request):
+    return request.param
+
+
+def _make(front, settings, client, db_url: str, state: str = "new"):
+    world = _seed(db_url, state)
+    return world, front(world, client)
+
+
+# --- the actions ----------------------------------------------------------------------------
+
+
+def test_an_operator_acknowledges_and_dispatches_the_nearest_unit(front, settings, client, db_url):
+    world, fe = _make(front, settings, client, db_url)
+    acked = fe.move("ns-op", "acknowledge")
+    assert acked.ok, acked.message
+    assert acked.body["state"] == "acknowledged"
+    sent = fe.move("ns-op", "dispatch")
+    assert sent.ok, sent.message
+    assert sent.body["state"] == "dispatched"
+    assert sent.body["transitions"][-1]["note"] == "unit NS-UT-A"  # the nearest available unit
+    assert sent.body["accepted"] is False
+    assert ("alert.dispatched", "ns-op") in _audit_actions(db_url)
+
+
+def test_a_viewer_may_not_acknowledge(front, settings, client, db_url):
+    world, fe = _make(front, settings, client, db_url)
+    answer = fe.move("ns-view", "acknowledge")
+    assert not answer.ok
+    assert answer.message == f"ns-view (viewer at ns) may not act on alert {world.alert}"
+    assert answer.status in (None, 403)
+    shown = Api(world, client).show("ns-op")
+    assert shown.body["state"] == "new"  # nothing was written
+
+
+def test_an_operator_of_another_party_does_not_see_the_alert(front, settings, client, db_url):
+    world, fe = _make(front, settings, client, db_url)
+    answer = fe.move("gm-op", "acknowledge")
+    assert not answer.ok
+    assert answer.message == f"no alert {world.alert}"
+    assert answer.status in (None, 404)
+    shown = fe.show("gm-op")
+    assert not shown.ok and shown.message == f"no alert {world.alert}"
+
+
+def test_a_busy_unit_is_not_dispatched(front, settings, client, db_url):
+    world, fe = _make(front, settings, client, db_url, state="acknowledged")
+    answer = fe.move("ns-op", "dispatch", unit="NS-UT-B")
+    assert not answer.ok
+    assert answer.message == "unit NS-UT-B is off_duty, not available"
+    assert answer.status in (None, 409)
+
+
+def test_a_lifecycle_move_out_of_order_is_refused(front, settings, client, db_url):
+    world, fe = _make(front, settings, client, db_url)
+    answer = fe.move("ns-op", "on-scene")
+    assert not answer.ok
+    assert answer.message == (
+        "an alert in state 'new' cannot move to 'on_scene'; allowed: acknowledged, resolved"
+    )
+    assert answer.status in (None, 409)
+
+
+def test_the_field_unit_accepts_arrives_and_closes(front, settings, client, db_url):
+    world, fe = _make(front, settings, client, db_url, state="dispatched")
+    taken = fe.move("ns-field", "accept")
+    assert taken.ok, taken.message
+    assert taken.body["state"] == "dispatched" and taken.body["accepted"] is True
+    again = fe.move("ns-field", "accept")
+    assert not again.ok and again.message == f"alert {world.alert} is accepted already"
+    there = fe.move("ns-field", "on-scene")
+    assert there.ok, there.message
+    assert there.body["state"] == "on_scene"
+    done = fe.move("ns-field", "resolve", outcome="true_alarm", note="handled")
+    assert done.ok, done.message
+    assert done.body["state"] == "resolved" and done.body["outcome"] == "true_alarm"
+    actions = _audit_actions(db_url)
+    assert ("alert.accepted", "ns-field") in actions
+    assert ("alert.resolved", "ns-field") in actions
+
+
+def test_a_field_unit_may_not_acknowledge(front, settings, client, db_url):
+    world, fe = _make(front, settings, client, db_url)
+    answer = fe.move("ns-field", "acknowledge")
+    assert not answer.ok
+    assert answer.message == f"ns-field (field_unit at ns) may not act on alert {world.alert}"
+
+
+# --- units and the audit trail: command line and API (the web has no page for them) ----------
+
+SCRIPTED = [Cli, Api]
+
+
+@pytest.mark.parametrize("front", SCRIPTED, ids=lambda f: f.name)
+def test_a_dispatched_unit_is_moved_by_its_alert_only(front, settings, client, db_url):
+    world, fe = _make(front, settings, client, db_url, state="dispatched")
+    answer = fe.set_unit("ns-op", "NS-UT-F", "off_duty")
+    assert not answer.ok
+    assert answer.message == "unit NS-UT-F is dispatched: its alert moves it"
+    assert answer.field == "status"
+    assert answer.status in (None, 409)
+    other = fe.set_unit("gm-op", "NS-UT-A", "off_duty")
+    assert not other.ok and other.message == "gm-op may not change unit NS-UT-A"
+    assert other.status in (None, 403)
+    fine = fe.set_unit("ns-op", "NS-UT-A", "off_duty")
+    assert fine.ok and fine.body["status"] == "off_duty"
+
+
+@pytest.mark.parametrize("front", SCRIPTED, ids=lambda f: f.name)
+def test_reading_the_audit_trail_is_refused_and_recorded_alike(front, settings, client, db_url):
+    world, fe = _make(front, settings, client, db_url)
+    fe.move("ns-op", "acknowledge")
+    refused = fe.audit_log("ns-view")
+    assert not refused.ok
+    assert refused.message == (
+        "the audit trail is open to admins (their own party) and to the inspectorate"
+    )
+    assert refused.status in (None, 403)
+    read = fe.audit_log("ns-admin")
+    assert read.ok
+    assert {e["party"] for e in read.body} == {"ns"}  # an admin reads their own party's entries
+    assert _audit_actions(db_url)[-1] == ("audit.read", "ns-admin")
+
+
+def test_an_unknown_incident_is_not_found_alike(settings, client, db_url):
+    world = _seed(db_url)
+    result = runner.invoke(
+        cli_app, ["incidents", "show", "INC-NOPE", "--user", "ns-admin", "--purpose", "analysis"]
+    )
+    assert result.exit_code == 4  # the incident commands' code for "not found"
+    message = " ".join(result.stderr.split()).removeprefix("error: ")
+    api = Api(world, client)
+    r = client.get(
+        "/api/incidents/INC-NOPE", params={"purpose": "analysis"}, headers=api._h("ns-admin")
+    )
+    assert r.status_code == 404 and r.json()["detail"] == message
