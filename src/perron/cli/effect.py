@@ -85,6 +85,19 @@ def evaluate_cmd(
     method: str = typer.Option(
         "auto", "--method", help="auto, imputation, imputation_linear or synthetic_control"
     ),
+    outcome: str = typer.Option(
+        "incidents",
+        "--outcome",
+        help="with --measure: incidents, disruptions, alerts, response_time or evening_safety",
+    ),
+    step: str = typer.Option(
+        "acknowledge",
+        "--step",
+        help="with --outcome response_time: acknowledge, dispatch or arrive",
+    ),
+    months_before: int = typer.Option(
+        48, "--months-before", help="with --measure: months of history before the start"
+    ),
     seed: int = typer.Option(0, "--seed", help="seed of the bootstrap and the placebos"),
     replicates: int = typer.Option(199, "--replicates", help="bootstrap replicates (0–2000)"),
     placebos: int = typer.Option(49, "--placebos", help="placebo runs (0–1000)"),
@@ -103,6 +116,7 @@ def evaluate_cmd(
         PanelError,
         evaluate_measure,
         evaluate_panel,
+        measure_title,
         panel_digest,
         read_panel_csv,
         result_dict,
@@ -111,6 +125,8 @@ def evaluate_cmd(
 
     if (panel is None) == (measure is None):
         fail("give either --panel FILE or --measure ID", 2)
+    if panel is not None and (outcome != "incidents" or step != "acknowledge"):
+        fail("--outcome and --step go with --measure: a panel file brings its own outcome", 2)
     opts = Options(seed=seed, replicates=replicates, placebos=placebos)
     actor = _actor(user, party, need_db=save or measure is not None)
     info: dict[str, Any] | None = None
@@ -132,11 +148,12 @@ def evaluate_cmd(
                         purpose=purpose,
                         method=method,
                         options=opts,
+                        months_before=months_before,
+                        outcome=outcome,
+                        step=step,
                     )
                 source = "measure"
-                default_title = (
-                    f"{info['measure']} at {', '.join(info['stations'])} ({info['deal']})"
-                )
+                default_title = measure_title(info)
         out = result_dict(ev)
         if info is not None:
             out["measure"] = info

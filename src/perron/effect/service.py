@@ -270,14 +270,23 @@ def evaluate_measure(
     months_before: int = 48,
     until: str | None = None,
     harm: bool = True,
+    outcome: str = "incidents",
+    step: str = "acknowledge",
 ) -> tuple[Evaluation, Panel, dict[str, Any]]:
     """Evaluate a measure of a station deal: its station and actual start date → a panel of
-    the incidents it targets (harm-weighted where harm weights exist) at every station by
-    month → an evaluation. Stations with other started measures of the same kind are left out
-    of the comparison."""
-    from perron.effect.outcomes import measure_panel
+    the outcome (by default the incidents it targets, harm-weighted where harm weights exist;
+    or any registered outcome kind: ``disruptions``, ``alerts``, ``response_time`` to ``step``,
+    ``evening_safety``) at every station by month or survey quarter → an evaluation. Stations
+    with other started measures of the same kind are left out of the comparison. On a quarterly
+    panel the event study holds out the last four quarters before the start (one year, as the
+    twelve months of a monthly panel)."""
+    from dataclasses import replace
+
+    from perron.effect.outcomes import OUTCOMES, measure_panel
 
     p = _may_evaluate(actor, purpose)
+    if outcome not in OUTCOMES:
+        raise EffectError(f"unknown outcome {outcome!r}; choose {', '.join(sorted(OUTCOMES))}")
     if not 6 <= months_before <= 240:
         raise EffectError("months_before must be between 6 and 240")
     if until is not None:
@@ -287,15 +296,34 @@ def evaluate_measure(
             raise EffectError(f"until: {exc}") from None
     try:
         panel, info = measure_panel(
-            session, actor, p, measure_id, months_before=months_before, until=until, harm=harm
+            session,
+            actor,
+            p,
+            measure_id,
+            months_before=months_before,
+            until=until,
+            harm=harm,
+            outcome=outcome,
+            step=step,
         )
     except PanelError as exc:
         raise EffectError(str(exc)) from None
+    opts = options or Options()
+    if panel.period_kind == "quarter" and opts.leads == Options().leads:
+        opts = replace(opts, leads=4)
     try:
-        ev = estimators.run(panel, method, options)
+        ev = estimators.run(panel, method, opts)
     except PanelError as exc:
         raise EffectError(f"measure {measure_id}: {exc}") from None
     return ev, panel, info
+
+
+def measure_title(info: dict[str, Any]) -> str:
+    """The default title of a stored evaluation of a deal measure (its outcome when that is not
+    the targeted incidents)."""
+    title = f"{info['measure']} at {', '.join(info['stations'])} ({info['deal']})"
+    kind = info.get("outcome_kind", "incidents")
+    return title if kind == "incidents" else f"{title}: {kind.replace('_', ' ')}"
 
 
 def month_of(day: date) -> str:
