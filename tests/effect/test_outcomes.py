@@ -301,7 +301,9 @@ def test_disruptions_are_the_public_disruptions_only(session, tmp_path):
 # --------------------------------------------------------------------------- a deal measure
 
 
-def test_measure_on_the_monitor_outcome(session, tmp_path):
+def _monitor_measure(session, tmp_path):
+    """Survey responses at 14 stations 2022–2025 and a synthetic deal measure (lighting) at
+    the first from July 2024, +2 points of evening safety there from then on."""
     from perron.monitor.importer import import_file
     from perron.programme import DealInput, MeasureInput, PartyShare, add_measure, create_deal
 
@@ -332,12 +334,53 @@ def test_measure_on_the_monitor_outcome(session, tmp_path):
         ),
         "test",
     )
+    return int(m["id"])
+
+
+def test_measure_on_the_monitor_outcome(session, tmp_path):
+    mid = _monitor_measure(session, tmp_path)
     ev, panel, info = evaluate_measure(
-        session, ADMIN, int(m["id"]), outcome="evening_safety", months_before=36
+        session, ADMIN, mid, outcome="evening_safety", months_before=36
     )
     assert info["outcome_kind"] == "evening_safety" and info["period_kind"] == "quarter"
     assert panel.periods[0] == "2022-01" and panel.period_kind == "quarter"
     assert ev.method == "synthetic_control" and ev.synthetic
     assert ev.ci_low > 0 and ev.ci_low < 2.0 < ev.ci_high
     with pytest.raises(EffectError, match="unknown outcome"):
-        evaluate_measure(session, ADMIN, int(m["id"]), outcome="weather")
+        evaluate_measure(session, ADMIN, mid, outcome="weather")
+
+
+@pytest.mark.filterwarnings("ignore:Using `httpx` with `starlette.testclient`")
+def test_web_form_evaluates_a_measure_on_the_chosen_outcome(web_client, engine, tmp_path):
+    from sqlalchemy.orm import Session
+
+    with Session(engine, expire_on_commit=False) as s:
+        mid = _monitor_measure(s, tmp_path)
+        s.commit()
+    page = web_client.get("/effect")
+    assert page.status_code == 200 and 'data-testid="effect-measure-form"' in page.text
+    assert "veiligheidsgevoel" in page.text  # Dutch first
+    r = web_client.post(
+        "/effect/measure",
+        data={"measure_id": str(mid), "outcome": "evening_safety", "step": "acknowledge"},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303, r.text
+    shown = web_client.get(r.headers["location"])
+    assert shown.status_code == 200
+    for needle in ('data-testid="effect-outcome"', 'data-testid="effect-quarters"', "kwartalen"):
+        assert needle in shown.text
+    bad = web_client.post("/effect/measure", data={"measure_id": str(mid), "outcome": "weather"})
+    assert bad.status_code == 400 and "unknown outcome" in bad.text
+    none = web_client.post("/effect/measure", data={"measure_id": "x"})
+    assert none.status_code == 400
+    api = web_client.post(
+        f"/api/effect/measures/{mid}/evaluate", params={"outcome": "evening_safety"}
+    )
+    assert api.status_code == 200 and api.json()["measure"]["period_kind"] == "quarter"
+    assert (
+        web_client.post(
+            f"/api/effect/measures/{mid}/evaluate", params={"outcome": "weather"}
+        ).status_code
+        == 422
+    )
