@@ -384,3 +384,70 @@ def test_web_form_evaluates_a_measure_on_the_chosen_outcome(web_client, engine, 
         ).status_code
         == 422
     )
+    api_power = web_client.get(
+        f"/api/effect/measures/{mid}/power", params={"outcome": "evening_safety"}
+    )
+    assert api_power.status_code == 200 and api_power.json()["measure"]["measure_id"] == mid
+    # the command line: the same outcome by --outcome, the contract's keys
+    import json
+
+    from typer.testing import CliRunner
+
+    from perron.cli import app
+
+    runner = CliRunner()
+    res = runner.invoke(
+        app, ["effect", "evaluate", "--measure", str(mid), "--outcome", "evening_safety", "--json"]
+    )
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    for key in ("method", "att", "ci_low", "ci_high", "relative", "pre_trend_p", "credible"):
+        assert key in out
+    assert out["measure"]["outcome_kind"] == "evening_safety" and out["ci_low"] > 0
+    bad = runner.invoke(
+        app, ["effect", "evaluate", "--measure", str(mid), "--outcome", "weather", "--json"]
+    )
+    assert bad.exit_code == 2 and "unknown outcome" in bad.output
+    mixed = runner.invoke(
+        app, ["effect", "evaluate", "--panel", "x.csv", "--outcome", "alerts", "--json"]
+    )
+    assert mixed.exit_code == 2 and "go with --measure" in mixed.output
+    power = runner.invoke(
+        app, ["effect", "power", "--measure", str(mid), "--outcome", "evening_safety", "--json"]
+    )
+    assert power.exit_code == 0, power.output
+    assert json.loads(power.stdout)["mde"] > 0
+
+
+def test_power_of_a_planned_measure_on_the_monitor_outcome(session, tmp_path):
+    """Before it starts, a deal knows the smallest effect on evening safety it could show."""
+    from perron.effect import plan_measure_power
+    from perron.programme import DealInput, MeasureInput, PartyShare, add_measure, create_deal
+
+    _monitor_measure(session, tmp_path)
+    target = _codes(session, 2)[1]
+    create_deal(
+        session,
+        ADMIN,
+        DealInput("T-3", "Planned", [target], [PartyShare("prorail", "lead")], synthetic=True),
+        "test",
+    )
+    planned = add_measure(
+        session,
+        ADMIN,
+        "T-3",
+        MeasureInput("lighting", target, "platform", "prorail", 50_000),
+        "test",
+    )
+    with pytest.raises(EffectError, match="has not started"):
+        evaluate_measure(session, ADMIN, int(planned["id"]), outcome="evening_safety")
+    res = plan_measure_power(
+        session, ADMIN, int(planned["id"]), outcome="evening_safety", months_after=12
+    )
+    assert res["measure"]["period_kind"] == "quarter" and res["months_after"] == 12
+    assert res["units"] == [target] and "12 maanden" in res["note_nl"]
+    # the station's quarterly scores vary by about 0.2–0.4 points around its level, so a
+    # detectable change is a few tenths of a point: more than nothing, less than the scale
+    assert 0.1 < res["mde"] < 2.0
+    with pytest.raises(EffectError, match="unknown outcome"):
+        plan_measure_power(session, ADMIN, int(planned["id"]), outcome="weather")

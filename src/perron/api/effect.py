@@ -167,6 +167,42 @@ def evaluate_measure(
     return out
 
 
+@router.get(
+    "/measures/{measure_id}/power",
+    responses=ERRORS,
+    summary="Before a deal measure starts: the minimum detectable effect",
+)
+def measure_power(
+    measure_id: int,
+    db: DbSession,
+    user: CurrentUser,
+    months_after: Annotated[int, Query(ge=1, le=120)] = 12,
+    outcome: OutcomeQ = "incidents",
+    step: StepQ = "acknowledge",
+    seed: Annotated[int, Query(ge=0, le=2**31)] = 0,
+    purpose: PurposeQ = "analysis",
+) -> dict[str, Any]:
+    """The smallest effect (80 % power, 5 % two-sided) an evaluation of the measure could see
+    ``months_after`` months after its start, rehearsed on the store's history of the outcome."""
+    from perron.effect import Options, plan_measure_power
+
+    if not 0 < measure_id < 2**31:
+        raise Problem(404, "Not Found", f"no deal measure with id {measure_id}")
+    try:
+        return plan_measure_power(
+            db,
+            user,
+            measure_id,
+            months_after=months_after,
+            outcome=outcome,
+            step=step,
+            purpose=purpose,
+            options=Options(seed=seed, placebos=39),
+        )
+    except Exception as exc:
+        raise _problem(exc) from None
+
+
 @router.get("/evaluations", responses=ERRORS, summary="Your party's stored evaluations")
 def list_evaluations(
     db: DbSession, user: CurrentUser, limit: Annotated[int, Query(ge=1, le=1000)] = 100

@@ -241,35 +241,72 @@ def show_cmd(
 
 @app.command("power")
 def power_cmd(
-    panel: Path = typer.Option(..., "--panel", help="CSV with unit,period,outcome,treated_from"),
-    units: str = typer.Option(..., "--units", help="comma-separated units of the planned measure"),
+    panel: Path | None = typer.Option(
+        None, "--panel", help="CSV with unit,period,outcome,treated_from"
+    ),
+    units: str | None = typer.Option(
+        None, "--units", help="with --panel: comma-separated units of the planned measure"
+    ),
+    measure: int | None = typer.Option(
+        None, "--measure", help="id of a (planned) measure of a station deal"
+    ),
+    outcome: str = typer.Option(
+        "incidents",
+        "--outcome",
+        help="with --measure: incidents, disruptions, alerts, response_time or evening_safety",
+    ),
+    step: str = typer.Option(
+        "acknowledge", "--step", help="with --outcome response_time: acknowledge, dispatch, arrive"
+    ),
     months: int = typer.Option(12, "--months", help="months after the start to evaluate on"),
     seed: int = typer.Option(0, "--seed"),
     purpose: str = PurposeOpt,
+    user: str | None = UserOpt,
     party: str | None = PartyOpt,
     json_out: bool = typer.Option(False, "--json"),
 ) -> None:
-    """Before a measure starts: the smallest effect an evaluation could see (power)."""
+    """Before a measure starts: the smallest effect an evaluation could see (power), for a
+    panel file and its units, or for a deal measure on an outcome from the store."""
     from perron.effect import (
         EffectError,
         Forbidden,
         Options,
         PanelError,
+        plan_measure_power,
         plan_power,
         read_panel_csv,
     )
 
-    actor = _actor(None, party, need_db=False)
+    if (panel is None) == (measure is None):
+        fail("give either --panel FILE with --units, or --measure ID", 2)
+    if panel is not None and not units:
+        fail("--panel needs --units: the stations of the planned measure", 2)
+    actor = _actor(user, party, need_db=measure is not None)
     try:
-        p = read_panel_csv(panel)
-        res = plan_power(
-            actor,
-            p,
-            [u.strip() for u in units.split(",") if u.strip()],
-            months_after=months,
-            purpose=purpose,
-            options=Options(seed=seed, placebos=39),
-        ).as_dict()
+        if panel is not None:
+            p = read_panel_csv(panel)
+            res = plan_power(
+                actor,
+                p,
+                [u.strip() for u in (units or "").split(",") if u.strip()],
+                months_after=months,
+                purpose=purpose,
+                options=Options(seed=seed, placebos=39),
+            ).as_dict()
+        else:
+            from perron.cli.common import db_transaction
+
+            with db_transaction() as session:
+                res = plan_measure_power(
+                    session,
+                    actor,
+                    int(measure or 0),
+                    months_after=months,
+                    outcome=outcome,
+                    step=step,
+                    purpose=purpose,
+                    options=Options(seed=seed, placebos=39),
+                )
     except (PanelError, EffectError) as exc:
         fail(str(exc), 2)
     except Forbidden as exc:

@@ -592,5 +592,82 @@ def measure_panel(
     return panel, info
 
 
+def planned_panel(
+    session: Session,
+    actor: Any,
+    purpose: Purpose,
+    measure_id: int,
+    *,
+    months_before: int = 48,
+    harm: bool = True,
+    outcome: str = "incidents",
+    step: str = "acknowledge",
+) -> tuple[Panel, dict[str, Any]]:
+    """The history a deal measure's power is rehearsed on, before it starts: the outcome over
+    the last ``months_before`` months of data at every station, nobody treated; stations with
+    other started measures of the same kind left out."""
+    from perron.programme import NotFound, get_deal_measure, list_deal_measures, load_catalogue
+
+    kind = OUTCOMES.get(outcome)
+    if kind is None:
+        raise PanelError(f"unknown outcome {outcome!r}; choose {', '.join(sorted(OUTCOMES))}")
+    try:
+        rec = get_deal_measure(session, int(measure_id))
+    except NotFound:
+        raise PanelError(f"no deal measure with id {measure_id}") from None
+    entry = next((m for m in load_catalogue().measures if m.code == rec.measure_code), None)
+    categories = tuple(entry.targets) if entry else ()
+    others = {
+        s
+        for m in list_deal_measures(session, started=True)
+        if m.measure_code == rec.measure_code and m.id != rec.id
+        for s in m.stations
+    } - set(rec.stations)
+    common: dict[str, Any] = {"exclude": sorted(others)}
+    if outcome in ("incidents", "disruptions"):
+        common.update(categories=categories, harm=harm)
+    elif outcome == "response_time":
+        common.update(step=step)
+    panel = kind.build(session, actor, purpose, **common)
+    keep = max(
+        len(panel.periods)
+        - (months_before // 3 if panel.period_kind == "quarter" else months_before),
+        0,
+    )
+    if keep:
+        panel = Panel(
+            panel.units,
+            panel.periods[keep:],
+            panel.y[:, keep:],
+            panel.start,
+            panel.outcome,
+            panel.counts,
+            panel.synthetic,
+            panel.source,
+            panel.labels,
+            panel.period_kind,
+            panel.notes,
+        )
+    missing = [s for s in rec.stations if s not in panel.units]
+    if missing:
+        raise PanelError(
+            f"{', '.join(missing)}: not in the panel of {outcome} (see the outcome's rules)"
+        )
+    panel.synthetic = bool(rec.synthetic) or panel.synthetic
+    panel.source = f"deal {rec.deal_code}, measure {rec.id} (planned)"
+    info = {
+        "measure_id": rec.id,
+        "deal": rec.deal_code,
+        "measure": rec.measure_code,
+        "stations": rec.stations,
+        "status": rec.status,
+        "outcome_kind": outcome,
+        "period_kind": panel.period_kind,
+        "notes": list(panel.notes),
+        "synthetic": bool(rec.synthetic),
+    }
+    return panel, info
+
+
 def _month(day: date) -> str:
     return f"{day.year:04d}-{day.month:02d}"

@@ -349,6 +349,22 @@ class Power:
         return asdict(self)
 
 
+def _power_notes(n_units: int, months_after: int, mde_rel: float | None) -> tuple[str, str]:
+    nl = (
+        f"Met {n_units} station(s) en {months_after} maanden na de start is een effect "
+        f"vanaf ongeveer {mde_rel:.0%} zichtbaar (80 % kans, 5 % onbetrouwbaarheid)."
+        if mde_rel is not None
+        else "Niet te bepalen met deze gegevens."
+    )
+    en = (
+        f"With {n_units} station(s) and {months_after} months after the start an effect "
+        f"of about {mde_rel:.0%} or more can be seen (80 % power, 5 % significance)."
+        if mde_rel is not None
+        else "Cannot be determined from these data."
+    )
+    return nl, en
+
+
 def plan_power(
     actor: Actor,
     panel: Panel,
@@ -388,19 +404,54 @@ def plan_power(
     except PanelError as exc:
         raise EffectError(str(exc)) from None
     mde_rel = ev.mde_relative
-    nl = (
-        f"Met {len(units)} station(s) en {months_after} maanden na de start is een effect "
-        f"vanaf ongeveer {mde_rel:.0%} zichtbaar (80 % kans, 5 % onbetrouwbaarheid)."
-        if mde_rel is not None
-        else "Niet te bepalen met deze gegevens."
-    )
-    en = (
-        f"With {len(units)} station(s) and {months_after} months after the start an effect "
-        f"of about {mde_rel:.0%} or more can be seen (80 % power, 5 % significance)."
-        if mde_rel is not None
-        else "Cannot be determined from these data."
-    )
+    nl, en = _power_notes(len(units), months_after, mde_rel)
     return Power(ev.method, list(units), months_after, ev.mde, mde_rel, ev.counterfactual, nl, en)
+
+
+def plan_measure_power(
+    session: Session,
+    actor: Actor,
+    measure_id: int,
+    *,
+    months_after: int = 12,
+    outcome: str = "incidents",
+    step: str = "acknowledge",
+    months_before: int = 48,
+    purpose: Purpose | str = Purpose.ANALYSIS,
+    options: Options | None = None,
+) -> dict[str, Any]:
+    """Before a deal measure starts: the smallest effect an evaluation of it could see, on the
+    outcome of choice, rehearsed on the last ``months_before`` months of the store's data
+    (``months_after``: months, or for the monitor quarters, after the start)."""
+    from perron.effect.outcomes import OUTCOMES, planned_panel
+
+    p = _may_evaluate(actor, purpose)
+    if outcome not in OUTCOMES:
+        raise EffectError(f"unknown outcome {outcome!r}; choose {', '.join(sorted(OUTCOMES))}")
+    if not 12 <= months_before <= 240:
+        raise EffectError("months_before must be between 12 and 240")
+    try:
+        panel, info = planned_panel(
+            session, actor, p, measure_id, months_before=months_before, outcome=outcome, step=step
+        )
+    except PanelError as exc:
+        raise EffectError(str(exc)) from None
+    opts = options or Options(placebos=39)
+    after = months_after
+    if panel.period_kind == "quarter":  # survey quarters: whole quarters after the start
+        from dataclasses import replace
+
+        opts = replace(opts, leads=min(opts.leads, 4))
+        after = max(1, months_after // 3)
+    power = plan_power(
+        actor, panel, list(info["stations"]), months_after=after, purpose=p, options=opts
+    )
+    if panel.period_kind == "quarter":
+        power.months_after = after * 3
+        power.note_nl, power.note_en = _power_notes(
+            len(power.units), power.months_after, power.mde_relative
+        )
+    return {**power.as_dict(), "measure": info}
 
 
 def measure_evidence(
