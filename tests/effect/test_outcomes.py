@@ -296,6 +296,11 @@ def test_disruptions_are_the_public_disruptions_only(session, tmp_path):
     assert panel.y[ia].tolist() == [2, 0, 0, 1]
     assert panel.y[ib].tolist() == [0, 1, 0, 0]
     assert panel.y.sum() == 4  # no incident of another party is counted
+    assert not panel.synthetic  # the public data are real
+    from perron.effect import incident_panel
+
+    everything = incident_panel(session, ADMIN, "analysis")
+    assert everything.synthetic and "generated" in everything.source  # the generated year
 
 
 # --------------------------------------------------------------------------- a deal measure

@@ -93,7 +93,10 @@ def incident_panel(
     """
     from perron.registry.queries import AccessDenied, Filters, QueryError, aggregate
 
-    by = ("station", "month", "category") if harm else ("station", "month")
+    # by synthetic too: a panel with generated incidents is labelled as such
+    by = (
+        ("station", "month", "synthetic", "category") if harm else ("station", "month", "synthetic")
+    )
     try:
         agg = aggregate(
             session,
@@ -128,12 +131,14 @@ def incident_panel(
         raise PanelError("the period ends before it starts")
     sidx = {s: i for i, s in enumerate(stations)}
     y = np.zeros((len(stations), hi - lo + 1))
+    synthetic = False
     for c in cells:
         i = sidx.get(c["station"])
         k = month_index(c["month"]) - lo
         if i is None or not 0 <= k <= hi - lo:
             continue
         y[i, k] += c["count"] * (weight(c.get("category")) if harm else 1.0)
+        synthetic = synthetic or (bool(c.get("synthetic")) and bool(c["count"]))
     start = np.full(len(stations), NEVER, dtype=np.int64)
     for code, first in (treated or {}).items():
         if code not in sidx:
@@ -154,8 +159,8 @@ def incident_panel(
         start,
         outcome=f"{what} ({label})",
         counts=True,  # harm-weighted counts are fitted multiplicatively too (quasi-Poisson)
-        synthetic=False,
-        source="registry",
+        synthetic=synthetic,
+        source="registry" + (" (with generated incidents)" if synthetic else ""),
     )
 
 
