@@ -31,7 +31,24 @@ def test_false_positive_rate_with_no_effect_is_about_five_percent():
     fp = np.mean([not (e.ci_low <= 0 <= e.ci_high) for e in evs])
     assert fp <= 0.12, fp
     pre = np.mean([e.pre_trend_p is not None and e.pre_trend_p < 0.05 for e in evs])
-    assert pre <= 0.15, pre  # the pre-trend test rejects sound panels rarely
+    # the pre-trend test rejects sound panels at about its nominal 5 % (3–5 % in 400 runs, see
+    # docs/benchmarks.md); with 80 runs more than 10 % would be a real over-rejection
+    assert pre <= 0.10, pre
+
+
+def test_pre_trend_test_of_synthetic_control_rejects_sound_panels_rarely():
+    """One station, no effect, no pre-trend: the placebo-based pre-trend test and the verdict."""
+    evs = []
+    for r in range(100):
+        p = make_panel(
+            units=40, periods=48, treated=1, first_start=36, last_start=36, effect=0.0, seed=100 + r
+        )
+        evs.append(run(p, "auto", Options(seed=r, placebos=39)))
+    assert {e.method for e in evs} == {"synthetic_control"}
+    pre = np.mean([e.pre_trend_p is not None and e.pre_trend_p < 0.05 for e in evs])
+    assert pre <= 0.10, pre
+    fp = np.mean([not (e.ci_low <= 0 <= e.ci_high) for e in evs])
+    assert fp <= 0.12, fp
 
 
 def test_spike_selected_stations_are_not_a_credible_effect():

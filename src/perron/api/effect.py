@@ -21,6 +21,8 @@ router = APIRouter(prefix="/api/effect", tags=["effect"])
 MAX_BODY = 20 * 1024 * 1024
 Method = Literal["auto", "imputation", "imputation_linear", "synthetic_control"]
 PurposeQ = Literal["analysis", "accountability"]
+OutcomeQ = Literal["incidents", "disruptions", "alerts", "response_time", "evening_safety"]
+StepQ = Literal["acknowledge", "dispatch", "arrive"]
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: PROBLEM_SCHEMA,
     403: PROBLEM_SCHEMA,
@@ -115,11 +117,20 @@ def evaluate_measure(
     seed: Annotated[int, Query(ge=0, le=2**31)] = 0,
     months_before: Annotated[int, Query(ge=6, le=240)] = 48,
     purpose: PurposeQ = "analysis",
+    outcome: OutcomeQ = "incidents",
+    step: StepQ = "acknowledge",
     save: bool = False,
 ) -> dict[str, Any]:
-    """The measure's station and actual start → a panel of the incidents it targets → the
-    evaluation."""
-    from perron.effect import evaluate_measure, panel_digest, result_dict, save_evaluation
+    """The measure's station and actual start → a panel of the outcome (by default the
+    incidents it targets; or safety-related disruptions, alerts opened, median response time
+    to ``step``, the monitor's evening safety per quarter) → the evaluation."""
+    from perron.effect import (
+        evaluate_measure,
+        measure_title,
+        panel_digest,
+        result_dict,
+        save_evaluation,
+    )
 
     if not 0 < measure_id < 2**31:
         raise Problem(404, "Not Found", f"no deal measure with id {measure_id}")
@@ -132,11 +143,13 @@ def evaluate_measure(
             method=method,
             options=_options(seed, 199, 49),
             months_before=months_before,
+            outcome=outcome,
+            step=step,
         )
         out = result_dict(ev)
         out["measure"] = info
         if save:
-            title = f"{info['measure']} at {', '.join(info['stations'])} ({info['deal']})"
+            title = measure_title(info)
             stored = save_evaluation(
                 db,
                 user,
@@ -152,6 +165,42 @@ def evaluate_measure(
     except Exception as exc:
         raise _problem(exc) from None
     return out
+
+
+@router.get(
+    "/measures/{measure_id}/power",
+    responses=ERRORS,
+    summary="Before a deal measure starts: the minimum detectable effect",
+)
+def measure_power(
+    measure_id: int,
+    db: DbSession,
+    user: CurrentUser,
+    months_after: Annotated[int, Query(ge=1, le=120)] = 12,
+    outcome: OutcomeQ = "incidents",
+    step: StepQ = "acknowledge",
+    seed: Annotated[int, Query(ge=0, le=2**31)] = 0,
+    purpose: PurposeQ = "analysis",
+) -> dict[str, Any]:
+    """The smallest effect (80 % power, 5 % two-sided) an evaluation of the measure could see
+    ``months_after`` months after its start, rehearsed on the store's history of the outcome."""
+    from perron.effect import Options, plan_measure_power
+
+    if not 0 < measure_id < 2**31:
+        raise Problem(404, "Not Found", f"no deal measure with id {measure_id}")
+    try:
+        return plan_measure_power(
+            db,
+            user,
+            measure_id,
+            months_after=months_after,
+            outcome=outcome,
+            step=step,
+            purpose=purpose,
+            options=Options(seed=seed, placebos=39),
+        )
+    except Exception as exc:
+        raise _problem(exc) from None
 
 
 @router.get("/evaluations", responses=ERRORS, summary="Your party's stored evaluations")

@@ -85,6 +85,19 @@ def evaluate_cmd(
     method: str = typer.Option(
         "auto", "--method", help="auto, imputation, imputation_linear or synthetic_control"
     ),
+    outcome: str = typer.Option(
+        "incidents",
+        "--outcome",
+        help="with --measure: incidents, disruptions, alerts, response_time or evening_safety",
+    ),
+    step: str = typer.Option(
+        "acknowledge",
+        "--step",
+        help="with --outcome response_time: acknowledge, dispatch or arrive",
+    ),
+    months_before: int = typer.Option(
+        48, "--months-before", help="with --measure: months of history before the start"
+    ),
     seed: int = typer.Option(0, "--seed", help="seed of the bootstrap and the placebos"),
     replicates: int = typer.Option(199, "--replicates", help="bootstrap replicates (0–2000)"),
     placebos: int = typer.Option(49, "--placebos", help="placebo runs (0–1000)"),
@@ -103,6 +116,7 @@ def evaluate_cmd(
         PanelError,
         evaluate_measure,
         evaluate_panel,
+        measure_title,
         panel_digest,
         read_panel_csv,
         result_dict,
@@ -111,6 +125,8 @@ def evaluate_cmd(
 
     if (panel is None) == (measure is None):
         fail("give either --panel FILE or --measure ID", 2)
+    if panel is not None and (outcome != "incidents" or step != "acknowledge"):
+        fail("--outcome and --step go with --measure: a panel file brings its own outcome", 2)
     opts = Options(seed=seed, replicates=replicates, placebos=placebos)
     actor = _actor(user, party, need_db=save or measure is not None)
     info: dict[str, Any] | None = None
@@ -132,11 +148,12 @@ def evaluate_cmd(
                         purpose=purpose,
                         method=method,
                         options=opts,
+                        months_before=months_before,
+                        outcome=outcome,
+                        step=step,
                     )
                 source = "measure"
-                default_title = (
-                    f"{info['measure']} at {', '.join(info['stations'])} ({info['deal']})"
-                )
+                default_title = measure_title(info)
         out = result_dict(ev)
         if info is not None:
             out["measure"] = info
@@ -224,35 +241,72 @@ def show_cmd(
 
 @app.command("power")
 def power_cmd(
-    panel: Path = typer.Option(..., "--panel", help="CSV with unit,period,outcome,treated_from"),
-    units: str = typer.Option(..., "--units", help="comma-separated units of the planned measure"),
+    panel: Path | None = typer.Option(
+        None, "--panel", help="CSV with unit,period,outcome,treated_from"
+    ),
+    units: str | None = typer.Option(
+        None, "--units", help="with --panel: comma-separated units of the planned measure"
+    ),
+    measure: int | None = typer.Option(
+        None, "--measure", help="id of a (planned) measure of a station deal"
+    ),
+    outcome: str = typer.Option(
+        "incidents",
+        "--outcome",
+        help="with --measure: incidents, disruptions, alerts, response_time or evening_safety",
+    ),
+    step: str = typer.Option(
+        "acknowledge", "--step", help="with --outcome response_time: acknowledge, dispatch, arrive"
+    ),
     months: int = typer.Option(12, "--months", help="months after the start to evaluate on"),
     seed: int = typer.Option(0, "--seed"),
     purpose: str = PurposeOpt,
+    user: str | None = UserOpt,
     party: str | None = PartyOpt,
     json_out: bool = typer.Option(False, "--json"),
 ) -> None:
-    """Before a measure starts: the smallest effect an evaluation could see (power)."""
+    """Before a measure starts: the smallest effect an evaluation could see (power), for a
+    panel file and its units, or for a deal measure on an outcome from the store."""
     from perron.effect import (
         EffectError,
         Forbidden,
         Options,
         PanelError,
+        plan_measure_power,
         plan_power,
         read_panel_csv,
     )
 
-    actor = _actor(None, party, need_db=False)
+    if (panel is None) == (measure is None):
+        fail("give either --panel FILE with --units, or --measure ID", 2)
+    if panel is not None and not units:
+        fail("--panel needs --units: the stations of the planned measure", 2)
+    actor = _actor(user, party, need_db=measure is not None)
     try:
-        p = read_panel_csv(panel)
-        res = plan_power(
-            actor,
-            p,
-            [u.strip() for u in units.split(",") if u.strip()],
-            months_after=months,
-            purpose=purpose,
-            options=Options(seed=seed, placebos=39),
-        ).as_dict()
+        if panel is not None:
+            p = read_panel_csv(panel)
+            res = plan_power(
+                actor,
+                p,
+                [u.strip() for u in (units or "").split(",") if u.strip()],
+                months_after=months,
+                purpose=purpose,
+                options=Options(seed=seed, placebos=39),
+            ).as_dict()
+        else:
+            from perron.cli.common import db_transaction
+
+            with db_transaction() as session:
+                res = plan_measure_power(
+                    session,
+                    actor,
+                    int(measure or 0),
+                    months_after=months,
+                    outcome=outcome,
+                    step=step,
+                    purpose=purpose,
+                    options=Options(seed=seed, placebos=39),
+                )
     except (PanelError, EffectError) as exc:
         fail(str(exc), 2)
     except Forbidden as exc:

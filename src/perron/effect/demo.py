@@ -4,7 +4,8 @@
    eight stations): the outcome is generated, so the evaluation should find the effect.
 2. A demo measure: a synthetic station deal with fences along the platforms of Amersfoort
    Centraal from January 2019 (the catalogue's fences target trespassing among others),
-   evaluated on the real public disruption incidents (harm-weighted) up to 2023. No such
+   evaluated on the safety-related disruptions of the real public disruption data (the outcome
+   kind ``disruptions``, harm-weighted) up to 2023. No such
    measure was taken, so any "effect" found is chance; the verdict says whether it could be.
 """
 
@@ -112,6 +113,24 @@ def _demo_measure(session: Any) -> int | None:
     return int(m["id"])
 
 
+def reading(ev: Any) -> str:
+    """The evaluation in one sentence, as a person reads it: effect, interval, verdict."""
+    from perron.effect.checks import pct
+
+    shown = (
+        "no effect shown (the interval includes zero)"
+        if ev.ci_low <= 0 <= ev.ci_high
+        else "an effect is seen"
+    )
+    verdict = (
+        "credible" if ev.credible else "not credible: " + "; ".join(c.en for c in ev.reasons[:2])
+    )
+    return (
+        f"{ev.outcome}: {pct(ev.relative)} (95 % interval {pct(ev.relative_ci_low)} to "
+        f"{pct(ev.relative_ci_high)}) by {ev.method.replace('_', ' ')}, {shown}; {verdict}"
+    )
+
+
 def prepare(settings: Settings) -> str:
     from perron.effect import evaluate_measure, evaluate_panel, panel_digest, save_evaluation
     from perron.effect.service import EffectError
@@ -149,9 +168,14 @@ def prepare(settings: Settings) -> str:
             if mid is not None:
                 with transaction(engine) as session:
                     ev, panel, info = evaluate_measure(
-                        session, actor, mid, until="2023-12", months_before=60
+                        session,
+                        actor,
+                        mid,
+                        until="2023-12",
+                        months_before=60,
+                        outcome="disruptions",
                     )
-                    save_evaluation(
+                    stored = save_evaluation(
                         session,
                         actor,
                         ev,
@@ -161,7 +185,7 @@ def prepare(settings: Settings) -> str:
                         measure_id=str(mid),
                         measure=info,
                     )
-                notes.append(f"demo measure {mid}: {'credible' if ev.credible else 'not credible'}")
+                notes.append(f"demo measure {mid}: {reading(ev)} (/effect/{stored.id})")
         except (EffectError, ModuleNotFoundError) as exc:
             notes.append(f"demo measure not evaluated: {exc}")
     return "effect evaluations: " + ("; ".join(notes) if notes else "already there")

@@ -59,6 +59,11 @@ class Panel:
     synthetic: bool = False
     source: str = ""
     labels: dict[str, str] = field(default_factory=dict)
+    #: ``month``, or ``quarter`` for the perception survey's waves (labelled by their first
+    #: month); the estimators count periods, the texts of the checks say months
+    period_kind: str = "month"
+    #: what was left out of the panel and why (e.g. stations with suppressed survey scores)
+    notes: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         n, t = len(self.units), len(self.periods)
@@ -91,6 +96,8 @@ class Panel:
             self.synthetic,
             self.source,
             self.labels,
+            self.period_kind,
+            self.notes,
         )
 
     def to_csv(self) -> str:

@@ -270,14 +270,23 @@ def evaluate_measure(
     months_before: int = 48,
     until: str | None = None,
     harm: bool = True,
+    outcome: str = "incidents",
+    step: str = "acknowledge",
 ) -> tuple[Evaluation, Panel, dict[str, Any]]:
     """Evaluate a measure of a station deal: its station and actual start date → a panel of
-    the incidents it targets (harm-weighted where harm weights exist) at every station by
-    month → an evaluation. Stations with other started measures of the same kind are left out
-    of the comparison."""
-    from perron.effect.outcomes import measure_panel
+    the outcome (by default the incidents it targets, harm-weighted where harm weights exist;
+    or any registered outcome kind: ``disruptions``, ``alerts``, ``response_time`` to ``step``,
+    ``evening_safety``) at every station by month or survey quarter → an evaluation. Stations
+    with other started measures of the same kind are left out of the comparison. On a quarterly
+    panel the event study holds out the last four quarters before the start (one year, as the
+    twelve months of a monthly panel)."""
+    from dataclasses import replace
+
+    from perron.effect.outcomes import OUTCOMES, measure_panel
 
     p = _may_evaluate(actor, purpose)
+    if outcome not in OUTCOMES:
+        raise EffectError(f"unknown outcome {outcome!r}; choose {', '.join(sorted(OUTCOMES))}")
     if not 6 <= months_before <= 240:
         raise EffectError("months_before must be between 6 and 240")
     if until is not None:
@@ -287,15 +296,34 @@ def evaluate_measure(
             raise EffectError(f"until: {exc}") from None
     try:
         panel, info = measure_panel(
-            session, actor, p, measure_id, months_before=months_before, until=until, harm=harm
+            session,
+            actor,
+            p,
+            measure_id,
+            months_before=months_before,
+            until=until,
+            harm=harm,
+            outcome=outcome,
+            step=step,
         )
     except PanelError as exc:
         raise EffectError(str(exc)) from None
+    opts = options or Options()
+    if panel.period_kind == "quarter" and opts.leads == Options().leads:
+        opts = replace(opts, leads=4)
     try:
-        ev = estimators.run(panel, method, options)
+        ev = estimators.run(panel, method, opts)
     except PanelError as exc:
         raise EffectError(f"measure {measure_id}: {exc}") from None
     return ev, panel, info
+
+
+def measure_title(info: dict[str, Any]) -> str:
+    """The default title of a stored evaluation of a deal measure (its outcome when that is not
+    the targeted incidents)."""
+    title = f"{info['measure']} at {', '.join(info['stations'])} ({info['deal']})"
+    kind = info.get("outcome_kind", "incidents")
+    return title if kind == "incidents" else f"{title}: {kind.replace('_', ' ')}"
 
 
 def month_of(day: date) -> str:
@@ -319,6 +347,22 @@ class Power:
         from dataclasses import asdict
 
         return asdict(self)
+
+
+def _power_notes(n_units: int, months_after: int, mde_rel: float | None) -> tuple[str, str]:
+    nl = (
+        f"Met {n_units} station(s) en {months_after} maanden na de start is een effect "
+        f"vanaf ongeveer {mde_rel:.0%} zichtbaar (80 % kans, 5 % onbetrouwbaarheid)."
+        if mde_rel is not None
+        else "Niet te bepalen met deze gegevens."
+    )
+    en = (
+        f"With {n_units} station(s) and {months_after} months after the start an effect "
+        f"of about {mde_rel:.0%} or more can be seen (80 % power, 5 % significance)."
+        if mde_rel is not None
+        else "Cannot be determined from these data."
+    )
+    return nl, en
 
 
 def plan_power(
@@ -360,19 +404,54 @@ def plan_power(
     except PanelError as exc:
         raise EffectError(str(exc)) from None
     mde_rel = ev.mde_relative
-    nl = (
-        f"Met {len(units)} station(s) en {months_after} maanden na de start is een effect "
-        f"vanaf ongeveer {mde_rel:.0%} zichtbaar (80 % kans, 5 % onbetrouwbaarheid)."
-        if mde_rel is not None
-        else "Niet te bepalen met deze gegevens."
-    )
-    en = (
-        f"With {len(units)} station(s) and {months_after} months after the start an effect "
-        f"of about {mde_rel:.0%} or more can be seen (80 % power, 5 % significance)."
-        if mde_rel is not None
-        else "Cannot be determined from these data."
-    )
+    nl, en = _power_notes(len(units), months_after, mde_rel)
     return Power(ev.method, list(units), months_after, ev.mde, mde_rel, ev.counterfactual, nl, en)
+
+
+def plan_measure_power(
+    session: Session,
+    actor: Actor,
+    measure_id: int,
+    *,
+    months_after: int = 12,
+    outcome: str = "incidents",
+    step: str = "acknowledge",
+    months_before: int = 48,
+    purpose: Purpose | str = Purpose.ANALYSIS,
+    options: Options | None = None,
+) -> dict[str, Any]:
+    """Before a deal measure starts: the smallest effect an evaluation of it could see, on the
+    outcome of choice, rehearsed on the last ``months_before`` months of the store's data
+    (``months_after``: months, or for the monitor quarters, after the start)."""
+    from perron.effect.outcomes import OUTCOMES, planned_panel
+
+    p = _may_evaluate(actor, purpose)
+    if outcome not in OUTCOMES:
+        raise EffectError(f"unknown outcome {outcome!r}; choose {', '.join(sorted(OUTCOMES))}")
+    if not 12 <= months_before <= 240:
+        raise EffectError("months_before must be between 12 and 240")
+    try:
+        panel, info = planned_panel(
+            session, actor, p, measure_id, months_before=months_before, outcome=outcome, step=step
+        )
+    except PanelError as exc:
+        raise EffectError(str(exc)) from None
+    opts = options or Options(placebos=39)
+    after = months_after
+    if panel.period_kind == "quarter":  # survey quarters: whole quarters after the start
+        from dataclasses import replace
+
+        opts = replace(opts, leads=min(opts.leads, 4))
+        after = max(1, months_after // 3)
+    power = plan_power(
+        actor, panel, list(info["stations"]), months_after=after, purpose=p, options=opts
+    )
+    if panel.period_kind == "quarter":
+        power.months_after = after * 3
+        power.note_nl, power.note_en = _power_notes(
+            len(power.units), power.months_after, power.mde_relative
+        )
+    return {**power.as_dict(), "measure": info}
 
 
 def measure_evidence(
@@ -407,3 +486,69 @@ def measure_evidence(
             }
         )
     return out
+
+
+def _log_ratio(reduction: float) -> float | None:
+    """A reduction (0.16: 16 % fewer) as the log of the ratio with/without the measure."""
+    return math.log(1.0 - reduction) if reduction < 1.0 else None
+
+
+def catalogue_with_local_evidence(
+    session: Session,
+    actor: Actor,
+    catalogue: Any = None,
+    purpose: Purpose | str = Purpose.ANALYSIS,
+) -> Any:
+    """The measure catalogue with Perron's own evidence folded in, for the optimiser
+    (:func:`perron.programme.portfolio.build_instance` takes it as its ``catalogue``).
+
+    For every catalogue measure with credible, non-synthetic stored evaluations of deal
+    measures, the literature's effect and Perron's estimates are pooled by inverse-variance
+    weighting on the log scale of the ratio with/without the measure (the standard error of
+    each from its 95 % interval); the pooled estimate and interval replace the measure's effect
+    and its ``evidence`` says so. Evaluations that are not credible, synthetic (demo) or have no
+    interval are left out: they are shown beside the literature (:func:`measure_evidence`),
+    never fed to the optimiser."""
+    from dataclasses import replace
+
+    from perron.programme import load_catalogue
+    from perron.programme.catalogue import Effect
+
+    cat = catalogue or load_catalogue()
+    local: dict[str, list[tuple[float, float]]] = {}
+    for row in measure_evidence(session, actor, None, purpose):
+        lo, hi, rel = row["relative_ci_low"], row["relative_ci_high"], row["relative"]
+        if not row["credible"] or row["synthetic"] or None in (lo, hi, rel):
+            continue
+        if min(lo, hi, rel) <= -1.0 or hi <= lo:
+            continue
+        se = (math.log1p(hi) - math.log1p(lo)) / (2 * 1.959963984540054)
+        local.setdefault(row["measure_code"], []).append((math.log1p(rel), se))
+    measures = []
+    for m in cat.measures:
+        found = local.get(m.code)
+        lit = [_log_ratio(x) for x in (m.effect.estimate, m.effect.low, m.effect.high)]
+        if not found or None in lit:
+            measures.append(m)
+            continue
+        est, lo_red, hi_red = lit
+        assert est is not None and lo_red is not None and hi_red is not None
+        # a larger reduction is a smaller ratio: the literature's "high" is the lower log ratio
+        se_lit = abs(lo_red - hi_red) / (2 * 1.959963984540054)
+        parts = [(est, se_lit), *found]
+        w = [1.0 / max(se, 1e-9) ** 2 for _, se in parts]
+        mean = sum(wi * x for wi, (x, _) in zip(w, parts, strict=True)) / sum(w)
+        se = math.sqrt(1.0 / sum(w))
+        pooled = Effect(
+            round(1.0 - math.exp(mean), 6),
+            round(1.0 - math.exp(mean + 1.959963984540054 * se), 6),
+            round(1.0 - math.exp(mean - 1.959963984540054 * se), 6),
+        )
+        measures.append(
+            replace(
+                m,
+                effect=pooled,
+                evidence=f"{m.evidence} + Perron's own evaluations ({len(found)})",
+            )
+        )
+    return replace(cat, measures=tuple(measures))

@@ -95,3 +95,11 @@ def response_times(
                 row[name] = {"n": 0, "p50": None, "p90": None, "p95": None, "mean": None}
         rows.append(row)
     return rows
+
+
+def response_parties(party_code: str) -> frozenset[str]:
+    """The responsible parties whose alerts' response times ``party_code`` may read: its own,
+    and NS and ProRail together (they share the station's control room)."""
+    if party_code in ("ns", "prorail"):
+        return frozenset({"ns", "prorail"})
+    return frozenset({party_code})
