@@ -10,7 +10,7 @@ import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response, StreamingResponse
@@ -205,18 +205,17 @@ def api_export_alert(
     alert_id: int,
     db: DbSession,
     user: CurrentUser,
-    format: Literal["cap", "ngsi-ld"] = "cap",
+    format: Annotated[str, Query(description="an alert export format: cap, ngsi-ld, json")] = "cap",
 ) -> Response:
-    from perron.interop.cap import alert_to_cap
-    from perron.interop.ngsi_ld import alert_to_ngsi_ld
+    from perron.interop.exporters import ExportError, export_alert, exporter
 
     alert = _get(db, alert_id, user)
-    if format == "cap":
-        return Response(alert_to_cap(db, alert), media_type="application/cap+xml")
-    return Response(
-        json.dumps(alert_to_ngsi_ld(db, alert), ensure_ascii=False),
-        media_type="application/ld+json",
-    )
+    try:
+        return Response(
+            export_alert(format, db, alert), media_type=exporter(format, "alert").media_type
+        )
+    except ExportError as exc:
+        raise Problem(422, "Invalid request", str(exc)) from None
 
 
 class TransitionIn(BaseModel):

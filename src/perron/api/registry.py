@@ -19,6 +19,7 @@ from perron.access.policy import Purpose
 from perron.api.deps import CurrentUser, DbSession
 from perron.api.problems import PROBLEM_SCHEMA, Problem
 from perron.domain.parties import PartyKind, Role
+from perron.interop.exporters import exporter
 from perron.registry import exports, queries
 from perron.registry import incidents as incidents_service
 from perron.store.tables.accounts import Party
@@ -137,7 +138,7 @@ def aggregate_incidents(
 def export_incidents(
     db: DbSession,
     user: CurrentUser,
-    fmt: Literal["csv", "geojson", "parquet"],
+    fmt: Annotated[str, PathParam(description="a table export format: csv, geojson, parquet")],
     purpose: PurposeParam,
     level: Annotated[Literal["detail", "aggregate"], Query()] = "detail",
     by: Annotated[list[str] | None, Query()] = None,
@@ -165,7 +166,7 @@ def export_incidents(
         raise Problem(422, "Invalid request", str(exc)) from None
     return Response(
         body,
-        media_type=exports.MEDIA_TYPES[fmt],
+        media_type=exporter(fmt, "table").media_type,
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
 

@@ -8,7 +8,6 @@ records the actor given with ``--actor`` (default ``cli:<login name>``) in each 
 from __future__ import annotations
 
 import getpass
-import json
 from pathlib import Path
 
 import typer
@@ -184,30 +183,25 @@ def resolve_cmd(
 @alerts_app.command("export")
 def export_cmd(
     alert_id: int,
-    fmt: str = typer.Option("cap", "--format", help="cap or ngsi-ld"),
+    fmt: str = typer.Option("cap", "--format", help="an alert export format: cap, ngsi-ld, json"),
     output: Path = typer.Option(None, "--output", "-o", help="write to this file"),
 ) -> None:
     """Write an alert as CAP 1.2 XML or as an NGSI-LD Alert (validated against the schema)."""
-    from perron.interop.cap import alert_to_cap
-    from perron.interop.ngsi_ld import alert_to_ngsi_ld
+    from perron.interop.exporters import ExportError, export_alert
     from perron.live.alerts import AlertNotFound, get_alert
 
-    if fmt not in ("cap", "ngsi-ld"):
-        fail(f"unknown format {fmt!r}: use cap or ngsi-ld")
     try:
         with db_transaction() as s:
             alert = get_alert(s, alert_id)
-            if fmt == "cap":
-                text = alert_to_cap(s, alert)
-            else:
-                text = json.dumps(alert_to_ngsi_ld(s, alert), ensure_ascii=False, indent=2) + "\n"
-    except (AlertNotFound, ValueError) as exc:
+            body = export_alert(fmt, s, alert)
+    except (AlertNotFound, ExportError, ValueError) as exc:
         fail(str(exc))
     if output:
-        output.write_text(text, encoding="utf-8")
+        output.write_bytes(body)
         console.print(f"wrote {output}")
     else:
-        typer.echo(text, nl=False)
+        text = body.decode("utf-8")
+        typer.echo(text, nl=not text.endswith("\n"))
 
 
 @alerts_app.command("escalate")
