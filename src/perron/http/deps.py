@@ -8,9 +8,10 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
+from perron.access import accounts
 from perron.access.accounts import Principal, principal_for_session, principal_for_token
-from perron.api.problems import Problem
 from perron.config import Settings
+from perron.http.problems import Problem
 
 SESSION_COOKIE = "perron_session"
 
@@ -70,3 +71,10 @@ def current_user(user: OptionalUser) -> Principal:
 
 
 CurrentUser = Annotated[Principal, Depends(current_user)]
+
+
+def remote_of(request: Request) -> str:
+    """The client's address for login throttling (X-Forwarded-For only from a trusted proxy)."""
+    peer = request.client.host if request.client else "-"
+    trusted = getattr(request.app.state.settings, "trusted_proxies", ())
+    return accounts.client_address(peer, request.headers.get("x-forwarded-for"), trusted)

@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 
-from perron.api.deps import DbSession
+from perron.http.deps import DbSession
 from perron.web.render import PageUser, render
 
 router = APIRouter(include_in_schema=False)

@@ -8,10 +8,10 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from perron.api.deps import DbSession
 from perron.domain.alerts import ACK_LIMITS, TransitionError
 from perron.domain.parties import NATIONAL_PARTIES
 from perron.domain.zones import ZONE_BY_CODE, ZONE_KINDS
+from perron.http.deps import DbSession
 from perron.web.i18n import language_of, translator
 from perron.web.render import PageUser, render
 
