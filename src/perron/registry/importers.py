@@ -38,7 +38,7 @@ from perron.domain.incidents import (
 )
 from perron.domain.taxonomy import CATEGORIES
 from perron.domain.zones import ZONE_CODES
-from perron.registry.fastpath import import_csv
+from perron.registry import fastpath
 from perron.registry.incidents import FACT_FIELDS
 from perron.registry.profiles import Profile, default_profile
 from perron.registry.results import CHUNK, ImportResult, Progress, RowError
@@ -534,7 +534,7 @@ def import_file(
     if profile is None:
         profile = default_profile(party, _header_of(path, raw))
     if path.suffix.lower() == ".csv":
-        fast = import_csv(session, path, raw, party, profile, author, digest, progress)
+        fast = fastpath.import_csv(session, path, raw, party, profile, author, digest, progress)
         if fast is not None:
             return fast
     try:
