@@ -8,7 +8,8 @@ rule × station for station-wide rules) and a trigger within the rule's cool-dow
 trigger updates the existing alert instead of opening another one. Updates of a running situation
 are coalesced to at most one per ``update_interval_s``.
 
-Rule types
+Rule types (kinds of the ``perron.rules`` registry, :data:`RULE_KINDS`; other packages add theirs
+through the same entry point group, see docs/plugins.md)
     ``immediate``    any event of ``signals`` (help point, panic button) raises an alert.
     ``combination``  events of every group in ``all_of`` in the same station zone within
                      ``window_s`` seconds (yell or breaking glass plus a person → aggression).
@@ -111,6 +112,9 @@ class Rule(BaseModel):
         if (self.after is None) != (self.before is None):
             raise ValueError("give both after and before (local time), or neither")
         return self
+
+    def __hash__(self) -> int:  # params is a table: hash what identifies the rule
+        return hash((self.id, self.type, self.severity))
 
     def in_hours(self, at: datetime) -> bool:
         """Whether ``at`` falls in the rule's local-time window (always, without one)."""
