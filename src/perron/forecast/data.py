@@ -23,10 +23,21 @@ REQUIRED_COLUMNS = ("rdt_station_codes", "cause_nl", "statistical_cause_nl", "st
 #: The columns of an incident table (what :func:`write_incident_table` writes from the store).
 TABLE_COLUMNS = ("station_codes", "category", "start_time")
 
-#: The categories (codes of :mod:`perron.domain.taxonomy`) that the disruption data can name:
-#: the taxonomy maps every cause label of the file, the forecast keeps no table of its own.
-DISRUPTION_CATEGORIES: tuple[str, ...] = tuple(
-    sorted({c for c in taxonomy.DISRUPTION_CAUSES.values() if c is not None})
+#: The categories (codes of :mod:`perron.domain.taxonomy`) forecast from a disruption file by
+#: default: the incidents at and around stations that the file reports often enough to forecast.
+#: The taxonomy maps every cause label of the file; the forecast keeps no table of its own. Rare
+#: causes (derailments, vehicles on the track, wartime bombs) stay out of the default, they are
+#: not what extra supervision at a station is for; ``--categories`` can name them.
+DISRUPTION_CATEGORIES: tuple[str, ...] = (
+    "person_on_track",
+    "collision_person",
+    "collision_unspecified",
+    "level_crossing_accident",
+    "police_deployment",
+    "emergency_services",
+    "fire",
+    "vandalism",
+    "copper_theft",
 )
 #: The default of a disruption file (kept under its former name).
 SAFETY_CATEGORIES = DISRUPTION_CATEGORIES
