@@ -7,8 +7,9 @@ from datetime import UTC, datetime
 import pytest
 
 import registry_read_seed as seed_data
-from perron.access import agreements, audit, retention
-from perron.registry import queries
+from perron.access import agreements, audit
+from perron.access import retention as policy
+from perron.registry import queries, retention
 
 
 @pytest.fixture
@@ -46,12 +47,12 @@ def test_a_dry_run_changes_nothing(session, world):
 
 
 def test_configured_periods_override_the_defaults(session, world):
-    retention.set_period(session, "rail_safety", 30, actor="t")
+    policy.set_period(session, "rail_safety", 30, actor="t")
     retention.purge(session, now=datetime(2026, 6, 1, tzinfo=UTC))
     session.commit()
     assert _get(session, world, "pr-track-1", "prorail")["person_ref"] is None
-    with pytest.raises(retention.RetentionError):
-        retention.set_period(session, "rail_safety", 0)
+    with pytest.raises(policy.RetentionError):
+        policy.set_period(session, "rail_safety", 0)
 
 
 def test_erasure_removes_the_person_everywhere_and_logs_without_the_pseudonym(session, world):

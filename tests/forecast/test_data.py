@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from forecast.synth import HEADER, row
+from perron.domain import taxonomy
 from perron.forecast.calendar import darkness, holiday_flags, sun_times, utc_offset_hours
 from perron.forecast.data import (
     DataError,
@@ -38,14 +39,15 @@ def test_targets_from_a_small_file(tmp_path):
     inc = load_incidents(_write(tmp_path / "d.csv", rows), station_codes=CODES)
     got = {(r.rdt_row, r.station): (r.category, r.weight, r.block) for r in inc.itertuples()}
     assert got == {
-        (2, "UT"): ("collision", 1.0, 5),
-        (3, "UT"): ("collision", 0.5, 2),
-        (3, "NA"): ("collision", 0.5, 2),
+        # the taxonomy's categories: one per cause label (2020+ says only "aanrijding")
+        (2, "UT"): ("collision_person", 1.0, 5),
+        (3, "UT"): ("collision_unspecified", 0.5, 2),
+        (3, "NA"): ("collision_unspecified", 0.5, 2),
         (5, "ASD"): ("person_on_track", 0.5, 0),  # XYZ is not a Dutch station
         (5, "ZL"): ("person_on_track", 0.5, 0),
         (8, "NA"): ("vandalism", 1.0, 4),  # NA is Nieuw Amsterdam, not a missing value
     }
-    police = load_incidents(tmp_path / "d.csv", ["police"], station_codes=CODES)
+    police = load_incidents(tmp_path / "d.csv", ["police_deployment"], station_codes=CODES)
     assert police.empty  # the only police row names a line, not a station
     day = station_day_counts(inc)
     assert day.loc[day.station == "UT", "count"].sum() == pytest.approx(1.5)
@@ -66,6 +68,11 @@ def test_bad_rows_are_named(tmp_path):
         load_incidents(tmp_path / "e.csv", station_codes=CODES)
     with pytest.raises(DataError, match="unknown categories"):
         load_incidents(tmp_path / "d.csv", ["robbery"], station_codes=CODES)
+    # a group of the taxonomy stands for its categories
+    rail = load_incidents(tmp_path / "d.csv", ["rail_safety"], station_codes=CODES)
+    assert set(rail["category"]) <= {
+        c for c, v in taxonomy.CATEGORIES.items() if v.group == "rail_safety"
+    }
 
 
 def test_sun_and_darkness_for_utrecht():

@@ -69,7 +69,7 @@ def test_adapter_lookup_follows_registrations():
         fn = register("test-lookup", ("test/+",))(lambda topic, payload, ctx, at: [])
         assert adapter_for("test/lookup") is fn  # ...until an adapter registers
     finally:
-        ADAPTERS.pop("test-lookup", None)
+        ADAPTERS.remove("test-lookup")
         _BY_TOPIC.clear()
     assert adapter_for("test/lookup") is None
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response, StreamingResponse
@@ -119,7 +119,7 @@ def api_export_alert(
     alert_id: int,
     db: DbSession,
     user: CurrentUser,
-    format: Literal["cap", "ngsi-ld"] = "cap",
+    format: Annotated[str, Query(description="an alert export format: cap, ngsi-ld, json")] = "cap",
 ) -> Response:
     out = service.export_alert(db, user, alert_id, format)
     return Response(out.text, media_type=out.media_type)

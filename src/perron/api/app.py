@@ -6,9 +6,9 @@ import importlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 
-from perron import __version__
+from perron import __version__, plugins
 from perron.api import auth, docs, health, problems, stations
 from perron.config import Settings, get_settings
 from perron.store.db import engine_for, session_factory
@@ -60,8 +60,17 @@ def create_app(settings: Settings | None = None, *, web: bool = True) -> FastAPI
     app.state.engine = engine_for(settings.database_url)
     app.state.sessions = session_factory(app.state.engine)
     problems.install(app)
+    plugins.check_installed()  # a plugin whose package is gone stops the start, by its name
+
+    @app.exception_handler(plugins.PluginError)
+    async def _plugin(request: Request, exc: plugins.PluginError) -> problems.ProblemResponse:
+        """A plugin that fails to load: the operator's problem, named in the answer."""
+        problems.log.error("plugin error on %s %s: %s", request.method, request.url.path, exc)
+        problem = problems.Problem(500, "Plugin error", str(exc))
+        return problems.ProblemResponse(problem.document(str(request.url.path)), status_code=500)
+
     docs.install(app)
-    from perron.web.security import SecurityMiddleware
+    from perron.http.security import SecurityMiddleware
 
     app.add_middleware(SecurityMiddleware, secure_cookies=settings.secure_cookies)
     for module in (health, auth, stations):

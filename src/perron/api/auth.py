@@ -8,8 +8,9 @@ from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
 from perron.access import accounts
-from perron.api.deps import SESSION_COOKIE, AppSettings, CurrentUser, DbSession
 from perron.api.problems import PROBLEM_SCHEMA, Problem
+from perron.http.deps import SESSION_COOKIE, AppSettings, CurrentUser, DbSession, remote_of
+from perron.http.security import csrf_token_for
 
 router = APIRouter(prefix="/api/auth", tags=["accounts"])
 
@@ -30,13 +31,6 @@ class LoggedIn(Me):
     csrf_token: str = Field(
         description="send as X-CSRF-Token with changing requests that use the session cookie"
     )
-
-
-def remote_of(request: Request) -> str:
-    """The client's address for login throttling (X-Forwarded-For only from a trusted proxy)."""
-    peer = request.client.host if request.client else "-"
-    trusted = getattr(request.app.state.settings, "trusted_proxies", ())
-    return accounts.client_address(peer, request.headers.get("x-forwarded-for"), trusted)
 
 
 @router.post(
@@ -65,8 +59,6 @@ def login(
         secure=request.app.state.settings.secure_cookies,
         max_age=int(accounts.SESSION_LIFETIME.total_seconds()),
     )
-    from perron.web.security import csrf_token_for
-
     return {
         "username": principal.username,
         "display_name": principal.display_name,

@@ -13,7 +13,8 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from perron.api.deps import AppSettings, current_user
+from perron.access.accounts import Principal
+from perron.api.deps import AppSettings, CurrentUser, current_user
 from perron.api.problems import PROBLEM_SCHEMA, Problem
 
 # Forecasts hold no personal data, but they are the product of the registry's incidents and a
@@ -30,6 +31,21 @@ JSON_CONTENT = {200: {"content": {"application/json": {}}}}
 Model = Literal["blend", "empirical_bayes", "gradient_boosting", "poisson_glm"]
 DEFAULT_MODEL = "blend"
 Lang = Literal["nl", "en"]
+
+
+Source = Literal["disruptions", "registry"]
+SOURCE_HELP = (
+    "disruptions: the public disruption file; registry: the incidents in the store that you may "
+    "see for analysis, in any category of the taxonomy (social safety included)"
+)
+
+
+def _data(source: str, user: Principal) -> Any:
+    from perron.forecast.service import Store
+
+    if source == "registry":
+        return Store(user.party_code, user.role.value, user.username)
+    return None
 
 
 def _categories(value: str | None) -> list[str] | None:
@@ -51,17 +67,26 @@ async def _call(fn, *args, **kwargs) -> Any:
 @router.get("/tonight", responses={422: PROBLEM_SCHEMA, **JSON_CONTENT})
 async def forecast_tonight(
     settings: AppSettings,
+    user: CurrentUser,
     day: Annotated[date | None, Query(alias="date", description="default: after the data")] = None,
     model: Model = DEFAULT_MODEL,
     categories: Annotated[str | None, Query(description="comma-separated categories")] = None,
     top: Annotated[int, Query(ge=1, le=400)] = 25,
     lang: Lang = "nl",
+    source: Annotated[Source, Query(description=SOURCE_HELP)] = "disruptions",
 ) -> Response:
     """Stations ranked by expected safety incidents tonight (16–24 h), with the main drivers."""
     from perron.forecast.service import tonight_payload
 
     body = await _call(
-        tonight_payload, None, day, model, _categories(categories), settings, lang=lang, top=top
+        tonight_payload,
+        _data(source, user),
+        day,
+        model,
+        _categories(categories),
+        settings,
+        lang=lang,
+        top=top,
     )
     return Response(body, media_type="application/json")
 
@@ -69,6 +94,7 @@ async def forecast_tonight(
 @router.get("/week", responses={404: PROBLEM_SCHEMA, 422: PROBLEM_SCHEMA, **JSON_CONTENT})
 async def forecast_week(
     settings: AppSettings,
+    user: CurrentUser,
     start: Annotated[date | None, Query(description="first day; default: after the data")] = None,
     model: Model = DEFAULT_MODEL,
     categories: Annotated[str | None, Query(description="comma-separated categories")] = None,
@@ -77,6 +103,7 @@ async def forecast_week(
     drivers_top: Annotated[
         int, Query(ge=0, le=20_000, description="cells (by rank) that carry their drivers")
     ] = 100,
+    source: Annotated[Source, Query(description=SOURCE_HELP)] = "disruptions",
 ) -> Response:
     """Expected safety incidents per station, day and four-hour block for seven days. Station
     names are given once in ``stations``; the drivers only for the best-ranked cells."""
@@ -84,7 +111,7 @@ async def forecast_week(
 
     body = await _call(
         week_payload,
-        None,
+        _data(source, user),
         start,
         model,
         _categories(categories),

@@ -18,6 +18,7 @@ from perron.access import service as access_service
 from perron.access.policy import Purpose
 from perron.api.deps import CurrentUser, DbSession
 from perron.api.problems import PROBLEM_SCHEMA, Problem
+from perron.interop.exporters import exporter
 from perron.registry import exports, queries
 from perron.registry import incidents as incidents_service
 
@@ -123,7 +124,7 @@ def aggregate_incidents(
 def export_incidents(
     db: DbSession,
     user: CurrentUser,
-    fmt: Literal["csv", "geojson", "parquet"],
+    fmt: Annotated[str, PathParam(description="a table export format: csv, geojson, parquet")],
     purpose: PurposeParam,
     level: Annotated[Literal["detail", "aggregate"], Query()] = "detail",
     by: Annotated[list[str] | None, Query()] = None,
@@ -149,7 +150,7 @@ def export_incidents(
         raise Problem(422, "Invalid request", str(exc)) from None
     return Response(
         body,
-        media_type=exports.MEDIA_TYPES[fmt],
+        media_type=exporter(fmt, "table").media_type,
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
 

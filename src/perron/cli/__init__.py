@@ -53,4 +53,10 @@ for _name in CAPABILITY_COMMANDS:
 
 
 def main() -> None:
-    app()
+    from perron.plugins import PluginError
+
+    try:
+        app()
+    except PluginError as exc:  # a broken plugin: its name, not a trace from deep inside
+        typer.echo(f"error: {exc}", err=True)
+        raise SystemExit(1) from None

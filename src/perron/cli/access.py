@@ -375,7 +375,9 @@ def incidents_aggregate(
 
 
 def incidents_export(
-    fmt: str = typer.Option("csv", "--format", help="csv, geojson or parquet."),
+    fmt: str = typer.Option(
+        "csv", "--format", help="A table export format: csv, geojson, parquet or a plugin's."
+    ),
     output: Path = typer.Option(..., "--output", "-o", help="File to write."),
     level: str = typer.Option("detail", help="detail or aggregate."),
     by: list[str] = typer.Option(["station", "month"], "--by"),
@@ -421,7 +423,7 @@ def incidents_purge(
     as_json: bool = JsonOpt,
 ) -> None:
     """Blank personal data (person references, free text) past its retention period."""
-    from perron.access import retention
+    from perron.registry import retention
 
     with db_transaction() as session:
         report = retention.purge(session, actor="cli", dry_run=dry_run)
@@ -440,7 +442,7 @@ def incidents_erase(
     as_json: bool = JsonOpt,
 ) -> None:
     """Erase a person's data everywhere (erasure request); logged without the pseudonym."""
-    from perron.access import retention
+    from perron.registry import retention
 
     try:
         with db_transaction() as session:

@@ -189,7 +189,7 @@ def resolve_cmd(
 @alerts_app.command("export")
 def export_cmd(
     alert_id: int,
-    fmt: str = typer.Option("cap", "--format", help="cap or ngsi-ld"),
+    fmt: str = typer.Option("cap", "--format", help="an alert export format: cap, ngsi-ld, json"),
     output: Path = typer.Option(None, "--output", "-o", help="write to this file"),
     user: str = USER,
 ) -> None:

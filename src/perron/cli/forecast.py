@@ -29,6 +29,23 @@ MODEL_HELP = (
 )
 
 
+RegistryOpt = typer.Option(
+    None,
+    "--registry",
+    metavar="PARTY",
+    help="forecast from the incidents in the store that PARTY's analysts may see (any category "
+    "of the taxonomy, social safety included) instead of a disruption file",
+)
+
+
+def _source(data: Path | None, registry: str | None):
+    from perron.forecast.service import Store
+
+    if registry and data:
+        fail("give --data or --registry, not both", 2)
+    return Store(registry) if registry else data
+
+
 def _cats(value: str | None) -> list[str] | None:
     return [c.strip() for c in value.split(",") if c.strip()] if value else None
 
@@ -113,6 +130,7 @@ def backtest_cmd(
 @app.command("train")
 def train_cmd(
     data: Path | None = typer.Option(None, "--data", help=DATA_HELP),
+    registry: str | None = RegistryOpt,
     until: str | None = typer.Option(
         None, "--until", help="train on data before this day (default: all of the file)"
     ),
@@ -125,7 +143,7 @@ def train_cmd(
 
     with progress() as bar:
         bar.add_task("training", total=None)
-        meta = _run(train, data, until, model, _cats(categories))
+        meta = _run(train, _source(data, registry), until, model, _cats(categories))
     if json_out:
         print_json(meta)
     else:
@@ -138,6 +156,7 @@ def train_cmd(
 @app.command("tonight")
 def tonight_cmd(
     data: Path | None = typer.Option(None, "--data", help=DATA_HELP),
+    registry: str | None = RegistryOpt,
     day: str | None = typer.Option(
         None, "--date", help="the evening to forecast (default: the day after the data end)"
     ),
@@ -150,7 +169,7 @@ def tonight_cmd(
     """Tonight (16–24 h): stations ranked by expected safety incidents, with the main drivers."""
     from perron.forecast.service import tonight
 
-    res = _run(tonight, data, day, model, _cats(categories), lang=lang, top=top)
+    res = _run(tonight, _source(data, registry), day, model, _cats(categories), lang=lang, top=top)
     if json_out:
         print_json(res)
         return
@@ -174,6 +193,7 @@ def tonight_cmd(
 @app.command("week")
 def week_cmd(
     data: Path | None = typer.Option(None, "--data", help=DATA_HELP),
+    registry: str | None = RegistryOpt,
     start: str | None = typer.Option(
         None, "--start", help="first day of the week (default: the day after the data end)"
     ),
@@ -186,7 +206,7 @@ def week_cmd(
     """The forecast per station, day and four-hour block for seven days."""
     from perron.forecast.service import week
 
-    res = _run(week, data, start, model, _cats(categories), lang=lang)
+    res = _run(week, _source(data, registry), start, model, _cats(categories), lang=lang)
     if json_out:
         print_json(res)
         return

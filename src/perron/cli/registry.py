@@ -96,7 +96,7 @@ def import_disruptions_cmd(
     json_out: bool = JSON,
 ) -> None:
     """Import every safety-related disruption as an incident of the public source (idempotent)."""
-    from perron.registry.disruptions import import_disruptions
+    from perron.registry.disruptions import default_disruptions_file, import_disruptions
 
     file = file or default_disruptions_file()
     if file is None or not file.exists():
@@ -109,16 +109,6 @@ def import_disruptions_cmd(
         _report(exc.result, json_out)
         raise typer.Exit(1) from None
     _report(result, json_out)
-
-
-def default_disruptions_file() -> Path | None:
-    """The disruption file shipped with Perron (None when the installation lacks it)."""
-    from perron.reference import BundleError, disruptions_file
-
-    try:
-        return disruptions_file()
-    except BundleError:
-        return None
 
 
 @incidents_app.command("generate")

@@ -38,6 +38,7 @@ from sqlalchemy.orm import Session
 
 from perron.access.policy import Purpose
 from perron.effect.panel import NEVER, Panel, PanelError, month_index, month_text
+from perron.plugins import load_modules
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,21 @@ class Outcome:
 
 
 OUTCOMES: dict[str, Outcome] = {}
+
+
+def discover() -> dict[str, Outcome]:
+    """Every outcome: Perron's and those of the ``perron.effect.outcomes`` entry points."""
+    load_modules("perron.effect.outcomes")
+    return OUTCOMES
+
+
+def outcome(name: str) -> Outcome:
+    """The outcome ``name``; the error names the known ones."""
+    known = discover()
+    try:
+        return known[name]
+    except KeyError:
+        raise ValueError(f"unknown outcome {name!r}; known: {', '.join(sorted(known))}") from None
 
 
 def register_outcome(o: Outcome) -> Outcome:

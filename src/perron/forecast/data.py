@@ -1,7 +1,10 @@
-"""Disruption data → safety-related incidents per station, day and time block.
+"""Incidents per station, day and time block, in the categories of :mod:`perron.domain.taxonomy`.
 
-The input is a disruption file in the Rijden de Treinen format (one row per communicated
-disruption). Only places and times are used; nothing in it describes persons.
+Two inputs: an incident table read from the registry (:func:`write_incident_table`; the
+forecast service makes one from the store, any category of the taxonomy, social safety
+included), or a disruption file in the Rijden de Treinen format (one row per communicated
+disruption), whose cause labels the taxonomy maps. Only places, times and categories are used;
+nothing in either describes persons.
 """
 
 from __future__ import annotations
@@ -14,30 +17,85 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-REQUIRED_COLUMNS = ("rdt_station_codes", "cause_nl", "statistical_cause_nl", "start_time")
+from perron.domain import taxonomy
 
-#: Safety categories and the (statistical) cause labels that belong to them.
-#: From 2020 on "aanrijding met een persoon" and "aanrijding met een voertuig" are reported only
-#: as the generic "aanrijding", so the three labels form one category in every year.
-CATEGORY_CAUSES: dict[str, tuple[str, ...]] = {
-    "person_on_track": (
-        "persoon op het spoor",
-        "mensen op het spoor",
-        "persoon langs het spoor",
-        "mensen langs het spoor",
-    ),
-    "collision": ("aanrijding", "aanrijding met een persoon", "aanrijding met een voertuig"),
-    "police": ("inzet van de politie", "politieonderzoek"),
-    "emergency_services": ("inzet van hulpdiensten", "inzet van de brandweer"),
-    "vandalism": ("vandalisme",),
-    "copper_theft": ("koperdiefstal",),
-    "fire_alarm": ("brandmelding",),
-}
-SAFETY_CATEGORIES: tuple[str, ...] = tuple(CATEGORY_CAUSES)
-CAUSE_TO_CATEGORY = {c: cat for cat, causes in CATEGORY_CAUSES.items() for c in causes}
+REQUIRED_COLUMNS = ("rdt_station_codes", "cause_nl", "statistical_cause_nl", "start_time")
+#: The columns of an incident table (what :func:`write_incident_table` writes from the store).
+TABLE_COLUMNS = ("station_codes", "category", "start_time")
+
+#: The categories (codes of :mod:`perron.domain.taxonomy`) forecast from a disruption file by
+#: default: the incidents at and around stations that the file reports often enough to forecast.
+#: The taxonomy maps every cause label of the file; the forecast keeps no table of its own. Rare
+#: causes (derailments, vehicles on the track, wartime bombs) stay out of the default, they are
+#: not what extra supervision at a station is for; ``--categories`` can name them.
+DISRUPTION_CATEGORIES: tuple[str, ...] = (
+    "person_on_track",
+    "collision_person",
+    "collision_unspecified",
+    "level_crossing_accident",
+    "police_deployment",
+    "emergency_services",
+    "fire",
+    "vandalism",
+    "copper_theft",
+)
+#: The default of a disruption file (kept under its former name).
+SAFETY_CATEGORIES = DISRUPTION_CATEGORIES
 
 #: Rows communicated as the aftermath of an earlier disruption repeat an incident already counted.
 FOLLOW_UP_CAUSES = ("eerdere verstoring",)
+
+_DISRUPTION_CAUSES = {k.lower(): v for k, v in taxonomy.DISRUPTION_CAUSES.items() if v}
+
+
+def resolve_categories(
+    categories: tuple[str, ...] | list[str] | None, default: tuple[str, ...]
+) -> tuple[str, ...]:
+    """Category codes or group codes of the taxonomy → category codes (``default`` for none)."""
+    if not categories:
+        return default
+    out: list[str] = []
+    unknown = []
+    for c in categories:
+        if c in taxonomy.CATEGORIES:
+            out.append(c)
+        elif c in taxonomy.GROUPS:
+            out += [k for k, v in taxonomy.CATEGORIES.items() if v.group == c]
+        else:
+            unknown.append(c)
+    if unknown:
+        raise DataError(
+            f"unknown categories {unknown}; choose from the taxonomy's groups "
+            f"({', '.join(taxonomy.GROUPS)}) or categories ({', '.join(taxonomy.CATEGORIES)})"
+        )
+    return tuple(dict.fromkeys(out))
+
+
+def default_categories(path: str | Path) -> tuple[str, ...]:
+    """Every category of the taxonomy for an incident table, the disruption categories for a
+    disruption file."""
+    try:
+        with Path(path).open(encoding="utf-8", errors="replace") as fh:
+            header = fh.readline().strip().split(",")
+    except OSError:
+        return DISRUPTION_CATEGORIES
+    if all(c in header for c in TABLE_COLUMNS):
+        return tuple(taxonomy.CATEGORIES)
+    return DISRUPTION_CATEGORIES
+
+
+def write_incident_table(path: Path, rows: list[tuple[tuple[str, ...], str, str]]) -> None:
+    """Write an incident table: (station codes, category, local start time) per incident."""
+    import csv
+
+    tmp = path.with_name(f".{path.name}.tmp")
+    with tmp.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(TABLE_COLUMNS)
+        for codes, category, start in rows:
+            w.writerow([",".join(codes), category, start])
+    tmp.replace(path)
+
 
 #: Old station codes still found in the file.
 CODE_ALIASES = {"DTZ": "DTCP"}
@@ -115,27 +173,32 @@ def load_incidents(
     rows before 2017) are not attributed to any station and do not appear here.
     """
     path = Path(path)
-    cats = tuple(categories) if categories else SAFETY_CATEGORIES
-    unknown = [c for c in cats if c not in CATEGORY_CAUSES]
-    if unknown:
-        raise DataError(f"unknown categories {unknown}; choose from {', '.join(SAFETY_CATEGORIES)}")
     if not path.exists():
         raise DataError(f"{path}: file not found")
     try:
         df = pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False)
     except (pd.errors.ParserError, UnicodeDecodeError, OSError, EOFError) as exc:
         raise DataError(f"{path}: not a readable CSV file: {exc}") from exc
-    missing = [c for c in REQUIRED_COLUMNS if c not in df.columns]
-    if missing:
-        raise DataError(f"{path}: row 1 (header): missing field(s) {', '.join(missing)}")
-    df["rdt_row"] = np.arange(2, len(df) + 2)  # line number in the file (header is line 1)
-    cause = df["statistical_cause_nl"].str.strip().str.lower()
-    cause = cause.where(cause != "", df["cause_nl"].str.strip().str.lower())
-    df["category"] = cause.map(CAUSE_TO_CATEGORY)
-    keep = df["category"].isin(cats) & ~df["cause_nl"].str.strip().str.lower().isin(
-        FOLLOW_UP_CAUSES
+    table = all(c in df.columns for c in TABLE_COLUMNS)
+    cats = resolve_categories(
+        categories, tuple(taxonomy.CATEGORIES) if table else DISRUPTION_CATEGORIES
     )
-    df = df[keep]
+    df["rdt_row"] = np.arange(2, len(df) + 2)  # line number in the file (header is line 1)
+    if table:
+        df["category"] = df["category"].str.strip()
+        df = df.rename(columns={"station_codes": "rdt_station_codes"})
+        df = df[df["category"].isin(cats)]
+    else:
+        missing = [c for c in REQUIRED_COLUMNS if c not in df.columns]
+        if missing:
+            raise DataError(f"{path}: row 1 (header): missing field(s) {', '.join(missing)}")
+        cause = df["statistical_cause_nl"].str.strip().str.lower()
+        cause = cause.where(cause != "", df["cause_nl"].str.strip().str.lower())
+        df["category"] = cause.map(_DISRUPTION_CAUSES)
+        keep = df["category"].isin(cats) & ~df["cause_nl"].str.strip().str.lower().isin(
+            FOLLOW_UP_CAUSES
+        )
+        df = df[keep]
     times = pd.to_datetime(df["start_time"], format="%Y-%m-%d %H:%M:%S", errors="coerce")
     bad = times.isna()
     if bad.any():

@@ -7,6 +7,7 @@ only features of origin ``t0`` (see ``features.History.features``).
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import lightgbm as lgb
@@ -17,6 +18,7 @@ from threadpoolctl import threadpool_limits
 
 from perron.forecast.data import N_BLOCKS
 from perron.forecast.features import CATEGORICAL, FEATURES, WEEK, History, matrix
+from perron.plugins import Registry, callable_plugin
 
 FLOOR = 1e-4  # smallest expected count per cell, for every model alike (deviance needs μ > 0)
 MIN_HISTORY = 364  # days of history a training week needs before it
@@ -512,3 +514,17 @@ def baselines() -> list[Forecaster]:
 def models() -> list[Forecaster]:
     glm, gbm, eb = SeasonalGLM(), BoostedModel(), EmpiricalBayes()
     return [glm, gbm, SelfExciting(), Ensemble(glm, gbm), eb, Blend(gbm, eb)]
+
+
+def blend() -> Blend:
+    """The blend with its own two parts (the model of forecasts by default)."""
+    return Blend(BoostedModel(), EmpiricalBayes())
+
+
+#: the models that make forecasts (each with explanations), by name: factories found in the
+#: ``perron.models`` entry points (the four of Perron are declared there too)
+MODELS: Registry[Callable[[], Forecaster]] = Registry(
+    "perron.models",
+    callable_plugin,
+    builtin=("blend", "empirical_bayes", "gradient_boosting", "poisson_glm"),
+)

@@ -9,6 +9,7 @@ import pickle
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -22,24 +23,18 @@ from perron.forecast.data import (
     BLOCK_LABELS,
     EVENING_BLOCKS,
     N_BLOCKS,
-    SAFETY_CATEGORIES,
     DataError,
     as_date,
+    default_categories,
     default_data_file,
     first_day,
     last_day,
+    resolve_categories,
+    write_incident_table,
 )
 from perron.forecast.explain import drivers, factor_matrix
 from perron.forecast.features import WEEK, History
-from perron.forecast.models import (
-    FLOOR,
-    Blend,
-    BoostedModel,
-    EmpiricalBayes,
-    Forecaster,
-    Samples,
-    SeasonalGLM,
-)
+from perron.forecast.models import FLOOR, MODELS, Samples
 
 MODEL_VERSION = 1
 #: a forecast needs history before its first day, and reaches at most this far beyond the
@@ -48,23 +43,69 @@ MIN_HISTORY_DAYS = 1
 MAX_AHEAD_DAYS = 366
 
 
-def _blend() -> Blend:
-    return Blend(BoostedModel(), EmpiricalBayes())
-
-
 #: the models that make forecasts (each with explanations), by name
-PRODUCTION_MODELS: dict[str, Callable[[], Forecaster]] = {
-    "blend": _blend,
-    "empirical_bayes": EmpiricalBayes,
-    "gradient_boosting": BoostedModel,
-    "poisson_glm": SeasonalGLM,
-}
+PRODUCTION_MODELS = MODELS
 #: the model that did best in the 2022–2023 backtest (docs/forecast.md)
 DEFAULT_MODEL = "blend"
 
 
-def resolve_data(path: str | Path | None) -> Path:
-    """``path``, else ``PERRON_FORECAST_DATA``, else the real file next to the repository."""
+@dataclass(frozen=True)
+class Store:
+    """Forecast from the registry in the store: the incidents ``party``'s ``role`` may see for
+    ``purpose`` (through :func:`perron.registry.queries.occurrences`, which applies the
+    agreements and audits the read), in the taxonomy's categories — social safety included."""
+
+    party: str
+    role: str = "analyst"
+    username: str = "forecast"
+    purpose: str = "analysis"
+
+
+def store_table(store: Store, settings: Settings | None = None) -> Path:
+    """The store's incidents as an incident table in the data directory, written again only
+    when the registry changed (its write watermark) or for another viewer."""
+    from zoneinfo import ZoneInfo
+
+    from perron.access.agreements import viewer_for
+    from perron.registry import queries, read_model
+    from perron.store.db import engine_for, transaction
+
+    settings = settings or get_settings()
+    local = ZoneInfo("Europe/Amsterdam")
+    engine = engine_for(settings.database_url)
+    try:
+        with transaction(engine) as session:
+            mark = read_model.write_watermark(session)
+            key = hashlib.sha256(
+                f"{mark}|{store.party}|{store.role}|{store.purpose}".encode()
+            ).hexdigest()[:16]
+            out = forecast_dir(settings) / f"store-{key}.csv"
+            if out.exists():
+                return out
+            viewer = viewer_for(session, store.party, store.role, store.username)
+            found = queries.occurrences(session, viewer, store.purpose)
+    except (queries.AccessDenied, ValueError) as exc:
+        raise DataError(f"the registry: {exc}") from exc
+    rows = [
+        (o.stations, o.category, o.occurred_at.astimezone(local).strftime("%Y-%m-%d %H:%M:%S"))
+        for o in found
+        if o.stations
+    ]
+    if not rows:
+        raise DataError(
+            f"the registry holds no incident at a station that {store.party} may see for "
+            f"{store.purpose}"
+        )
+    write_incident_table(out, rows)
+    return out
+
+
+def resolve_data(data: str | Path | Store | None, settings: Settings | None = None) -> Path:
+    """The incidents to forecast from: the registry (a :class:`Store`), a file, else
+    ``PERRON_FORECAST_DATA``, else the public disruption file shipped with Perron."""
+    if isinstance(data, Store):
+        return store_table(data, settings)
+    path = data
     env = os.environ.get("PERRON_FORECAST_DATA")
     p = Path(path) if path else (Path(env) if env else default_data_file())
     if not p.exists():
@@ -91,8 +132,8 @@ def _atomic_write(path: Path, data: bytes) -> None:
     os.replace(tmp, path)
 
 
-def _cats(categories: list[str] | tuple[str, ...] | None) -> tuple[str, ...]:
-    return tuple(categories) if categories else SAFETY_CATEGORIES
+def _cats(categories: list[str] | tuple[str, ...] | None, path: Path) -> tuple[str, ...]:
+    return resolve_categories(categories, default_categories(path))
 
 
 def _history(
@@ -121,8 +162,8 @@ def train(
     """Fit ``model`` on all complete weeks before ``until`` and store it in the data directory."""
     if model not in PRODUCTION_MODELS:
         raise DataError(f"unknown model {model!r}; choose from {', '.join(PRODUCTION_MODELS)}")
-    path = resolve_data(data)
-    cats = _cats(categories)
+    path = resolve_data(data, settings)
+    cats = _cats(categories, path)
     end = last_day(path) + timedelta(days=1)
     until_d = min(as_date(until), end) if until else end
     t = time.perf_counter()
@@ -183,8 +224,8 @@ def forecast_cells(
         raise DataError(f"unknown model {model!r}; choose from {', '.join(PRODUCTION_MODELS)}")
     if not 1 <= days <= 28:
         raise DataError(f"--days must be between 1 and 28, not {days}")
-    path = resolve_data(data)
-    cats = _cats(categories)
+    path = resolve_data(data, settings)
+    cats = _cats(categories, path)
     data_until = last_day(path)
     start_d = as_date(start) if start else data_until + timedelta(days=1)
     earliest = first_day(path) + timedelta(days=MIN_HISTORY_DAYS)
@@ -310,7 +351,7 @@ _PAYLOADS: dict[tuple, bytes] = {}
 
 
 def _payload_key(kind: str, data, settings, *args: Any) -> tuple:
-    path = resolve_data(data)
+    path = resolve_data(data, settings)
     models = tuple(
         sorted((f.name, f.stat().st_mtime_ns) for f in forecast_dir(settings).glob("model-*.pkl"))
     )
@@ -346,7 +387,7 @@ def week_payload(
     drivers only for the ``drivers_top`` best-ranked cells, optionally one station; cached per
     data version and request. Raises :class:`UnknownStation` for a code without cells."""
     code = station.upper() if station else None
-    cats = _cats(categories)
+    cats = tuple(categories or ())
 
     def key() -> tuple:
         return _payload_key("week", data, settings, start, model, cats, lang, code, drivers_top)
@@ -382,7 +423,7 @@ def tonight_payload(
     top: int = 25,
 ) -> bytes:
     """:func:`tonight` as JSON for the API, cached per data version and request."""
-    cats = _cats(categories)
+    cats = tuple(categories or ())
     return _remember(
         lambda: _payload_key("tonight", data, settings, day, model, cats, lang, top),
         lambda: tonight(data, day, model, categories, settings, lang, top),
@@ -449,6 +490,7 @@ def tonight(
         "model": res["model"],
         "trained_until": res["trained_until"],
         "data_until": res["data_until"],
+        "categories": res["categories"],
         "expected_total": round(total, 4),
         "stations": out,
     }

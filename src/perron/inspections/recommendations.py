@@ -47,6 +47,7 @@ from perron.inspections.service import (
     _store_evidence,
     _text,
     history,
+    reopen_for_action,
     require_role,
 )
 from perron.store.tables.accounts import Party
@@ -805,30 +806,6 @@ def set_status(
         {"from": before, "to": status},
     )
     return _out(session, r, date.today())
-
-
-def reopen_for_action(
-    session: Session, actor: Principal, rec_id: int, action_id: int, reason: str
-) -> None:
-    """A re-walk contradicted a closed action of this recommendation: back to monitoring."""
-    r = session.get(SafetyRecommendation, rec_id)
-    if r is None or r.status != "closed":
-        return
-    r.status = "monitoring"
-    r.updated_at = _now()
-    _history(
-        session,
-        actor,
-        "recommendation",
-        r.id,
-        "reopened",
-        "closed",
-        "monitoring",
-        f"action {action_id}: {reason}",
-    )
-    _audit(
-        session, actor, "recommendations.reopened", f"recommendation:{r.ref}", {"action": action_id}
-    )
 
 
 __all__ = [

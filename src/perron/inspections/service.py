@@ -53,6 +53,7 @@ from perron.store.tables.inspections import (
     InspectionHistory,
     InspectionPhoto,
     InspectionWalk,
+    SafetyRecommendation,
 )
 from perron.store.tables.reference import Station
 
@@ -461,10 +462,32 @@ def _reopen_contradicted(
         )
         reopened.append(action.id)
         if action.recommendation_id is not None:
-            from perron.inspections.recommendations import reopen_for_action
-
             reopen_for_action(session, actor, action.recommendation_id, action.id, reason)
     return reopened
+
+
+def reopen_for_action(
+    session: Session, actor: Principal, rec_id: int, action_id: int, reason: str
+) -> None:
+    """A re-walk contradicted a closed action of this recommendation: back to monitoring."""
+    r = session.get(SafetyRecommendation, rec_id)
+    if r is None or r.status != "closed":
+        return
+    r.status = "monitoring"
+    r.updated_at = _now()
+    _history(
+        session,
+        actor,
+        "recommendation",
+        r.id,
+        "reopened",
+        "closed",
+        "monitoring",
+        f"action {action_id}: {reason}",
+    )
+    _audit(
+        session, actor, "recommendations.reopened", f"recommendation:{r.ref}", {"action": action_id}
+    )
 
 
 def _finding_out(session: Session, f: InspectionFinding) -> FindingOut:
@@ -589,8 +612,6 @@ def create_action(
         zone_label = zone_kind.label_nl if zone_kind else finding.zone
         default_title = f"{FINDING_KINDS[finding.kind][0]} – {zone_label} ({station.code})"
     else:
-        from perron.store.tables.inspections import SafetyRecommendation
-
         rec = session.get(SafetyRecommendation, recommendation_id)
         if rec is None:
             raise NotFound(f"no recommendation {recommendation_id}", "recommendation_id")

@@ -22,6 +22,7 @@ from lxml import etree
 from sqlalchemy.orm import Session
 
 from perron.domain.alerts import CAP_SEVERITY, CAP_URGENCY
+from perron.interop.exporters import Exporter
 from perron.store.tables.live import Alert, ResponseUnit
 from perron.store.tables.reference import Station
 
@@ -164,3 +165,11 @@ def alert_to_cap(session: Session, alert: Alert, *, check: bool = True) -> str:
     if check:
         validate(text)
     return text
+
+
+def _cap_bytes(session: Session, alert: Alert) -> bytes:
+    return alert_to_cap(session, alert).encode("utf-8")
+
+
+#: the entry point ``cap`` of ``perron.exporters``
+CAP = Exporter("cap", "application/cap+xml", "xml", "CAP 1.2 alert message", alert=_cap_bytes)

@@ -23,6 +23,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 from sqlalchemy.orm import Session
 
+from perron.interop.exporters import Exporter
 from perron.store.tables.live import Alert, ResponseUnit
 from perron.store.tables.reference import Station
 
@@ -120,3 +121,13 @@ def alert_to_ngsi_ld(
     if check:
         validate(entity)
     return entity
+
+
+def _ngsi_ld_bytes(session: Session, alert: Alert) -> bytes:
+    return json.dumps(alert_to_ngsi_ld(session, alert), ensure_ascii=False).encode("utf-8")
+
+
+#: the entry point ``ngsi-ld`` of ``perron.exporters``
+NGSI_LD = Exporter(
+    "ngsi-ld", "application/ld+json", "jsonld", "NGSI-LD Alert entity", alert=_ngsi_ld_bytes
+)

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from perron.domain.taxonomy import GROUPS
 from perron.joint.spec import JointQuery
+from perron.plugins import load_modules
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,14 @@ def register(name: str, groups: tuple[str, ...], unit: str) -> Callable[[Measure
     return add
 
 
+def discover() -> dict[str, MeasureKind]:
+    """Every measure: Perron's and those of the ``perron.joint.measures`` entry points."""
+    load_modules("perron.joint.measures")
+    return MEASURES
+
+
 def measure_kind(name: str) -> MeasureKind:
+    discover()
     try:
         return MEASURES[name]
     except KeyError:

@@ -22,13 +22,21 @@ from perron.domain.alerts import (
 )
 from perron.domain.parties import Role
 from perron.live import webhooks
-from perron.live.routing import acting_parties, responsible_party, zone_domain
+from perron.live.routing import responsible_party, zone_domain
 from perron.live.rules import AlertChange
+from perron.live.units import UnitError, get_unit
+from perron.live.views import (  # noqa: F401  (part of this module's surface)
+    ACTING_ROLES,
+    alert_dict,
+    can_act,
+    can_see,
+    parties_of,
+    visible_query,
+)
 from perron.store.tables.live import Alert, AlertTransition, ResponseUnit
 from perron.store.tables.reference import Station, Zone
 
 MAX_EVENT_IDS = 100
-ACTING_ROLES = frozenset({Role.ADMIN, Role.OPERATOR})
 
 
 class AlertError(ValueError):
@@ -179,35 +187,6 @@ def _reroute(session: Session, alert: Alert) -> None:
 # --- access ---------------------------------------------------------------------------------
 
 
-def parties_of(alert: Alert) -> frozenset[str]:
-    """The parties that may see and act on ``alert`` (see perron.live.routing)."""
-    return acting_parties(alert.responsible_party, alert.domain, alert.severity)
-
-
-def can_see(principal: Principal, alert: Alert) -> bool:
-    return principal.party_code in parties_of(alert)
-
-
-def can_act(principal: Principal, alert: Alert) -> bool:
-    return principal.role in ACTING_ROLES and can_see(principal, alert)
-
-
-def visible_query(principal: Principal | None):
-    """A select of the alerts ``principal`` may see (all of them for None: the command line)."""
-    q = select(Alert)
-    if principal is None:
-        return q
-    party = principal.party_code
-    conds = [Alert.responsible_party == party]
-    if party in ("ns", "prorail"):
-        conds.append(Alert.domain == "station")
-    if party == "politie":
-        conds.append(Alert.severity.in_(("high", "critical")))
-    from sqlalchemy import or_
-
-    return q.where(or_(*conds))
-
-
 # --- reading --------------------------------------------------------------------------------
 
 
@@ -246,41 +225,6 @@ def transitions(session: Session, alert_id: int) -> list[AlertTransition]:
             .order_by(AlertTransition.at, AlertTransition.id)
         )
     )
-
-
-def alert_dict(alert: Alert, station: Station | None = None) -> dict[str, Any]:
-    """The JSON form of an alert used by the API, the command line and the live feed."""
-    return {
-        "id": alert.id,
-        "rule": alert.rule_id,
-        "title": {"nl": alert.title_nl, "en": alert.title_en},
-        "station": alert.station_code,
-        "station_name": station.name_long if station is not None else None,
-        "zone": alert.zone,
-        "domain": alert.domain,
-        "severity": alert.severity,
-        "initial_severity": alert.initial_severity,
-        "subcategory": alert.subcategory,
-        "state": alert.state,
-        "responsible_party": alert.responsible_party,
-        "escalation_level": alert.escalation_level,
-        "trigger_count": alert.trigger_count,
-        "event_ids": list(alert.event_ids),
-        "detail": dict(alert.detail),
-        "unit_id": alert.unit_id,
-        "outcome": alert.outcome,
-        "outcome_note": alert.outcome_note,
-        "synthetic": alert.synthetic,
-        "first_event_at": alert.first_event_at,
-        "last_event_at": alert.last_event_at,
-        "created_at": alert.created_at,
-        "updated_at": alert.updated_at,
-        "ack_due_at": alert.ack_due_at,
-        "acknowledged_at": alert.acknowledged_at,
-        "dispatched_at": alert.dispatched_at,
-        "on_scene_at": alert.on_scene_at,
-        "resolved_at": alert.resolved_at,
-    }
 
 
 def transition_dict(t: AlertTransition) -> dict[str, Any]:
@@ -325,7 +269,6 @@ def transition(
     A field unit may only move the alert it is dispatched to, and only to on scene or resolved.
     """
     from perron.access.audit import record
-    from perron.live.units import UnitError, get_unit
 
     now = now or _now()
     alert = _lock(session, alert_id)

@@ -8,7 +8,8 @@ rule × station for station-wide rules) and a trigger within the rule's cool-dow
 trigger updates the existing alert instead of opening another one. Updates of a running situation
 are coalesced to at most one per ``update_interval_s``.
 
-Rule types
+Rule types (kinds of the ``perron.rules`` registry, :data:`RULE_KINDS`; other packages add theirs
+through the same entry point group, see docs/plugins.md)
     ``immediate``    any event of ``signals`` (help point, panic button) raises an alert.
     ``combination``  events of every group in ``all_of`` in the same station zone within
                      ``window_s`` seconds (yell or breaking glass plus a person → aggression).
@@ -37,6 +38,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from perron.domain.alerts import Severity, higher
 from perron.domain.events import Event
 from perron.domain.zones import ZONE_CODES
+from perron.plugins import Registry, UnknownPlugin
 
 BUILTIN_RULES = Path(__file__).with_name("rules.toml")
 LOCAL_TZ = ZoneInfo("Europe/Amsterdam")
@@ -62,7 +64,7 @@ class Rule(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     id: str = Field(pattern=r"^[a-z][a-z0-9_]{1,47}$")
-    type: Literal["immediate", "combination", "dwell", "threshold", "repeat"]
+    type: str = Field(pattern=r"^[a-z][a-z0-9_]{1,47}$")
     title_nl: str = Field(min_length=1)
     title_en: str = Field(min_length=1)
     severity: Severity
@@ -81,6 +83,8 @@ class Rule(BaseModel):
     cooldown_s: float = Field(default=300.0, ge=0)
     update_interval_s: float = Field(default=10.0, ge=0)
     enabled: bool = True
+    #: settings of a rule kind that the fields above do not cover (kinds of other packages)
+    params: dict[str, Any] = Field(default_factory=dict)
 
     @field_validator("zones")
     @classmethod
@@ -95,23 +99,22 @@ class Rule(BaseModel):
 
     @model_validator(mode="after")
     def _fields_of_type(self) -> Rule:
-        need: dict[str, tuple[str, ...]] = {
-            "immediate": ("signals",),
-            "combination": ("all_of",),
-            "dwell": ("signals", "min_duration_s"),
-            "threshold": ("signals", "threshold"),
-            "repeat": ("signals", "count"),
-        }
-        missing = [f for f in need[self.type] if not getattr(self, f)]
+        try:
+            kind = RULE_KINDS.get(self.type)
+        except UnknownPlugin as exc:
+            raise ValueError(
+                f"unknown rule type {self.type!r}; known: {', '.join(exc.known)}"
+            ) from None
+        missing = [f for f in kind.needs if not getattr(self, f)]
         if missing:
             raise ValueError(f"a {self.type} rule needs {', '.join(missing)}")
-        if self.type == "combination" and (
-            len(self.all_of) < 2 or any(not group for group in self.all_of)
-        ):
-            raise ValueError("all_of needs at least two non-empty groups of signals")
+        kind.check(self)
         if (self.after is None) != (self.before is None):
             raise ValueError("give both after and before (local time), or neither")
         return self
+
+    def __hash__(self) -> int:  # params is a table: hash what identifies the rule
+        return hash((self.id, self.type, self.severity))
 
     def in_hours(self, at: datetime) -> bool:
         """Whether ``at`` falls in the rule's local-time window (always, without one)."""
@@ -207,79 +210,162 @@ class _Situation:
     severity: str
 
 
-class _RuleState:
-    """The running state of one rule."""
+# ------------------------------------------------------------------ rule kinds (a registry)
 
-    __slots__ = ("rule", "groups", "windows", "dwell", "zones")
+
+class RuleKind:
+    """A kind of correlation rule: one instance runs one rule over the events of its signals.
+
+    A kind is a subclass named in the ``perron.rules`` entry point group (the five kinds of
+    Perron are declared there too). ``needs`` lists the fields of :class:`Rule` a rule of the kind
+    must set; :meth:`check` may refuse a rule further (raise ``ValueError``, the rules file error
+    then names the rule). Settings of a kind that :class:`Rule` has no field for go into the
+    rule's ``params`` table. :meth:`evaluate` sees only events of :meth:`signals` in the rule's
+    zones and hours and returns the ids of the events that triggered the rule and a detail
+    dictionary, or None.
+    """
+
+    needs: tuple[str, ...] = ("signals",)
+
+    @classmethod
+    def check(cls, rule: Rule) -> None:
+        """Refuse a rule this kind cannot run (``ValueError``); the default accepts any."""
 
     def __init__(self, rule: Rule) -> None:
         self.rule = rule
-        self.zones = frozenset(rule.zones) if rule.zones is not None else None
-        # combination: signal → indices of the groups it belongs to
-        self.groups: dict[str, tuple[int, ...]] = {}
-        for i, group in enumerate(rule.all_of):
-            for signal in group:
-                self.groups[signal] = (*self.groups.get(signal, ()), i)
-        # (station, zone) → per-group deques (combination) or one deque (repeat) of (t, id)
-        self.windows: dict[tuple[str, str | None], list[deque[tuple[float, str]]]] = {}
-        # (station, zone) → [start, last, ids] (dwell)
-        self.dwell: dict[tuple[str, str | None], list[Any]] = {}
 
     def signals(self) -> Iterable[str]:
-        return self.groups if self.rule.type == "combination" else self.rule.signals
+        return self.rule.signals
+
+    def key(self, event: SensedEvent) -> tuple[str, str | None]:
+        """Where the rule counts: per station and zone, or per station for station-wide rules."""
+        return (event.station_code, event.zone if self.rule.scope == "zone" else None)
 
     def evaluate(
         self, event: SensedEvent, t: float, eid: str
     ) -> tuple[tuple[str, ...], dict[str, Any]] | None:
-        """The event ids of a trigger caused by this event, or None."""
+        raise NotImplementedError
+
+
+def _kind_class(name: str, obj: Any) -> type[RuleKind]:
+    if not (isinstance(obj, type) and issubclass(obj, RuleKind)):
+        raise TypeError(f"{obj!r} is not a subclass of perron.live.rules.RuleKind")
+    return obj
+
+
+#: rule type → kind, from the ``perron.rules`` entry points
+RULE_KINDS: Registry[type[RuleKind]] = Registry(
+    "perron.rules",
+    _kind_class,
+    builtin=("combination", "dwell", "immediate", "repeat", "threshold"),
+)
+
+
+class Immediate(RuleKind):
+    """Any event of ``signals`` (help point, panic button) raises an alert."""
+
+    def evaluate(self, event, t, eid):
+        return (eid,), {}
+
+
+class Threshold(RuleKind):
+    """A ``signals`` event whose ``value`` (a count) is at least ``threshold``."""
+
+    needs = ("signals", "threshold")
+
+    def evaluate(self, event, t, eid):
+        value, threshold = event.value, self.rule.threshold
+        if value is not None and threshold is not None and value >= threshold:
+            return (eid,), {"value": value, "threshold": threshold}
+        return None
+
+
+class Combination(RuleKind):
+    """Events of every group in ``all_of`` in the same station zone within ``window_s``."""
+
+    needs = ("all_of",)
+
+    @classmethod
+    def check(cls, rule: Rule) -> None:
+        if len(rule.all_of) < 2 or any(not group for group in rule.all_of):
+            raise ValueError("all_of needs at least two non-empty groups of signals")
+
+    def __init__(self, rule: Rule) -> None:
+        super().__init__(rule)
+        # signal → indices of the groups it belongs to
+        self.groups: dict[str, tuple[int, ...]] = {}
+        for i, group in enumerate(rule.all_of):
+            for signal in group:
+                self.groups[signal] = (*self.groups.get(signal, ()), i)
+        # (station, zone) → per-group deques of (t, id)
+        self.windows: dict[tuple[str, str | None], list[deque[tuple[float, str]]]] = {}
+
+    def signals(self) -> Iterable[str]:
+        return self.groups
+
+    def evaluate(self, event, t, eid):
         rule = self.rule
-        if self.zones is not None and event.zone not in self.zones:
-            return None
-        if not rule.in_hours(event.at):
-            return None
-        kind = rule.type
-        if kind == "immediate":
-            return (eid,), {}
-        if kind == "threshold":
-            value = event.value
-            if value is not None and value >= rule.threshold:  # type: ignore[operator]
-                return (eid,), {"value": value, "threshold": rule.threshold}
-            return None
-        key = (event.station_code, event.zone if rule.scope == "zone" else None)
-        if kind == "combination":
-            wins = self.windows.get(key)
-            if wins is None:
-                wins = self.windows[key] = [deque(maxlen=16) for _ in rule.all_of]
-            for gi in self.groups[event.kind]:
-                wins[gi].append((t, eid))
-            horizon = t - rule.window_s
-            complete = True
-            for win in wins:
-                while win and win[0][0] < horizon:
-                    win.popleft()
-                if not win:
-                    complete = False
-            if not complete:
-                return None
-            # evidence: this event and the latest event of every other group
-            ids = tuple(dict.fromkeys([eid, *(win[-1][1] for win in wins)]))
-            return ids, {"window_s": rule.window_s}
-        if kind == "repeat":
-            wins = self.windows.get(key)
-            if wins is None:
-                wins = self.windows[key] = [deque()]
-            win = wins[0]
-            win.append((t, eid))
-            horizon = t - rule.window_s
+        key = self.key(event)
+        wins = self.windows.get(key)
+        if wins is None:
+            wins = self.windows[key] = [deque(maxlen=16) for _ in rule.all_of]
+        for gi in self.groups[event.kind]:
+            wins[gi].append((t, eid))
+        horizon = t - rule.window_s
+        complete = True
+        for win in wins:
             while win and win[0][0] < horizon:
                 win.popleft()
-            if len(win) >= rule.count:  # type: ignore[operator]
-                return tuple(i for _, i in win), {"count": len(win), "window_s": rule.window_s}
+            if not win:
+                complete = False
+        if not complete:
             return None
-        # dwell
+        # evidence: this event and the latest event of every other group
+        ids = tuple(dict.fromkeys([eid, *(win[-1][1] for win in wins)]))
+        return ids, {"window_s": rule.window_s}
+
+
+class Repeat(RuleKind):
+    """At least ``count`` ``signals`` events within ``window_s`` (repeated vandalism signals)."""
+
+    needs = ("signals", "count")
+
+    def __init__(self, rule: Rule) -> None:
+        super().__init__(rule)
+        self.windows: dict[tuple[str, str | None], deque[tuple[float, str]]] = {}
+
+    def evaluate(self, event, t, eid):
+        rule = self.rule
+        key = self.key(event)
+        win = self.windows.get(key)
+        if win is None:
+            win = self.windows[key] = deque()
+        win.append((t, eid))
+        horizon = t - rule.window_s
+        while win and win[0][0] < horizon:
+            win.popleft()
+        if rule.count is not None and len(win) >= rule.count:
+            return tuple(i for _, i in win), {"count": len(win), "window_s": rule.window_s}
+        return None
+
+
+class Dwell(RuleKind):
+    """``signals`` seen in a zone without a gap longer than ``max_gap_s`` for ``min_duration_s``
+    (or an event that reports its own dwell time in ``value`` seconds)."""
+
+    needs = ("signals", "min_duration_s")
+
+    def __init__(self, rule: Rule) -> None:
+        super().__init__(rule)
+        # (station, zone) → [start, last, ids]
+        self.dwell: dict[tuple[str, str | None], list[Any]] = {}
+
+    def evaluate(self, event, t, eid):
+        rule = self.rule
         min_s = rule.min_duration_s or 0.0
         if event.value is not None and event.value >= min_s:
             return (eid,), {"dwell_s": float(event.value)}
+        key = self.key(event)
         state = self.dwell.get(key)
         if state is None or t - state[1] > rule.max_gap_s or t < state[0]:
             state = self.dwell[key] = [t, t, [eid]]
@@ -290,6 +376,30 @@ class _RuleState:
         if state[1] - state[0] >= min_s:
             return tuple(state[2]), {"dwell_s": state[1] - state[0]}
         return None
+
+
+class _RuleState:
+    """The running state of one rule: its zones and hours, and the state of its kind."""
+
+    __slots__ = ("rule", "kind", "zones")
+
+    def __init__(self, rule: Rule) -> None:
+        self.rule = rule
+        self.zones = frozenset(rule.zones) if rule.zones is not None else None
+        self.kind = RULE_KINDS.get(rule.type)(rule)
+
+    def signals(self) -> Iterable[str]:
+        return self.kind.signals()
+
+    def evaluate(
+        self, event: SensedEvent, t: float, eid: str
+    ) -> tuple[tuple[str, ...], dict[str, Any]] | None:
+        """The event ids of a trigger caused by this event, or None."""
+        if self.zones is not None and event.zone not in self.zones:
+            return None
+        if not self.rule.in_hours(event.at):
+            return None
+        return self.kind.evaluate(event, t, eid)
 
 
 class Correlator:

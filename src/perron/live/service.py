@@ -20,7 +20,6 @@ Errors are those of :mod:`perron.domain.errors` (NotFound, Forbidden, Invalid, C
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
@@ -64,7 +63,6 @@ DISPATCHABLE = frozenset({AlertState.NEW.value, AlertState.ACKNOWLEDGED.value})
 SETTABLE_UNIT_STATUSES = ("available", "off_duty")
 MAX_LIMIT = 1000
 MAX_NOTE = 2000
-EXPORT_FORMATS = {"cap": "application/cap+xml", "ngsi-ld": "application/ld+json"}
 SHARED_PARTIES = frozenset({"ns", "prorail"})
 UNIT_ROLES = frozenset({Role.ADMIN, Role.OPERATOR})
 
@@ -237,23 +235,23 @@ def export_alert(
     *,
     purpose: Purpose | str = Purpose.OPERATIONAL,
 ) -> AlertExport:
-    """An alert ``actor`` may see as CAP 1.2 XML (``cap``) or an NGSI-LD Alert (``ngsi-ld``),
-    validated against the format's schema."""
-    from perron.interop.cap import alert_to_cap
-    from perron.interop.ngsi_ld import alert_to_ngsi_ld
+    """An alert ``actor`` may see in an alert format of the exporters registry (``cap``: CAP
+    1.2 XML, ``ngsi-ld``: an NGSI-LD Alert, ``json``, or a plugin's), validated against the
+    format's schema where it has one."""
+    from perron.interop.exporters import ExportError, exporter
 
     _operational(purpose)
-    if fmt not in EXPORT_FORMATS:
-        raise Invalid(f"unknown format {fmt!r}: use cap or ngsi-ld", "format")
-    alert = _visible(session, actor, alert_id)
     try:
-        if fmt == "cap":
-            text = alert_to_cap(session, alert)
-        else:
-            text = json.dumps(alert_to_ngsi_ld(session, alert), ensure_ascii=False, indent=2) + "\n"
+        found = exporter(fmt, "alert")
+    except ExportError as exc:
+        raise Invalid(str(exc), "format") from None
+    alert = _visible(session, actor, alert_id)
+    assert found.alert is not None
+    try:
+        body = found.alert(session, alert)
     except ValueError as exc:  # the alert does not fit the format's schema
         raise Invalid(str(exc), "format") from None
-    return AlertExport(fmt, EXPORT_FORMATS[fmt], text)
+    return AlertExport(fmt, found.media_type, body.decode("utf-8"))
 
 
 def nearest_unit(session: Session, actor: Actor, alert_id: int) -> str:

@@ -20,6 +20,7 @@ from perron.live.routing import (
     acting_parties,
     rank_units,
 )
+from perron.live.views import visible_query
 from perron.store.tables.accounts import Party
 from perron.store.tables.live import Alert, ResponseUnit
 from perron.store.tables.reference import Station
@@ -60,8 +61,6 @@ def visible_units_query(principal: Principal | None):
 
     The same rule as for alerts (:func:`perron.live.alerts.visible_query`): a party sees its own
     units, and a unit of another party only while it is sent to an alert the party may see."""
-    from perron.live.alerts import visible_query
-
     q = select(ResponseUnit)
     if principal is None:
         return q

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -24,17 +23,14 @@ import httpx
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
+from perron.interop.exporters import alert_formats, export_alert, exporter
+from perron.live.views import parties_of
 from perron.store.tables.accounts import Party
 from perron.store.tables.live import WebhookDelivery, WebhookSubscription
 
 if TYPE_CHECKING:
     from perron.store.tables.live import Alert
 
-FORMATS = {
-    "json": "application/json",
-    "cap": "application/cap+xml",
-    "ngsi-ld": "application/ld+json",
-}
 BASE_DELAY = timedelta(seconds=2)
 MAX_DELAY = timedelta(hours=1)
 MAX_ATTEMPTS = 10
@@ -55,8 +51,8 @@ def subscribe(
     secret: str | None = None,
 ) -> WebhookSubscription:
     """Add a subscription; returns it (its ``secret`` signs the deliveries)."""
-    if fmt not in FORMATS:
-        raise WebhookError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    if fmt not in alert_formats():
+        raise WebhookError(f"unknown format {fmt!r}; choose one of {', '.join(alert_formats())}")
     if not url.startswith(("http://", "https://")):
         raise WebhookError(f"url {url!r} must start with http:// or https://")
     if session.get(Party, party) is None:
@@ -75,20 +71,6 @@ def subscribe(
     return sub
 
 
-def _body(session: Session, alert: Alert, fmt: str) -> str:
-    if fmt == "cap":
-        from perron.interop.cap import alert_to_cap
-
-        return alert_to_cap(session, alert)
-    if fmt == "ngsi-ld":
-        from perron.interop.ngsi_ld import alert_to_ngsi_ld
-
-        return json.dumps(alert_to_ngsi_ld(session, alert), ensure_ascii=False)
-    from perron.live.alerts import alert_dict
-
-    return json.dumps(alert_dict(alert), default=str, ensure_ascii=False)
-
-
 def enqueue(session: Session, alert: Alert, kind: str, *, now: datetime | None = None) -> int:
     """Write one outbox row per matching active subscription; returns how many."""
     subs = session.info.get("perron_webhook_subs")
@@ -98,8 +80,6 @@ def enqueue(session: Session, alert: Alert, kind: str, *, now: datetime | None =
         session.info["perron_webhook_subs"] = subs
     if not subs:
         return 0
-    from perron.live.alerts import parties_of
-
     now = now or datetime.now(UTC)
     parties = parties_of(alert)
     n = 0
@@ -111,8 +91,8 @@ def enqueue(session: Session, alert: Alert, kind: str, *, now: datetime | None =
                 subscription_id=sub.id,
                 alert_id=alert.id,
                 event=kind,
-                content_type=FORMATS[sub.format],
-                body=_body(session, alert, sub.format),
+                content_type=exporter(sub.format, "alert").media_type,
+                body=export_alert(sub.format, session, alert).decode("utf-8"),
                 status="pending",
                 attempts=0,
                 next_attempt_at=now,

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from perron.military.model import Network, Request
+from perron.plugins import load_modules
 
 
 @dataclass(frozen=True)
@@ -154,7 +155,13 @@ def _junction(code: str, req: Request, ctx: RuleContext) -> bool:
     return st is not None and st.kind in JUNCTION_KINDS
 
 
+def discover() -> None:
+    """Load the rules of the ``perron.military.rules`` entry points (Perron's own too)."""
+    load_modules("perron.military.rules")
+
+
 def closures(req: Request, ctx: RuleContext) -> list[Closure]:
+    discover()
     out: list[Closure] = []
     for _info, fn in ROUTE_RULES.values():
         out.extend(fn(req, ctx))
@@ -162,11 +169,13 @@ def closures(req: Request, ctx: RuleContext) -> list[Closure]:
 
 
 def may_wait(code: str, req: Request, ctx: RuleContext) -> bool:
+    discover()
     return any(fn(code, req, ctx) for _info, fn in WAIT_RULES.values())
 
 
 def rule_table() -> list[dict[str, str]]:
     """Every rule with its basis, for docs, API and page."""
+    discover()
     rows = [
         {"kind": "route", "name": i.name, "basis": i.basis, "text": i.text}
         for i, _ in ROUTE_RULES.values()

@@ -10,9 +10,8 @@ DEMO_YEAR = 2024
 
 def prepare(settings: Settings) -> str:
     """Import the public disruption file (when found) and one synthetic year; idempotent."""
-    from perron.cli.registry import default_disruptions_file
     from perron.registry import incidents, linking
-    from perron.registry.disruptions import import_disruptions
+    from perron.registry.disruptions import default_disruptions_file, import_disruptions
     from perron.registry.synthetic import generate
 
     engine = engine_for(settings.database_url)

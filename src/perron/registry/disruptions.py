@@ -40,6 +40,16 @@ REQUIRED = (
 )
 
 
+def default_disruptions_file() -> Path | None:
+    """The disruption file shipped with Perron (None when the installation lacks it)."""
+    from perron.reference.bundle import disruptions_file
+
+    try:
+        return disruptions_file()
+    except BundleError:
+        return None
+
+
 def severity_of(duration_minutes: int) -> str:
     """Severity from how long traffic was disrupted."""
     if duration_minutes >= 360:

@@ -1,4 +1,5 @@
-"""Exports of what a user may see: CSV, GeoJSON and Parquet.
+"""Exports of what a user may see: CSV, GeoJSON and Parquet (the table exporters of Perron in
+the ``perron.exporters`` registry, :mod:`perron.interop.exporters`).
 
 The rows come from :mod:`perron.registry.queries`, already filtered by the access policy: a
 column is present only when the user may see that field for at least one row, and a cell is
@@ -14,16 +15,9 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-FORMATS = ("csv", "geojson", "parquet")
-MEDIA_TYPES = {
-    "csv": "text/csv; charset=utf-8",
-    "geojson": "application/geo+json",
-    "parquet": "application/vnd.apache.parquet",
-}
+from perron.interop.exporters import Exporter, ExportError, export_table
 
-
-class ExportError(ValueError):
-    pass
+__all__ = ["CSV", "GEOJSON", "PARQUET", "ExportError", "render", "safe_cell", "to_csv"]
 
 
 def _text(value: Any) -> str:
@@ -101,10 +95,14 @@ def to_parquet(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> bytes:
 
 
 def render(fmt: str, rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> bytes:
-    if fmt == "csv":
-        return to_csv(rows, columns)
-    if fmt == "geojson":
-        return to_geojson(rows, columns)
-    if fmt == "parquet":
-        return to_parquet(rows, columns)
-    raise ExportError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    """The table in export format ``fmt`` (any table exporter of the registry)."""
+    return export_table(fmt, rows, columns)
+
+
+CSV = Exporter("csv", "text/csv; charset=utf-8", "csv", "comma-separated values", table=to_csv)
+GEOJSON = Exporter(
+    "geojson", "application/geo+json", "geojson", "GeoJSON FeatureCollection", table=to_geojson
+)
+PARQUET = Exporter(
+    "parquet", "application/vnd.apache.parquet", "parquet", "Apache Parquet", table=to_parquet
+)

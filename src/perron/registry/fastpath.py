@@ -42,9 +42,9 @@ from perron.domain.incidents import (
 )
 from perron.domain.taxonomy import CATEGORIES
 from perron.domain.zones import ZONE_CODES
-from perron.registry.importers import CHUNK, ImportResult, Progress
 from perron.registry.incidents import FACT_FIELDS
 from perron.registry.profiles import Profile
+from perron.registry.results import CHUNK, ImportResult, Progress
 from perron.store.tables.accounts import Party
 from perron.store.tables.reference import LevelCrossing, Station
 from perron.store.tables.registry import Incident

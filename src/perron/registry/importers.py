@@ -13,7 +13,6 @@ import hashlib
 import io
 import json
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -39,14 +38,14 @@ from perron.domain.incidents import (
 )
 from perron.domain.taxonomy import CATEGORIES
 from perron.domain.zones import ZONE_CODES
+from perron.registry import fastpath
 from perron.registry.incidents import FACT_FIELDS
-from perron.registry.profiles import Profile
+from perron.registry.profiles import Profile, default_profile
+from perron.registry.results import CHUNK, ImportResult, Progress, RowError
 from perron.store.tables.accounts import Party
 from perron.store.tables.reference import LevelCrossing, Station
 from perron.store.tables.registry import Incident, IncidentVersion
 
-Progress = Callable[[str, int, int], None]
-CHUNK = 5_000
 #: the longest value of any other text field, in characters
 OTHER_TEXT_LIMIT = 200
 #: how much of a wrong value a report repeats
@@ -55,49 +54,6 @@ SHOWN_VALUE = 120
 # the report names the field); Python's default would stop the reader at 128 KiB
 csv.field_size_limit(max(csv.field_size_limit(), 64 * 1024 * 1024))
 TIME_COLUMNS = frozenset({"occurred_at", "reported_at", "created_at", "recorded_at"})
-
-
-@dataclass(frozen=True)
-class RowError:
-    file: str
-    row: int
-    field: str
-    value: str
-    reason: str
-
-    def __str__(self) -> str:
-        return f"{self.file}, row {self.row}, field {self.field!r} ({self.value!r}): {self.reason}"
-
-
-@dataclass
-class ImportResult:
-    file: str
-    party: str
-    profile: str
-    rows: int = 0
-    created: int = 0
-    corrected: int = 0
-    unchanged: int = 0
-    skipped: int = 0
-    errors: list[RowError] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "file": self.file,
-            "party": self.party,
-            "profile": self.profile,
-            "ok": self.ok,
-            "rows": self.rows,
-            "created": self.created,
-            "corrected": self.corrected,
-            "unchanged": self.unchanged,
-            "skipped": self.skipped,
-            "errors": [e.__dict__ for e in self.errors],
-        }
 
 
 class HeaderError(ValueError):
@@ -576,13 +532,9 @@ def import_file(
     raw = data if data is not None else path.read_bytes()
     digest = hashlib.sha256(raw).hexdigest()
     if profile is None:
-        from perron.registry.profiles import default_profile
-
         profile = default_profile(party, _header_of(path, raw))
     if path.suffix.lower() == ".csv":
-        from perron.registry.fastpath import import_csv
-
-        fast = import_csv(session, path, raw, party, profile, author, digest, progress)
+        fast = fastpath.import_csv(session, path, raw, party, profile, author, digest, progress)
         if fast is not None:
             return fast
     try:

@@ -31,6 +31,7 @@ from perron.access.policy import (
     scope,
 )
 from perron.domain import errors
+from perron.interop.exporters import exporter
 from perron.registry import exports
 from perron.registry import read_model as m
 from perron.store.tables.access import IncidentRollup, RollupState
@@ -730,6 +731,52 @@ def _rollup_query(session, by, detail, everything, filters: Filters):
     )
 
 
+# ---- occurrences (for models that count incidents) ------------------------------------------
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    """Where, when and what: all a model that counts incidents reads of one."""
+
+    stations: tuple[str, ...]  # the station of the incident first, then the others it names
+    occurred_at: datetime
+    category: str
+
+
+def occurrences(
+    session: Session,
+    viewer: Viewer,
+    purpose: Purpose | str,
+    filters: Filters = Filters(),
+) -> list[Occurrence]:
+    """The station(s), time and category of every incident the viewer may see in detail
+    (confirmed duplicates count once), oldest first; nothing else of them. Used by the
+    forecast; the read is audited like a list (without the rows)."""
+    purpose = Purpose(purpose)
+    s = _detail_scope(viewer, purpose)
+    q = (
+        select(m.station_col, m.other_stations_col, m.occurred_col, m.category_col)
+        .select_from(m.current_from())
+        .where(_visible(s.detail), m.counted(), *_filter_conditions(filters))
+        .order_by(m.occurred_col, m.id_col)
+    )
+    out = []
+    for station, others, at, category in session.execute(q):
+        codes = [station] if station else []
+        if others:
+            codes += [c for c in (x.strip() for x in others.split(",")) if c and c != station]
+        out.append(Occurrence(tuple(codes), at, category))
+    _record_read(
+        session,
+        viewer,
+        purpose,
+        "incident.occurrences",
+        "incidents",
+        {"filters": filters.as_dict(), "rows": len(out)},
+    )
+    return out
+
+
 # ---- exports ------------------------------------------------------------------------------
 
 
@@ -748,10 +795,7 @@ def export(
     contain only the fields granted per owner and are audited like any detail read; an
     aggregate export applies the same suppression as :func:`aggregate`."""
     purpose = Purpose(purpose)
-    if fmt not in exports.FORMATS:
-        raise exports.ExportError(
-            f"unknown export format {fmt!r}; choose one of {', '.join(exports.FORMATS)}"
-        )
+    ext = exporter(fmt, "table").extension
     stamp = datetime.now(UTC).strftime("%Y%m%d")
     if level == "aggregate":
         agg = aggregate(session, viewer, purpose, by, filters)
@@ -759,7 +803,7 @@ def export(
         if "station" in agg.by:
             columns += ["lat", "lng"]
         body = exports.render(fmt, agg.cells, columns)
-        return body, f"incidents-{'-'.join(agg.by)}-{stamp}.{fmt}"
+        return body, f"incidents-{'-'.join(agg.by)}-{stamp}.{ext}"
     if level != "detail":
         raise QueryError("level is detail or aggregate")
     s = _detail_scope(viewer, purpose)
@@ -785,7 +829,7 @@ def export(
             "protected_fields": sorted(granted - STANDARD_FIELDS),
         },
     )
-    return exports.render(fmt, items, columns), f"incidents-{stamp}.{fmt}"
+    return exports.render(fmt, items, columns), f"incidents-{stamp}.{ext}"
 
 
 # ---- explanation --------------------------------------------------------------------------

@@ -26,6 +26,7 @@ category_col = Incident.category
 station_col = Incident.station_code
 occurred_col = Incident.occurred_at
 synthetic_col = Incident.synthetic
+other_stations_col = Incident.other_stations
 
 #: Output name → column of the current state, in display order.
 _COLUMN_MAP = {

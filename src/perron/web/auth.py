@@ -1,45 +1,27 @@
-"""Logging in and out of the web pages, and the page dependencies that need a user."""
+"""Logging in and out of the web pages (the page dependencies that need a user are
+:mod:`perron.web.users`)."""
 
 from __future__ import annotations
 
 from typing import Annotated
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
-from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
 from perron.access import accounts
-from perron.access.accounts import Principal
-from perron.api.deps import SESSION_COOKIE, DbSession
+from perron.http.deps import SESSION_COOKIE, DbSession, remote_of
+from perron.web.render import render
+from perron.web.users import (  # noqa: F401  (kept importable from here)
+    OptionalPageUser,
+    PageUser,
+    login_url,
+    optional_page_user,
+    require_user,
+)
 
 router = APIRouter(include_in_schema=False)
-
-
-def optional_page_user(request: Request, db: DbSession) -> Principal | None:
-    """The user of the session cookie, or None; kept on ``request.state.user`` for templates."""
-    token = request.cookies.get(SESSION_COOKIE)
-    user = accounts.principal_for_session(db, token) if token else None
-    request.state.user = user
-    return user
-
-
-def login_url(next_url: str) -> str:
-    return "/login?next=" + quote(next_url, safe="/")
-
-
-def require_user(request: Request, db: DbSession) -> Principal:
-    """The logged-in user; without one, answer 303 to the login page (back here afterwards)."""
-    user = optional_page_user(request, db)
-    if user is None:
-        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        raise HTTPException(303, "log in first", headers={"Location": login_url(target)})
-    return user
-
-
-PageUser = Annotated[Principal, Depends(require_user)]
-OptionalPageUser = Annotated[Principal | None, Depends(optional_page_user)]
 
 
 def safe_next(value: str | None) -> str:
@@ -54,16 +36,8 @@ def safe_next(value: str | None) -> str:
     return value
 
 
-def _remote(request: Request) -> str:
-    from perron.api.auth import remote_of
-
-    return remote_of(request)
-
-
 @router.get("/login")
 def login_form(request: Request, user: OptionalPageUser, next: str = "/") -> Response:
-    from perron.web.render import render
-
     if user is not None:
         return RedirectResponse(safe_next(next), status_code=303)
     return render(request, "login.html", {"next": safe_next(next), "username": ""})
@@ -77,8 +51,6 @@ def login_submit(
     password: Annotated[str, Form()] = "",
     next: Annotated[str, Form()] = "/",
 ) -> Response:
-    from perron.web.render import render
-
     target = safe_next(next)
     context = {"next": target, "username": username}
     username = username.strip()
@@ -87,7 +59,7 @@ def login_submit(
             request, "login.html", {**context, "error": "login.error.empty"}, status_code=400
         )
     try:
-        principal = accounts.authenticate(db, username, password, _remote(request))
+        principal = accounts.authenticate(db, username, password, remote_of(request))
     except accounts.TooManyAttempts as exc:
         db.commit()
         minutes = max(1, (exc.retry_after + 59) // 60)

@@ -13,8 +13,8 @@ from starlette.responses import HTMLResponse
 
 from perron.domain.parties import NATIONAL_PARTIES
 from perron.web import i18n
-from perron.web.auth import OptionalPageUser, PageUser, optional_page_user, require_user
 from perron.web.nav import nav_items
+from perron.web.users import OptionalPageUser, PageUser, optional_page_user, require_user
 
 __all__ = [
     "ATTRIBUTIONS",

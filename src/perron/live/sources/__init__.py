@@ -1,33 +1,44 @@
 """Event sources: adapters that turn a source's messages into :class:`perron.domain.events.Event`.
 
-Each adapter registers itself in :data:`ADAPTERS` by the MQTT topic filters it reads.
+Adapters are :class:`~perron.live.sources.base.Source` objects found in the ``perron.sources``
+entry point group (Perron's own Frigate and generic JSON adapters are declared there too);
+:func:`adapter_for` picks the adapter of an MQTT topic.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
-from typing import Any
 
-from perron.domain.events import Event
+from perron.live.sources.base import Adapter, Source, SourceError
+from perron.plugins import Registry, instance_of
 
+__all__ = [
+    "ADAPTERS",
+    "Adapter",
+    "Source",
+    "SourceError",
+    "adapter_for",
+    "all_topics",
+    "load_builtin",
+    "register",
+    "topic_matches",
+]
 
-class SourceError(ValueError):
-    """A message that cannot be read; the message names the field."""
-
-
-# An adapter: (topic, payload, context, received_at) → events (zero or more).
-Adapter = Callable[[str, bytes, Any, datetime], list[Event]]
-ADAPTERS: dict[str, tuple[tuple[str, ...], Adapter]] = {}
-# topic → adapter (or None), filled by adapter_for; emptied when an adapter registers
+#: name → Source, from the ``perron.sources`` entry points
+ADAPTERS: Registry[Source] = Registry(
+    "perron.sources", instance_of(Source), builtin=("frigate", "generic")
+)
+# topic → adapter (or None), filled by adapter_for; emptied when the registry changes
 _BY_TOPIC: dict[str, Adapter | None] = {}
 _BY_TOPIC_MAX = 10_000
+ADAPTERS.on_change(_BY_TOPIC.clear)
 
 
 def register(name: str, topics: tuple[str, ...]) -> Callable[[Adapter], Adapter]:
+    """Add an adapter in code (a package that is installed declares an entry point instead)."""
+
     def deco(fn: Adapter) -> Adapter:
-        ADAPTERS[name] = (topics, fn)
-        _BY_TOPIC.clear()
+        ADAPTERS.add(name, Source(name, topics, fn))
         return fn
 
     return deco
@@ -49,9 +60,9 @@ def adapter_for(topic: str) -> Adapter | None:
     except KeyError:
         pass
     found = None
-    for topics, fn in ADAPTERS.values():
-        if any(topic_matches(t, topic) for t in topics):
-            found = fn
+    for _, source in ADAPTERS.items():
+        if any(topic_matches(t, topic) for t in source.topics):
+            found = source.parse
             break
     if len(_BY_TOPIC) >= _BY_TOPIC_MAX:
         _BY_TOPIC.clear()  # bounded: topics are few (one per camera and audio type)
@@ -60,8 +71,9 @@ def adapter_for(topic: str) -> Adapter | None:
 
 
 def all_topics() -> list[str]:
-    return [t for topics, _ in ADAPTERS.values() for t in topics]
+    return [t for _, source in ADAPTERS.items() for t in source.topics]
 
 
 def load_builtin() -> None:
-    from perron.live.sources import frigate, generic  # noqa: F401
+    """Load the adapters of the ``perron.sources`` entry points (Perron's own and others')."""
+    ADAPTERS.load()

@@ -16,7 +16,7 @@ from typing import Any
 import orjson
 
 from perron.domain.events import Event, clean_attributes
-from perron.live.sources import SourceError, register
+from perron.live.sources.base import Source, SourceError
 
 SOURCE = "frigate"
 _PHASES = ("new", "update", "end")
@@ -39,7 +39,6 @@ def _num(obj: dict[str, Any], key: str) -> float | None:
     return float(v) if t is float or t is int else None
 
 
-@register("frigate", ("frigate/events", "frigate/reviews", "frigate/+/audio/+"))
 def parse(topic: str, payload: bytes, ctx: Any, received_at: datetime) -> list[Event]:
     if topic == "frigate/events":
         return parse_event(_json(payload), ctx, received_at)
@@ -211,3 +210,7 @@ def parse_audio(
             count=1,
         )
     ]
+
+
+#: the entry point ``frigate`` of ``perron.sources``
+SOURCE_FRIGATE = Source(SOURCE, ("frigate/events", "frigate/reviews", "frigate/+/audio/+"), parse)

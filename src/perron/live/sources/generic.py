@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from perron.domain.events import Event, clean_attributes
 from perron.domain.zones import ZONE_CODES
-from perron.live.sources import SourceError, register
+from perron.live.sources.base import Source, SourceError
 
 
 class GenericEvent(BaseModel):
@@ -134,7 +134,6 @@ def to_events(
     return out
 
 
-@register("generic", ("perron/events",))
 def parse(topic: str, payload: bytes, ctx: Any, received_at: datetime) -> list[Event]:
     try:
         data = orjson.loads(payload)
@@ -146,3 +145,7 @@ def parse(topic: str, payload: bytes, ctx: Any, received_at: datetime) -> list[E
         return [to_event(data, ctx.stations, received_at)]
     except GenericError as exc:
         raise SourceError(str(exc)) from exc
+
+
+#: the entry point ``generic`` of ``perron.sources``
+SOURCE_GENERIC = Source("generic", ("perron/events",), parse)

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from perron.api.deps import DbSession
+from perron.http.deps import DbSession
 from perron.web.render import PageUser, render
 
 router = APIRouter(include_in_schema=False)

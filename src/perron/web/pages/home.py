@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from sqlalchemy import select
 from starlette.responses import Response
 
-from perron.api.deps import DbSession
+from perron.http.deps import DbSession
 from perron.reference import service
 from perron.reference.bundle import SIZE_LARGE_ABOVE, SIZE_SMALL_BELOW
 from perron.store.tables.reference import Station

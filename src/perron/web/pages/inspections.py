@@ -12,8 +12,8 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
-from perron.api.deps import DbSession
 from perron.domain.zones import ZONE_KINDS
+from perron.http.deps import DbSession
 from perron.inspections import recommendations as recs
 from perron.inspections import service
 from perron.inspections.errors import InspectionError, NotFound

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from perron.api.deps import DbSession
+from perron.http.deps import DbSession
 from perron.joint import service
 from perron.reference.bundle import station_by_code
 from perron.web.render import PageUser, render

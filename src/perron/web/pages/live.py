@@ -9,11 +9,11 @@ from urllib.parse import quote
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from perron.api.deps import DbSession
 from perron.domain.alerts import ACK_LIMITS
 from perron.domain.errors import NotFound, ServiceError
 from perron.domain.parties import NATIONAL_PARTIES
 from perron.domain.zones import ZONE_BY_CODE, ZONE_KINDS
+from perron.http.deps import DbSession
 from perron.web.i18n import language_of, translator
 from perron.web.render import PageUser, render
 from perron.web.service_errors import service_message

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from perron.api.deps import DbSession
+from perron.http.deps import DbSession
 from perron.lazy import lazy_module
 from perron.web.render import PageUser, render
 

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 
-from perron.api.deps import DbSession
+from perron.http.deps import DbSession
 from perron.lazy import lazy_module
 from perron.monitor.model import EVENING, GENDERS, ITEMS, SIZE_CLASSES, THRESHOLD
 from perron.web.i18n import language_of

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from perron.api.deps import DbSession
+from perron.http.deps import DbSession
 from perron.web.render import PageUser, render
 
 router = APIRouter(include_in_schema=False)

@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from perron.access.agreements import viewer_for
 from perron.access.policy import ROLE_LEVEL, ROLE_PURPOSES, Level, Purpose
-from perron.api.deps import DbSession
+from perron.http.deps import DbSession
 from perron.registry import queries
 from perron.registry import read_model as m
 from perron.web.i18n import language_of

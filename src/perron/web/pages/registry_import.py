@@ -9,8 +9,8 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 
-from perron.api.deps import DbSession
 from perron.domain.parties import Role
+from perron.http.deps import DbSession
 from perron.registry.importers import ImportRejected, import_file
 from perron.registry.profiles import BUILT_IN, load_profile
 from perron.web.render import PageUser, render

@@ -1,0 +1,113 @@
+"""The forecast reads the registry in the store: the social-safety categories of the parties'
+own incidents are forecast the same way as the disruption-based ones, through CLI and API, and
+only what the asking party may see goes in."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+from typer.testing import CliRunner
+
+from perron.access import accounts, audit
+from perron.domain import taxonomy
+from perron.forecast.service import Store, store_table, tonight
+from perron.registry.synthetic import generate
+from perron.store.db import make_engine, transaction
+
+SOCIAL = {c for c, v in taxonomy.CATEGORIES.items() if v.group == taxonomy.SOCIAL_SAFETY}
+
+
+@pytest.fixture
+def store(settings):
+    """A store with one synthetic year of every party's incidents (labelled synthetic)."""
+    engine = make_engine(settings.database_url)
+    with transaction(engine) as session:
+        generate(session, 2024, seed=3, scale=0.25)
+    engine.dispose()
+    return settings
+
+
+def test_the_registry_is_read_through_the_access_policy(store):
+    table = store_table(Store("ns"), store)
+    text = table.read_text(encoding="utf-8").splitlines()
+    assert text[0] == "station_codes,category,start_time"
+    categories = {line.rsplit(",", 2)[-2] for line in text[1:]}
+    assert categories & SOCIAL, categories  # NS's own social-safety incidents
+    assert categories <= set(taxonomy.CATEGORIES)
+    # the same registry as the police sees it differs: each party its own (no agreements)
+    police = store_table(Store("politie"), store)
+    assert police != table and police.read_text(encoding="utf-8") != table.read_text("utf-8")
+    engine = make_engine(store.database_url)
+    with transaction(engine) as session:
+        reads = audit.entries(session, action="incident.occurrences")
+    engine.dispose()
+    assert {(e["party"], e["purpose"]) for e in reads} >= {
+        ("ns", "analysis"),
+        ("politie", "analysis"),
+    }
+
+
+def test_social_safety_is_forecast_like_the_disruption_categories(store):
+    res = tonight(Store("ns"), model="empirical_bayes", categories=["social_safety"], top=5)
+    assert set(res["categories"]) == SOCIAL
+    assert res["date"] == "2025-01-01" and res["data_until"] == "2024-12-31"
+    assert len(res["stations"]) == 5
+    assert all(s["expected"] > 0 for s in res["stations"])
+    ranks = [s["expected"] for s in res["stations"]]
+    assert ranks == sorted(ranks, reverse=True)
+
+    one = tonight(Store("ns"), model="empirical_bayes", categories=["nuisance"], top=5)
+    assert one["categories"] == ["nuisance"]
+    assert 0 < one["expected_total"] < res["expected_total"]
+
+
+def test_cli_and_api_forecast_from_the_registry(store, client):
+    res = CliRunner().invoke(
+        __import__("perron.cli", fromlist=["app"]).app,
+        [
+            "forecast",
+            "tonight",
+            "--registry",
+            "ns",
+            "--categories",
+            "nuisance,aggression_traveller_verbal",
+            "--model",
+            "empirical_bayes",
+            "--json",
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    cli = json.loads(res.stdout)
+    assert cli["categories"] == ["nuisance", "aggression_traveller_verbal"]
+    assert date.fromisoformat(cli["date"]) == date(2025, 1, 1)
+
+    engine = make_engine(store.database_url)
+    with transaction(engine) as session:
+        user = accounts.create_user(session, "ana", "analyst-password-1", "ns", "analyst")
+        token = accounts.create_api_token(session, user, "t")
+    engine.dispose()
+    r = client.get(
+        "/api/forecast/tonight",
+        params={
+            "source": "registry",
+            "categories": "nuisance,aggression_traveller_verbal",
+            "model": "empirical_bayes",
+        },
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert r.status_code == 200, r.text
+    api = r.json()
+    n = min(len(api["stations"]), len(cli["stations"]))  # the CLI shows 15, the API 25
+    assert n >= 10
+    assert [s["station"] for s in api["stations"][:n]] == [
+        s["station"] for s in cli["stations"][:n]
+    ]
+    assert api["categories"] == cli["categories"]
+
+    bad = CliRunner().invoke(
+        __import__("perron.cli", fromlist=["app"]).app,
+        ["forecast", "tonight", "--registry", "ns", "--categories", "shoplifting"],
+    )
+    assert bad.exit_code != 0 and "unknown categories ['shoplifting']" in bad.output
