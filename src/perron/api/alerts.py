@@ -19,7 +19,8 @@ from starlette.concurrency import run_in_threadpool
 
 from perron.access.accounts import Principal
 from perron.api.deps import CurrentUser, DbSession
-from perron.api.problems import PROBLEM_SCHEMA, Problem
+from perron.api.problems import PROBLEM_SCHEMA, Problem, media_responses, problem_responses
+from perron.api.schemas import alerts as schemas
 from perron.domain.alerts import ACK_LIMITS, AlertState, TransitionError
 from perron.domain.parties import Role
 from perron.lazy import lazy_module
@@ -104,7 +105,12 @@ def _get(db, alert_id: int, user: Principal) -> Alert:
         raise Problem(404, "Not Found", str(exc)) from exc
 
 
-@router.get("/alerts", summary="Alerts the user may see, newest first")
+@router.get(
+    "/alerts",
+    summary="Alerts the user may see, newest first",
+    response_model=schemas.AlertList,
+    responses=problem_responses(401, 422),
+)
 def api_list_alerts(
     db: DbSession,
     user: CurrentUser,
@@ -120,7 +126,17 @@ def api_list_alerts(
     return {"alerts": [alert_dict(a, names.get(a.station_code)) for a in alerts]}
 
 
-@router.get("/alerts/stream", summary="Live feed of alert changes (server-sent events)")
+@router.get(
+    "/alerts/stream",
+    summary="Live feed of alert changes (server-sent events)",
+    response_class=StreamingResponse,
+    responses=media_responses(
+        {"text/event-stream": "events alert.created and alert.updated with the alert as JSON"},
+        200,
+        401,
+        422,
+    ),
+)
 async def api_alert_stream(
     request: Request,
     user: CurrentUser,
@@ -165,7 +181,12 @@ async def api_alert_stream(
     )
 
 
-@router.get("/alerts/response-times", summary="Response-time percentiles")
+@router.get(
+    "/alerts/response-times",
+    summary="Response-time percentiles",
+    response_model=schemas.ResponseTimes,
+    responses=problem_responses(401, 422),
+)
 def api_response_times(
     db: DbSession,
     user: CurrentUser,
@@ -186,12 +207,22 @@ def api_response_times(
     return {"group_by": group_by, "since": since, "unit": "seconds", "rows": rows}
 
 
-@router.get("/alerts/ack-limits", summary="Acknowledgement limits per severity")
+@router.get(
+    "/alerts/ack-limits",
+    summary="Acknowledgement limits per severity",
+    response_model=schemas.AckLimits,
+    responses=problem_responses(401),
+)
 def api_ack_limits(_user: CurrentUser) -> dict[str, int]:
     return {k: int(v.total_seconds()) for k, v in ACK_LIMITS.items()}
 
 
-@router.get("/alerts/{alert_id}", summary="One alert with its transitions and unit proposals")
+@router.get(
+    "/alerts/{alert_id}",
+    summary="One alert with its transitions and unit proposals",
+    response_model=schemas.AlertDetail,
+    responses=problem_responses(401, 403, 404, 422),
+)
 def api_get_alert(alert_id: int, db: DbSession, user: CurrentUser) -> dict[str, Any]:
     return _detail(db, _get(db, alert_id, user), user)
 
@@ -199,7 +230,18 @@ def api_get_alert(alert_id: int, db: DbSession, user: CurrentUser) -> dict[str, 
 @router.get(
     "/alerts/{alert_id}/export",
     summary="The alert as CAP 1.2 XML or an NGSI-LD Alert",
-    responses={200: {"content": {"application/cap+xml": {}, "application/ld+json": {}}}},
+    response_class=Response,
+    responses=media_responses(
+        {
+            "application/cap+xml": "a CAP 1.2 alert message",
+            "application/ld+json": "an NGSI-LD Alert entity",
+        },
+        200,
+        401,
+        403,
+        404,
+        422,
+    ),
 )
 def api_export_alert(
     alert_id: int,
@@ -234,7 +276,12 @@ ACTIONS = {
 }
 
 
-@router.post("/alerts/{alert_id}/{action}", summary="Move an alert through its lifecycle")
+@router.post(
+    "/alerts/{alert_id}/{action}",
+    summary="Move an alert through its lifecycle",
+    response_model=schemas.AlertDetail,
+    responses=problem_responses(401, 403, 404, 409, 422),
+)
 def api_transition(
     alert_id: int,
     action: Literal["acknowledge", "dispatch", "on-scene", "resolve", "release"],
@@ -271,7 +318,12 @@ def api_transition(
     return _detail(db, alert, user)
 
 
-@router.get("/units", summary="Response units with position and status")
+@router.get(
+    "/units",
+    summary="Response units with position and status",
+    response_model=schemas.UnitList,
+    responses=problem_responses(401, 422),
+)
 def api_units(
     db: DbSession,
     user: CurrentUser,
@@ -289,7 +341,12 @@ class UnitPatch(BaseModel):
     lng: float | None = Field(None, ge=-180, le=180)
 
 
-@router.patch("/units/{ref}", summary="Report a unit's status or position")
+@router.patch(
+    "/units/{ref}",
+    summary="Report a unit's status or position",
+    response_model=schemas.UnitOut,
+    responses=problem_responses(401, 403, 404, 409, 422),
+)
 def api_patch_unit(ref: str, patch: UnitPatch, db: DbSession, user: CurrentUser) -> dict:
     """Operators and admins of the unit's party, or the unit's own field user."""
     from perron.live.units import get_unit
