@@ -58,6 +58,17 @@ PROBLEM_SCHEMA = {
                     "status": {"type": "integer"},
                     "detail": {"type": "string"},
                     "instance": {"type": "string"},
+                    "errors": {
+                        "type": "array",
+                        "description": "invalid fields (422)",
+                        "items": {
+                            "type": "object",
+                            "properties": {
+                                "field": {"type": "string"},
+                                "message": {"type": "string"},
+                            },
+                        },
+                    },
                 },
                 "required": ["type", "title", "status"],
             }
