@@ -12,15 +12,48 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, WithJsonSchema
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    ModelWrapValidatorHandler,
+    PrivateAttr,
+    SerializerFunctionWrapHandler,
+    WithJsonSchema,
+    model_serializer,
+    model_validator,
+)
 
-__all__ = ["Day", "GeoJSON", "Out", "Timestamp"]
+__all__ = ["Day", "GeoJSON", "Number", "Out", "Timestamp"]
 
 
 class Out(BaseModel):
-    """Base of every response model: documented keys, and no key of the answer dropped."""
+    """Base of every response model: documented keys, no key of the answer dropped, and the
+    keys in the order the service gave them."""
 
     model_config = ConfigDict(extra="allow")
+    _order: tuple[str, ...] = PrivateAttr(default=())
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _remember_order(cls, data: Any, handler: ModelWrapValidatorHandler[Out]) -> Out:
+        out = handler(data)
+        if isinstance(data, dict):
+            out._order = tuple(data)
+        return out
+
+    # no return annotation: with one, pydantic would document the answer by it instead of by
+    # the model's fields
+    @model_serializer(mode="wrap")
+    def _in_given_order(self, handler: SerializerFunctionWrapHandler):  # type: ignore[no-untyped-def]
+        out = handler(self)
+        if not self._order or not isinstance(out, dict):
+            return out
+        given = {k: out[k] for k in self._order if k in out}
+        return given | {k: v for k, v in out.items() if k not in given}
+
+
+#: a number as the service computed it: an integer stays an integer (``0``, not ``0.0``)
+Number = Annotated[int | float, WithJsonSchema({"type": "number"})]
 
 
 #: a moment as ISO 8601 text (``2026-03-01T22:15:00+01:00``)

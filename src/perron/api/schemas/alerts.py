@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import Field
 
-from perron.api.schemas import Out, Timestamp
+from perron.api.schemas import Number, Out, Timestamp
 from perron.live.routing import Proposal
 
 __all__ = [
@@ -77,10 +77,10 @@ class AlertDetail(AlertOut):
 
 class Percentiles(Out):
     n: int
-    p50: float | None
-    p90: float | None
-    p95: float | None
-    mean: float | None
+    p50: Number | None
+    p90: Number | None
+    p95: Number | None
+    mean: Number | None
 
 
 class ResponseTimeRow(Out):
@@ -110,8 +110,8 @@ class UnitOut(Out):
     party: str
     kind: str
     status: str
-    lat: float | None
-    lng: float | None
+    lat: Number | None
+    lng: Number | None
     home_station: str | None
     synthetic: bool
     updated_at: Timestamp | None

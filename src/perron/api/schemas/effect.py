@@ -8,24 +8,24 @@ from typing import Any
 
 from pydantic import Field
 
-from perron.api.schemas import Out, Timestamp
+from perron.api.schemas import Number, Out, Timestamp
 
 __all__ = ["Evaluation", "EvaluationSummary", "Evidence", "StoredEvaluation"]
 
 
 class EventTime(Out):
     e: int = Field(description="months since the start (negative: before)")
-    att: float | None
-    relative: float | None
-    low: float | None
-    high: float | None
-    n: float | None
+    att: Number | None
+    relative: Number | None
+    low: Number | None
+    high: Number | None
+    n: Number | None
 
 
 class Check(Out):
     code: str
     passed: bool
-    value: float | None
+    value: Number | None
     nl: str
     en: str
     fails_credibility: bool
@@ -33,13 +33,13 @@ class Check(Out):
 
 class Donor(Out):
     unit: str
-    weight: float | None
+    weight: Number | None
 
 
 class LeaveOneOut(Out):
     without: str
-    att: float | None
-    relative: float | None
+    att: Number | None
+    relative: Number | None
 
 
 class Evaluation(Out):
@@ -50,16 +50,16 @@ class Evaluation(Out):
     design: str
     assumptions_nl: str
     assumptions_en: str
-    att: float | None = Field(description="average effect on the treated, per unit and month")
-    ci_low: float | None
-    ci_high: float | None
-    relative: float | None
-    relative_ci_low: float | None
-    relative_ci_high: float | None
-    counterfactual: float | None
-    observed: float | None
-    pre_trend_p: float | None
-    placebo_p: float | None
+    att: Number | None = Field(description="average effect on the treated, per unit and month")
+    ci_low: Number | None
+    ci_high: Number | None
+    relative: Number | None
+    relative_ci_low: Number | None
+    relative_ci_high: Number | None
+    counterfactual: Number | None
+    observed: Number | None
+    pre_trend_p: Number | None
+    placebo_p: Number | None
     credible: bool
     counts: bool
     units: int
@@ -67,10 +67,10 @@ class Evaluation(Out):
     periods: int
     first_period: str
     last_period: str
-    mde: float | None
-    mde_relative: float | None
-    naive_change: float | None
-    twfe: float | None
+    mde: Number | None
+    mde_relative: Number | None
+    naive_change: Number | None
+    twfe: Number | None
     event: list[EventTime]
     checks: list[Check]
     donors: list[Donor]
@@ -97,8 +97,8 @@ class EvaluationSummary(Out):
     measure_id: str | None
     method: str
     outcome: str
-    att: float | None
-    relative: float | None
+    att: Number | None
+    relative: Number | None
     credible: bool
     synthetic: bool
 
@@ -113,9 +113,9 @@ class Evidence(Out):
     evaluation_id: int
     stations: list[str]
     start: str | None
-    relative: float | None
-    relative_ci_low: float | None
-    relative_ci_high: float | None
+    relative: Number | None
+    relative_ci_low: Number | None
+    relative_ci_high: Number | None
     credible: bool
     synthetic: bool
     method: str

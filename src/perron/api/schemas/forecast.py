@@ -6,14 +6,14 @@ from typing import Any
 
 from pydantic import Field
 
-from perron.api.schemas import Out
+from perron.api.schemas import Number, Out
 
 __all__ = ["Backtest", "Tonight", "Week"]
 
 
 class Driver(Out):
     factor: str
-    effect: float
+    effect: Number
     text: str
 
 
@@ -21,10 +21,10 @@ class TonightStation(Out):
     rank: int
     station: str
     name: str
-    lat: float
-    lng: float
-    expected: float = Field(description="expected safety incidents over the evening blocks")
-    blocks: dict[str, float] = Field(description="expected incidents per block (hours)")
+    lat: Number
+    lng: Number
+    expected: Number = Field(description="expected safety incidents over the evening blocks")
+    blocks: dict[str, Number] = Field(description="expected incidents per block (hours)")
     drivers: list[Driver]
 
 
@@ -34,15 +34,15 @@ class Tonight(Out):
     model: str
     trained_until: str | None
     data_until: str
-    expected_total: float
+    expected_total: Number
     stations: list[TonightStation]
 
 
 class WeekStation(Out):
     code: str
     name: str
-    lat: float
-    lng: float
+    lat: Number
+    lng: Number
     size_class: str
 
 
@@ -52,7 +52,7 @@ class Cell(Out):
     block: int
     hours: str
     evening: bool
-    expected: float
+    expected: Number
     rank: int
     drivers: list[Driver] | None = Field(None, description="only for the best-ranked cells")
 
@@ -74,19 +74,19 @@ class Week(Out):
 class Calibration(Out):
     bin: int
     cells: int
-    forecast_mean: float
-    observed_mean: float
-    forecast_total: float
-    observed_total: float
+    forecast_mean: Number
+    observed_mean: Number
+    forecast_total: Number
+    observed_total: Number
 
 
 class BacktestModel(Out):
     name: str
     kind: str
     description: str
-    hit_rate: dict[str, float] = Field(description="share of incidents in the top k % of cells")
-    pai: dict[str, float] = Field(description="predictive accuracy index per top k %")
-    deviance: float
+    hit_rate: dict[str, Number] = Field(description="share of incidents in the top k % of cells")
+    pai: dict[str, Number] = Field(description="predictive accuracy index per top k %")
+    deviance: Number
     calibration: list[Calibration]
 
 
@@ -97,10 +97,10 @@ class Backtest(Out):
     stations: int
     blocks_per_day: int
     cells_per_week: int
-    incidents: float
+    incidents: Number
     categories: list[str]
     history_from: str
     refit_every_weeks: int
     best_baseline: dict[str, Any]
-    seconds: dict[str, float]
+    seconds: dict[str, Number]
     models: list[BacktestModel]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from perron.api.schemas import Out
+from perron.api.schemas import Number, Out
 from perron.inspections.model import ActionOut, FindingOut, RecommendationOut, WalkOut
 
 __all__ = [
@@ -74,15 +74,15 @@ class StationScore(Out):
     light: str
     group: str
     walks: int
-    score: float | None = Field(description="mean rubric score, 0–3")
-    feeling: float | None
+    score: Number | None = Field(description="mean rubric score, 0–3")
+    feeling: Number | None
     synthetic: bool
 
 
 class ComparedScore(StationScore):
-    walk_scaled: float | None = Field(description="score / 3")
-    monitor_evening: float | None = Field(description="the monitor's evening safety, 1–10")
-    monitor_scaled: float | None = Field(description="(monitor_evening − 1) / 9")
+    walk_scaled: Number | None = Field(description="score / 3")
+    monitor_evening: Number | None = Field(description="the monitor's evening safety, 1–10")
+    monitor_scaled: Number | None = Field(description="(monitor_evening − 1) / 9")
 
 
 class Comparison(Out):

@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import Field
 
-from perron.api.schemas import Out, Timestamp
+from perron.api.schemas import Number, Out, Timestamp
 
 __all__ = ["Decided", "Plan", "PlanList", "Reference", "RequestDetail", "Rules"]
 
@@ -20,7 +20,7 @@ class Labelled(Out):
 
 class Wait(Out):
     station: str
-    minutes: float
+    minutes: Number
 
 
 class CivilImpact(Out):
@@ -28,8 +28,8 @@ class CivilImpact(Out):
     series: list[str]
     trains_displaced: int
     trains_cancelled: int
-    delay_minutes: float
-    passenger_minutes: float
+    delay_minutes: Number
+    passenger_minutes: Number
     trains_within_buffer: int
     links_touched: list[str]
     stations: list[str]
@@ -48,8 +48,8 @@ class Alternative(Out):
     route: list[str]
     departure: Timestamp
     arrival: Timestamp
-    running_minutes: float
-    km: float
+    running_minutes: Number
+    km: Number
     waits: list[Wait]
     legs: list[dict[str, Any]]
     civil_impact: CivilImpact
@@ -75,8 +75,8 @@ class PlanBody(Out):
     route: list[str]
     departure: Timestamp
     arrival: Timestamp
-    running_minutes: float
-    km: float
+    running_minutes: Number
+    km: Number
     waits: list[Wait]
     legs: list[dict[str, Any]]
     civil_impact: CivilImpact
@@ -142,8 +142,8 @@ class ReferenceSite(Out):
     kind: str
     name: str
     code: str
-    lat: float | None
-    lon: float | None
+    lat: Number | None
+    lon: Number | None
     fact: str
     source: str
 

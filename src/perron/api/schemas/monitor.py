@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from perron.api.schemas import Day, Out
+from perron.api.schemas import Day, Number, Out
 
 __all__ = ["BelowThreshold", "Scores", "ScoreMap", "StationTrend", "Years"]
 
@@ -17,11 +17,11 @@ class Years(Out):
 
 
 class Score(Out):
-    mean: float | None
-    ci_low: float | None
-    ci_high: float | None
-    ci: list[float] | None
-    se: float | None
+    mean: Number | None
+    ci_low: Number | None
+    ci_high: Number | None
+    ci: list[Number] | None
+    se: Number | None
     n: int
     suppressed: bool
 
@@ -50,11 +50,11 @@ class Scores(Out):
 
 
 class GenderGap(Out):
-    women: float | None
-    men: float | None
+    women: Number | None
+    men: Number | None
     n_women: int
     n_men: int
-    gap: float | None
+    gap: Number | None
     suppressed: bool
 
 
@@ -63,13 +63,13 @@ class BelowStation(Out):
     name: str | None
     size_class: str | None
     status: str = Field(description="new, persisting or improved")
-    previous_mean: float | None
+    previous_mean: Number | None
     gender_gap: GenderGap
-    mean: float | None = None
-    ci_low: float | None = None
-    ci_high: float | None = None
-    ci: list[float] | None = None
-    se: float | None = None
+    mean: Number | None = None
+    ci_low: Number | None = None
+    ci_high: Number | None = None
+    ci: list[Number] | None = None
+    se: Number | None = None
     n: int | None = None
     suppressed: bool | None = None
 
@@ -78,7 +78,7 @@ class BelowThreshold(Out):
     year: int
     previous_year: int | None
     item: str
-    threshold: float
+    threshold: Number
     min_responses: int
     count: int
     previous_count: int | None
@@ -96,8 +96,8 @@ class MapStation(Score):
     code: str
     name: str
     size_class: str
-    lat: float
-    lng: float
+    lat: Number
+    lng: Number
 
 
 class ScoreMap(Out):

@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import Field
 
-from perron.api.schemas import Out
+from perron.api.schemas import Number, Out
 from perron.network.analysis import StationCriticality
 from perron.network.service import SavedScenario
 
@@ -17,13 +17,13 @@ __all__ = ["Criticality", "SavedScenario", "Scenario", "WorstCase"]
 class LinkCriticality(Out):
     from_: str = Field(alias="from")
     to: str
-    length_km: float
-    alternative_km: float | None = Field(description="shortest way round; null: none")
-    detour_km: float | None
+    length_km: Number
+    alternative_km: Number | None = Field(description="shortest way round; null: none")
+    detour_km: Number | None
     isolated_stations: list[str]
     travellers_affected: int
-    trains_per_hour: float
-    passenger_hours_lost_per_hour: float
+    trains_per_hour: Number
+    passenger_hours_lost_per_hour: Number
     series: list[str]
     max_speed_kmh: int | None
     rank: int
@@ -44,24 +44,24 @@ class Criticality(Estimated):
 class Detour(Out):
     from_: str = Field(alias="from")
     to: str
-    length_km: float
-    alternative_km: float | None
-    detour_km: float | None
+    length_km: Number
+    alternative_km: Number | None
+    detour_km: Number | None
 
 
 class Scenario(Estimated):
     window: str
-    duration_hours: float
+    duration_hours: Number
     removed_links: list[str]
     removed_stations: list[str]
     isolated_stations: list[str]
     detours: list[Detour]
     travellers_affected: int
     travellers_cut_off: int
-    passenger_hours_lost_per_hour: float
-    passenger_hours_lost: float
+    passenger_hours_lost_per_hour: Number
+    passenger_hours_lost: Number
     series_broken: list[str]
-    trains_per_hour_affected: float
+    trains_per_hour_affected: Number
     id: int | None = Field(description="the saved scenario (with a name), else null")
 
 
@@ -69,11 +69,11 @@ class WorstCase(Estimated):
     k: int
     window: str
     links: list[str]
-    passenger_hours_lost_per_hour: float
+    passenger_hours_lost_per_hour: Number
     isolated_stations: list[str]
     method: str = Field(description="how the combination was found")
     proven: bool = Field(description="whether it is proven the worst")
     evaluated: int
-    seconds: float
+    seconds: Number
     greedy_links: list[str]
-    greedy_passenger_hours_lost_per_hour: float
+    greedy_passenger_hours_lost_per_hour: Number

@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import Field
 
-from perron.api.schemas import Day, Out, Timestamp
+from perron.api.schemas import Day, Number, Out, Timestamp
 
 __all__ = [
     "Budget",
@@ -31,11 +31,11 @@ class ComponentDetail(Out):
     name: str
     label_nl: str
     label_en: str
-    value: float | None
+    value: Number | None
     unit: str
-    percentile: float | None
-    weight: float
-    contribution: float | None
+    percentile: Number | None
+    weight: Number
+    contribution: Number | None
     source: str
     note: str
 
@@ -44,19 +44,19 @@ class NeedItem(Out):
     station: str
     name: str
     size_class: str
-    lat: float
-    lng: float
+    lat: Number
+    lng: Number
     travellers_per_day: int
-    score: float | None
+    score: Number | None
     rank: int
-    components: dict[str, float | None] = Field(description="value per component")
+    components: dict[str, Number | None] = Field(description="value per component")
     component_details: list[ComponentDetail]
     missing: list[str]
     why_nl: str
     why_en: str
-    stability: float | None = None
-    harm: float | None = None
-    harm_by_category: dict[str, float | None] | None = None
+    stability: Number | None = None
+    harm: Number | None = None
+    harm_by_category: dict[str, Number | None] | None = None
 
 
 class Component(Out):
@@ -66,7 +66,7 @@ class Component(Out):
     unit: str
     source: str
     higher_is_need: bool
-    weight: float
+    weight: Number
     available: bool
     note: str
 
@@ -74,13 +74,13 @@ class Component(Out):
 class NeedIndex(Out):
     items: list[NeedItem]
     count: int
-    weights: dict[str, float]
+    weights: dict[str, Number]
     components: list[Component]
     missing_components: list[str]
     notes: list[str]
     top_n: int | None = None
     resamples: int | None = None
-    monitor_year: int | None = None
+    monitor_year: int | str | None = None
     harm_weights_version: str | None = None
     config_version: str | None = None
     synthetic_components: list[str] = []
@@ -88,9 +88,9 @@ class NeedIndex(Out):
 
 
 class Effect(Out):
-    estimate: float
-    low: float
-    high: float
+    estimate: Number
+    low: Number
+    high: Number
 
 
 class CatalogueMeasure(Out):
@@ -110,8 +110,8 @@ class CatalogueMeasure(Out):
     lifetime_years: int
     payer: list[str]
     requires: list[str]
-    cost: float
-    cost_by_size: dict[str, float]
+    cost: Number
+    cost_by_size: dict[str, Number]
     expert_estimate: bool
     catalogue_version: str
 
@@ -260,46 +260,46 @@ class Budget(Out):
 class Choice(Out):
     station: str
     measures: list[str]
-    cost: float
-    harm: float
-    harm_avoided: float
+    cost: Number
+    harm: Number
+    harm_avoided: Number
     fixed: list[str]
 
 
 class Solution(Out):
     method: str
     status: str
-    objective: float
-    cost: float
-    budget: float
-    gap: float | None
-    dual_bound: float | None
-    seconds: float
+    objective: Number
+    cost: Number
+    budget: Number
+    gap: Number | None
+    dual_bound: Number | None
+    seconds: Number
     options: int
     options_after_fixing: int
-    lagrangian_bound: float | None
+    lagrangian_bound: Number | None
     nodes: int | None
     choices: list[Choice]
 
 
 class Greedy(Out):
-    objective: float
-    cost: float
-    share_of_optimum: float | None
+    objective: Number
+    cost: Number
+    share_of_optimum: Number | None
     choices: list[Choice]
 
 
 class Optimum(Solution):
     """The optimal portfolio of a given problem, beside the greedy one."""
 
-    build_seconds: float
+    build_seconds: Number
     greedy: Greedy
 
 
 class ProgrammeChoice(Choice):
     name: str
-    lat: float
-    lng: float
+    lat: Number
+    lng: Number
     need_rank: int | None
     measure_names: list[str]
 
@@ -309,29 +309,29 @@ class ProgrammeSolution(Solution):
 
 
 class Robust(ProgrammeSolution):
-    nominal_objective: float | None
+    nominal_objective: Number | None
 
 
 class ProgrammeOptimum(ProgrammeSolution):
     """The best portfolio for the real stations and catalogue, with the robust one."""
 
-    build_seconds: float
+    build_seconds: Number
     greedy: Greedy
     robust: Robust | None = None
-    objective_at_low_effects: float | None = None
+    objective_at_low_effects: Number | None = None
     instance: dict[str, Any] = Field(description="what the problem was built from")
     frontier: list[dict[str, Any]] | None = None
 
 
 class FrontierPoint(Out):
-    budget: float
-    objective: float
-    cost: float
+    budget: Number
+    objective: Number
+    cost: Number
     status: str
-    gap: float | None
+    gap: Number | None
     stations: int
-    seconds: float
-    greedy: float | None = None
+    seconds: Number
+    greedy: Number | None = None
 
 
 class Frontier(Out):

@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import Field
 
-from perron.api.schemas import Out, Timestamp
+from perron.api.schemas import Number, Out, Timestamp
 
 __all__ = [
     "AccessExplained",
@@ -44,8 +44,8 @@ class Incident(Out):
     zone: str | None = None
     line_section: str | None = None
     level_crossing_id: str | None = None
-    lat: float | None = None
-    lng: float | None = None
+    lat: Number | None = None
+    lng: Number | None = None
     victim_role: str | None = None
     status: str | None = None
     source: str | None = None
@@ -75,8 +75,8 @@ class Cell(Out):
     group: str | None = None
     station: str | None = None
     month: str | None = None
-    lat: float | None = None
-    lng: float | None = None
+    lat: Number | None = None
+    lng: Number | None = None
 
 
 class AggregateOut(Out):
@@ -119,7 +119,7 @@ class IncidentLink(Out):
     visible: bool | None = None
     category: str | None = None
     status: str | None = None
-    score: float | None = None
+    score: Number | None = None
 
 
 class Access(Out):
