@@ -30,7 +30,8 @@ class Out(BaseModel):
     """Base of every response model: documented keys, no key of the answer dropped, and the
     keys in the order the service gave them."""
 
-    model_config = ConfigDict(extra="allow")
+    # from_attributes: a route may also hand over the service's typed result (a dataclass)
+    model_config = ConfigDict(extra="allow", from_attributes=True)
     _order: tuple[str, ...] = PrivateAttr(default=())
 
     @model_validator(mode="wrap")
