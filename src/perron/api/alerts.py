@@ -14,7 +14,8 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from perron.api.deps import CurrentUser, DbSession
-from perron.api.problems import PROBLEM_SCHEMA
+from perron.api.problems import PROBLEM_SCHEMA, media_responses, problem_responses
+from perron.api.schemas import alerts as schemas
 from perron.live import service
 from perron.live.feed import AlertFeed
 
@@ -24,7 +25,12 @@ FEED_HEARTBEAT_S = 15.0
 router = APIRouter(prefix="/api", tags=["alerts"], responses={"4XX": PROBLEM_SCHEMA})
 
 
-@router.get("/alerts", summary="Alerts the user may see, newest first")
+@router.get(
+    "/alerts",
+    summary="Alerts the user may see, newest first",
+    response_model=schemas.AlertList,
+    responses=problem_responses(401, 422),
+)
 def api_list_alerts(
     db: DbSession,
     user: CurrentUser,
@@ -39,7 +45,17 @@ def api_list_alerts(
     return {"alerts": rows}
 
 
-@router.get("/alerts/stream", summary="Live feed of alert changes (server-sent events)")
+@router.get(
+    "/alerts/stream",
+    summary="Live feed of alert changes (server-sent events)",
+    response_class=StreamingResponse,
+    responses=media_responses(
+        {"text/event-stream": "events alert.created and alert.updated with the alert as JSON"},
+        200,
+        401,
+        422,
+    ),
+)
 async def api_alert_stream(
     request: Request,
     user: CurrentUser,
@@ -84,7 +100,12 @@ async def api_alert_stream(
     )
 
 
-@router.get("/alerts/response-times", summary="Response-time percentiles")
+@router.get(
+    "/alerts/response-times",
+    summary="Response-time percentiles",
+    response_model=schemas.ResponseTimes,
+    responses=problem_responses(401, 422),
+)
 def api_response_times(
     db: DbSession,
     user: CurrentUser,
@@ -100,12 +121,22 @@ def api_response_times(
     ).as_dict()
 
 
-@router.get("/alerts/ack-limits", summary="Acknowledgement limits per severity")
+@router.get(
+    "/alerts/ack-limits",
+    summary="Acknowledgement limits per severity",
+    response_model=schemas.AckLimits,
+    responses=problem_responses(401),
+)
 def api_ack_limits(_user: CurrentUser) -> dict[str, int]:
     return service.ack_limits()
 
 
-@router.get("/alerts/{alert_id}", summary="One alert with its transitions and unit proposals")
+@router.get(
+    "/alerts/{alert_id}",
+    summary="One alert with its transitions and unit proposals",
+    response_model=schemas.AlertDetail,
+    responses=problem_responses(401, 403, 404, 422),
+)
 def api_get_alert(alert_id: int, db: DbSession, user: CurrentUser) -> dict[str, Any]:
     return service.show_alert(db, user, alert_id).as_dict()
 
@@ -113,7 +144,18 @@ def api_get_alert(alert_id: int, db: DbSession, user: CurrentUser) -> dict[str, 
 @router.get(
     "/alerts/{alert_id}/export",
     summary="The alert as CAP 1.2 XML or an NGSI-LD Alert",
-    responses={200: {"content": {"application/cap+xml": {}, "application/ld+json": {}}}},
+    response_class=Response,
+    responses=media_responses(
+        {
+            "application/cap+xml": "a CAP 1.2 alert message",
+            "application/ld+json": "an NGSI-LD Alert entity",
+        },
+        200,
+        401,
+        403,
+        404,
+        422,
+    ),
 )
 def api_export_alert(
     alert_id: int,
@@ -131,7 +173,12 @@ class TransitionIn(BaseModel):
     outcome: Literal["true_alarm", "false_alarm"] | None = None
 
 
-@router.post("/alerts/{alert_id}/{action}", summary="Move an alert through its lifecycle")
+@router.post(
+    "/alerts/{alert_id}/{action}",
+    summary="Move an alert through its lifecycle",
+    response_model=schemas.AlertDetail,
+    responses=problem_responses(401, 403, 404, 409, 422),
+)
 def api_transition(
     alert_id: int,
     action: Literal["acknowledge", "dispatch", "on-scene", "resolve", "release", "accept"],
@@ -149,7 +196,12 @@ def api_transition(
     ).as_dict()
 
 
-@router.get("/units", summary="Response units with position and status")
+@router.get(
+    "/units",
+    summary="Response units with position and status",
+    response_model=schemas.UnitList,
+    responses=problem_responses(401, 422),
+)
 def api_units(
     db: DbSession,
     user: CurrentUser,
@@ -167,7 +219,12 @@ class UnitPatch(BaseModel):
     lng: float | None = Field(None, ge=-180, le=180)
 
 
-@router.patch("/units/{ref}", summary="Report a unit's status or position")
+@router.patch(
+    "/units/{ref}",
+    summary="Report a unit's status or position",
+    response_model=schemas.UnitOut,
+    responses=problem_responses(401, 403, 404, 409, 422),
+)
 def api_patch_unit(ref: str, patch: UnitPatch, db: DbSession, user: CurrentUser) -> dict:
     """Operators and admins of the unit's party, or the unit's own field user; 409 while the
     unit is dispatched or on scene (its alert moves it)."""

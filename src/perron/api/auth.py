@@ -8,7 +8,8 @@ from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
 from perron.access import accounts
-from perron.api.problems import PROBLEM_SCHEMA, Problem
+from perron.api.problems import Problem, problem_responses
+from perron.api.schemas import Out, Timestamp
 from perron.http.deps import SESSION_COOKIE, AppSettings, CurrentUser, DbSession, remote_of
 from perron.http.security import csrf_token_for
 
@@ -33,9 +34,7 @@ class LoggedIn(Me):
     )
 
 
-@router.post(
-    "/login", response_model=LoggedIn, responses={401: PROBLEM_SCHEMA, 429: PROBLEM_SCHEMA}
-)
+@router.post("/login", response_model=LoggedIn, responses=problem_responses(401, 422, 429))
 def login(
     creds: Credentials, request: Request, response: Response, db: DbSession
 ) -> dict[str, Any]:
@@ -84,7 +83,7 @@ class TokenRequest(BaseModel):
 @router.post(
     "/tokens",
     response_model=TokenOut,
-    responses={401: PROBLEM_SCHEMA, 403: PROBLEM_SCHEMA, 422: PROBLEM_SCHEMA},
+    responses=problem_responses(401, 403, 422),
 )
 def new_token(
     body: TokenRequest, user: CurrentUser, db: DbSession, settings: AppSettings
@@ -108,13 +107,33 @@ def new_token(
     return {"token": secret, **{k: out[k] for k in ("id", "name", "created_at", "expires_at")}}
 
 
-@router.get("/tokens", responses={401: PROBLEM_SCHEMA})
+class TokenInfo(Out):
+    """An API token as listed: never its secret."""
+
+    id: int
+    user: str
+    party: str
+    name: str
+    created_at: Timestamp
+    expires_at: Timestamp | None
+    last_used_at: Timestamp | None
+    revoked_at: Timestamp | None
+    active: bool
+
+
+class TokenList(Out):
+    tokens: list[TokenInfo]
+
+
+@router.get("/tokens", response_model=TokenList, responses=problem_responses(401))
 def my_tokens(user: CurrentUser, db: DbSession) -> dict[str, Any]:
     """The user's API tokens (never their secrets), active, expired and revoked."""
     return {"tokens": [t.as_dict() for t in accounts.list_tokens(db, user)]}
 
 
-@router.delete("/tokens/{token_id}", responses={401: PROBLEM_SCHEMA, 404: PROBLEM_SCHEMA})
+@router.delete(
+    "/tokens/{token_id}", response_model=TokenInfo, responses=problem_responses(401, 404, 422)
+)
 def revoke_token(token_id: int, user: CurrentUser, db: DbSession) -> dict[str, Any]:
     """Revoke one of the user's API tokens; it stops working at once."""
     try:
@@ -123,7 +142,12 @@ def revoke_token(token_id: int, user: CurrentUser, db: DbSession) -> dict[str, A
         raise Problem(404, "Not Found", str(exc)) from None
 
 
-@router.post("/logout", status_code=204)
+@router.post(
+    "/logout",
+    status_code=204,
+    response_class=Response,
+    responses={204: {"description": "Logged out; the session cookie is removed"}},
+)
 def logout(request: Request, response: Response, db: DbSession) -> Response:
     token = request.cookies.get(SESSION_COOKIE)
     if token:
@@ -133,7 +157,7 @@ def logout(request: Request, response: Response, db: DbSession) -> Response:
     return response
 
 
-@router.get("/me", response_model=Me, responses={401: PROBLEM_SCHEMA})
+@router.get("/me", response_model=Me, responses=problem_responses(401))
 def me(user: CurrentUser) -> dict[str, Any]:
     return {
         "username": user.username,

@@ -14,7 +14,8 @@ from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from perron.api.deps import CurrentUser, DbSession
-from perron.api.problems import PROBLEM_SCHEMA, Problem
+from perron.api.problems import Problem, problem_responses
+from perron.api.schemas import effect as schemas
 
 router = APIRouter(prefix="/api/effect", tags=["effect"])
 
@@ -23,13 +24,6 @@ Method = Literal["auto", "imputation", "imputation_linear", "synthetic_control"]
 PurposeQ = Literal["analysis", "accountability"]
 OutcomeQ = Literal["incidents", "disruptions", "alerts", "response_time", "evening_safety"]
 StepQ = Literal["acknowledge", "dispatch", "arrive"]
-ERRORS: dict[int | str, dict[str, Any]] = {
-    400: PROBLEM_SCHEMA,
-    403: PROBLEM_SCHEMA,
-    404: PROBLEM_SCHEMA,
-    413: PROBLEM_SCHEMA,
-    422: PROBLEM_SCHEMA,
-}
 
 
 def _options(seed: int, replicates: int, placebos: int) -> Any:
@@ -50,7 +44,13 @@ def _problem(exc: Exception) -> Problem:
     raise exc
 
 
-@router.post("/evaluate", responses=ERRORS, summary="Evaluate a panel sent as CSV")
+@router.post(
+    "/evaluate",
+    summary="Evaluate a panel sent as CSV",
+    response_model=schemas.Evaluation,
+    response_model_exclude_unset=True,
+    responses=problem_responses(400, 401, 403, 413, 422),
+)
 async def evaluate_panel(
     request: Request,
     db: DbSession,
@@ -108,7 +108,13 @@ async def evaluate_panel(
     return out
 
 
-@router.post("/measures/{measure_id}/evaluate", responses=ERRORS, summary="Evaluate a deal measure")
+@router.post(
+    "/measures/{measure_id}/evaluate",
+    summary="Evaluate a deal measure",
+    response_model=schemas.Evaluation,
+    response_model_exclude_unset=True,
+    responses=problem_responses(401, 403, 404, 422),
+)
 def evaluate_measure(
     measure_id: int,
     db: DbSession,
@@ -169,8 +175,9 @@ def evaluate_measure(
 
 @router.get(
     "/measures/{measure_id}/power",
-    responses=ERRORS,
     summary="Before a deal measure starts: the minimum detectable effect",
+    response_model=schemas.MeasurePower,
+    responses=problem_responses(401, 403, 404, 413, 422),
 )
 def measure_power(
     measure_id: int,
@@ -203,7 +210,13 @@ def measure_power(
         raise _problem(exc) from None
 
 
-@router.get("/evaluations", responses=ERRORS, summary="Your party's stored evaluations")
+@router.get(
+    "/evaluations",
+    summary="Your party's stored evaluations",
+    response_model=list[schemas.EvaluationSummary],
+    response_model_exclude_unset=True,
+    responses=problem_responses(401, 403, 422),
+)
 def list_evaluations(
     db: DbSession, user: CurrentUser, limit: Annotated[int, Query(ge=1, le=1000)] = 100
 ) -> list[dict[str, Any]]:
@@ -215,7 +228,13 @@ def list_evaluations(
         raise _problem(exc) from None
 
 
-@router.get("/evaluations/{evaluation_id}", responses=ERRORS, summary="One stored evaluation")
+@router.get(
+    "/evaluations/{evaluation_id}",
+    summary="One stored evaluation",
+    response_model=schemas.StoredEvaluation,
+    response_model_exclude_unset=True,
+    responses=problem_responses(401, 403, 404, 422),
+)
 def get_evaluation(evaluation_id: int, db: DbSession, user: CurrentUser) -> dict[str, Any]:
     from perron.effect import get_evaluation
 
@@ -225,7 +244,13 @@ def get_evaluation(evaluation_id: int, db: DbSession, user: CurrentUser) -> dict
         raise _problem(exc) from None
 
 
-@router.get("/evidence", responses=ERRORS, summary="Perron's own evidence per catalogue measure")
+@router.get(
+    "/evidence",
+    summary="Perron's own evidence per catalogue measure",
+    response_model=list[schemas.Evidence],
+    response_model_exclude_unset=True,
+    responses=problem_responses(401, 403, 422),
+)
 def evidence(
     db: DbSession,
     user: CurrentUser,

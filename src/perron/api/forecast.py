@@ -15,7 +15,8 @@ from starlette.concurrency import run_in_threadpool
 
 from perron.access.accounts import Principal
 from perron.api.deps import AppSettings, CurrentUser, current_user
-from perron.api.problems import PROBLEM_SCHEMA, Problem
+from perron.api.problems import Problem, problem_responses
+from perron.api.schemas import forecast as schemas
 
 # Forecasts hold no personal data, but they are the product of the registry's incidents and a
 # week costs seconds of CPU to compute: they are for logged-in users.
@@ -23,9 +24,8 @@ router = APIRouter(
     prefix="/api/forecast",
     tags=["forecast"],
     dependencies=[Depends(current_user)],
-    responses={401: PROBLEM_SCHEMA},
+    responses=problem_responses(401),
 )
-JSON_CONTENT = {200: {"content": {"application/json": {}}}}
 
 #: perron.forecast.service.PRODUCTION_MODELS; the default is its DEFAULT_MODEL (a test checks both)
 Model = Literal["blend", "empirical_bayes", "gradient_boosting", "poisson_glm"]
@@ -64,7 +64,7 @@ async def _call(fn, *args, **kwargs) -> Any:
         raise Problem(422, "Cannot make the forecast", str(exc)) from exc
 
 
-@router.get("/tonight", responses={422: PROBLEM_SCHEMA, **JSON_CONTENT})
+@router.get("/tonight", response_model=schemas.Tonight, responses=problem_responses(401, 422))
 async def forecast_tonight(
     settings: AppSettings,
     user: CurrentUser,
@@ -91,7 +91,7 @@ async def forecast_tonight(
     return Response(body, media_type="application/json")
 
 
-@router.get("/week", responses={404: PROBLEM_SCHEMA, 422: PROBLEM_SCHEMA, **JSON_CONTENT})
+@router.get("/week", response_model=schemas.Week, responses=problem_responses(401, 404, 422))
 async def forecast_week(
     settings: AppSettings,
     user: CurrentUser,
@@ -123,7 +123,12 @@ async def forecast_week(
     return Response(body, media_type="application/json")
 
 
-@router.get("/backtest", responses={404: PROBLEM_SCHEMA})
+@router.get(
+    "/backtest",
+    response_model=schemas.Backtest,
+    response_model_exclude_unset=True,
+    responses=problem_responses(401, 404),
+)
 async def forecast_backtest(settings: AppSettings) -> dict[str, Any]:
     """The stored rolling-origin backtest report (every model and baseline side by side)."""
     from perron.forecast.service import load_backtest

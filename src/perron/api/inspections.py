@@ -13,18 +13,15 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from perron.api.deps import CurrentUser, DbSession
-from perron.api.problems import PROBLEM_SCHEMA, Problem
+from perron.api.problems import Problem, media_responses, problem_responses
+from perron.api.schemas import inspections as schemas
 from perron.inspections import recommendations as recs
 from perron.inspections import service
 from perron.inspections.errors import InspectionError, NotAllowed, NotFound
 from perron.inspections.model import EvidenceInput, FindingInput, WalkInput
 from perron.inspections.photos import MAX_UPLOAD_BYTES
 
-router = APIRouter(
-    prefix="/api",
-    tags=["inspections"],
-    responses={400: PROBLEM_SCHEMA, 403: PROBLEM_SCHEMA, 404: PROBLEM_SCHEMA},
-)
+router = APIRouter(prefix="/api", tags=["inspections"])
 T = TypeVar("T")
 
 
@@ -126,12 +123,23 @@ class AssessBody(BaseModel):
 # ---- walks -------------------------------------------------------------------------------------
 
 
-@router.get("/inspections/templates", summary="Walk-through templates per target group")
+@router.get(
+    "/inspections/templates",
+    summary="Walk-through templates per target group",
+    response_model=list[schemas.Template],
+    response_model_exclude_unset=True,
+    responses=problem_responses(401),
+)
 def api_templates(user: CurrentUser) -> list[dict[str, Any]]:
     return service.list_templates()
 
 
-@router.get("/inspections/walks", summary="Walks, newest first")
+@router.get(
+    "/inspections/walks",
+    summary="Walks, newest first",
+    response_model=list[schemas.WalkOut],
+    responses=problem_responses(400, 401, 403, 422),
+)
 def api_walks(
     db: DbSession,
     user: CurrentUser,
@@ -142,7 +150,13 @@ def api_walks(
     return _plain(_call(service.list_walks, db, user, station, group, limit))
 
 
-@router.post("/inspections/walks", status_code=201, summary="Record a walk with its findings")
+@router.post(
+    "/inspections/walks",
+    status_code=201,
+    summary="Record a walk with its findings",
+    response_model=schemas.WalkOut,
+    responses=problem_responses(400, 401, 403, 404, 422),
+)
 def api_record_walk(body: WalkBody, db: DbSession, user: CurrentUser) -> dict[str, Any]:
     walk = WalkInput(
         station_code=body.station_code,
@@ -161,26 +175,49 @@ def api_record_walk(body: WalkBody, db: DbSession, user: CurrentUser) -> dict[st
     return _plain(_call(service.record_walk, db, user, walk))
 
 
-@router.get("/inspections/walks/{walk_id}", summary="One walk with its findings")
+@router.get(
+    "/inspections/walks/{walk_id}",
+    summary="One walk with its findings",
+    response_model=schemas.WalkOut,
+    responses=problem_responses(401, 403, 404, 422),
+)
 def api_walk(walk_id: int, db: DbSession, user: CurrentUser) -> dict[str, Any]:
     return _plain(_call(service.get_walk, db, user, walk_id))
 
 
-@router.post("/inspections/walks/{walk_id}/findings", status_code=201, summary="Add a finding")
+@router.post(
+    "/inspections/walks/{walk_id}/findings",
+    status_code=201,
+    summary="Add a finding",
+    response_model=schemas.FindingOut,
+    responses=problem_responses(400, 401, 403, 404, 422),
+)
 def api_add_finding(
     walk_id: int, body: FindingBody, db: DbSession, user: CurrentUser
 ) -> dict[str, Any]:
     return _plain(_call(service.add_finding, db, user, walk_id, body.to_input()))
 
 
-@router.get("/inspections/scores", summary="Walk scores per station, year, day/night, group")
+@router.get(
+    "/inspections/scores",
+    summary="Walk scores per station, year, day/night, group",
+    response_model=list[schemas.StationScore],
+    response_model_exclude_unset=True,
+    responses=problem_responses(401, 403, 422),
+)
 def api_scores(
     db: DbSession, user: CurrentUser, station: str | None = Query(None, max_length=8)
 ) -> list[dict[str, Any]]:
     return _call(service.score_summary, db, user, station)
 
 
-@router.get("/inspections/scores/{station}/compare", summary="Walk scores vs the monitor")
+@router.get(
+    "/inspections/scores/{station}/compare",
+    summary="Walk scores vs the monitor",
+    response_model=schemas.Comparison,
+    response_model_exclude_unset=True,
+    responses=problem_responses(401, 403, 404, 422),
+)
 def api_compare(station: str, db: DbSession, user: CurrentUser) -> dict[str, Any]:
     return _call(service.compare_with_monitor, db, user, station[:8])
 
@@ -188,7 +225,14 @@ def api_compare(station: str, db: DbSession, user: CurrentUser) -> dict[str, Any
 # ---- photos ------------------------------------------------------------------------------------
 
 
-@router.post("/inspections/photos", status_code=201, summary="Upload a photo of a place")
+@router.post(
+    "/inspections/photos",
+    status_code=201,
+    summary="Upload a photo of a place",
+    response_model=schemas.PhotoStored,
+    response_model_exclude_unset=True,
+    responses=problem_responses(400, 401, 403, 413, 422),
+)
 async def api_upload_photo(
     db: DbSession, user: CurrentUser, file: UploadFile = File(...)
 ) -> dict[str, Any]:
@@ -199,7 +243,19 @@ async def api_upload_photo(
     return _call(service.upload_photo, db, user, data)
 
 
-@router.get("/inspections/photos/{photo_id}", summary="A photo (without metadata)")
+@router.get(
+    "/inspections/photos/{photo_id}",
+    summary="A photo (without metadata)",
+    response_class=Response,
+    responses=media_responses(
+        {"image/jpeg": "the photo, re-encoded without metadata"},
+        200,
+        401,
+        403,
+        404,
+        422,
+    ),
+)
 def api_photo(photo_id: int, db: DbSession, user: CurrentUser) -> Response:
     content, mime = _call(service.get_photo, db, user, photo_id)
     return Response(content, media_type=mime, headers={"Cache-Control": "private, max-age=3600"})
@@ -208,7 +264,12 @@ def api_photo(photo_id: int, db: DbSession, user: CurrentUser) -> Response:
 # ---- actions -----------------------------------------------------------------------------------
 
 
-@router.get("/inspections/actions", summary="Actions per party and station")
+@router.get(
+    "/inspections/actions",
+    summary="Actions per party and station",
+    response_model=list[schemas.ActionOut],
+    responses=problem_responses(401, 403, 422),
+)
 def api_actions(
     db: DbSession,
     user: CurrentUser,
@@ -232,14 +293,26 @@ def api_actions(
     )
 
 
-@router.get("/inspections/actions/overdue-summary", summary="Overdue actions per party, station")
+@router.get(
+    "/inspections/actions/overdue-summary",
+    summary="Overdue actions per party, station",
+    response_model=list[schemas.OverdueCount],
+    response_model_exclude_unset=True,
+    responses=problem_responses(401, 403, 422),
+)
 def api_overdue_summary(
     db: DbSession, user: CurrentUser, as_of: date | None = None
 ) -> list[dict[str, Any]]:
     return _call(service.overdue_summary, db, user, as_of)
 
 
-@router.post("/inspections/actions", status_code=201, summary="Turn a finding into an action")
+@router.post(
+    "/inspections/actions",
+    status_code=201,
+    summary="Turn a finding into an action",
+    response_model=schemas.ActionOut,
+    responses=problem_responses(400, 401, 403, 404, 422),
+)
 def api_create_action(body: ActionBody, db: DbSession, user: CurrentUser) -> dict[str, Any]:
     rec_id = (
         _call(recs.get_recommendation, db, user, body.recommendation_ref).id
@@ -260,19 +333,34 @@ def api_create_action(body: ActionBody, db: DbSession, user: CurrentUser) -> dic
     )
 
 
-@router.get("/inspections/actions/{action_id}", summary="One action with evidence and history")
+@router.get(
+    "/inspections/actions/{action_id}",
+    summary="One action with evidence and history",
+    response_model=schemas.ActionOut,
+    responses=problem_responses(401, 403, 404, 422),
+)
 def api_action(action_id: int, db: DbSession, user: CurrentUser) -> dict[str, Any]:
     return _plain(_call(service.get_action, db, user, action_id))
 
 
-@router.post("/inspections/actions/{action_id}/evidence", summary="Add evidence to an action")
+@router.post(
+    "/inspections/actions/{action_id}/evidence",
+    summary="Add evidence to an action",
+    response_model=schemas.ActionOut,
+    responses=problem_responses(400, 401, 403, 404, 422),
+)
 def api_action_evidence(
     action_id: int, body: EvidenceBody, db: DbSession, user: CurrentUser
 ) -> dict[str, Any]:
     return _plain(_call(service.add_action_evidence, db, user, action_id, body.to_input()))
 
 
-@router.post("/inspections/actions/{action_id}/status", summary="Move or close an action")
+@router.post(
+    "/inspections/actions/{action_id}/status",
+    summary="Move or close an action",
+    response_model=schemas.ActionOut,
+    responses=problem_responses(400, 401, 403, 404, 422),
+)
 def api_action_status(
     action_id: int, body: StatusBody, db: DbSession, user: CurrentUser
 ) -> dict[str, Any]:
@@ -285,7 +373,12 @@ def api_action_status(
 # ---- recommendations ---------------------------------------------------------------------------
 
 
-@router.get("/recommendations", summary="The recommendations register")
+@router.get(
+    "/recommendations",
+    summary="The recommendations register",
+    response_model=list[schemas.RecommendationOut],
+    responses=problem_responses(401, 403, 422),
+)
 def api_recommendations(
     db: DbSession,
     user: CurrentUser,
@@ -311,7 +404,13 @@ def api_recommendations(
     )
 
 
-@router.get("/recommendations/monitoring", summary="The monitoring view per addressee")
+@router.get(
+    "/recommendations/monitoring",
+    summary="The monitoring view per addressee",
+    response_model=list[schemas.AddresseeView],
+    response_model_exclude_unset=True,
+    responses=problem_responses(401, 403, 422),
+)
 def api_monitoring(
     db: DbSession,
     user: CurrentUser,
@@ -321,29 +420,54 @@ def api_monitoring(
     return _call(recs.monitoring_view, db, user, as_of, monitor)
 
 
-@router.get("/recommendations/{ref}", summary="One recommendation with actions and history")
+@router.get(
+    "/recommendations/{ref}",
+    summary="One recommendation with actions and history",
+    response_model=schemas.RecommendationOut,
+    responses=problem_responses(401, 403, 404, 422),
+)
 def api_recommendation(ref: str, db: DbSession, user: CurrentUser) -> dict[str, Any]:
     return _plain(_call(recs.get_recommendation, db, user, ref[:60]))
 
 
-@router.post("/recommendations/{ref}/response", summary="Record the addressee's response")
+@router.post(
+    "/recommendations/{ref}/response",
+    summary="Record the addressee's response",
+    response_model=schemas.RecommendationOut,
+    responses=problem_responses(400, 401, 403, 404, 422),
+)
 def api_response(ref: str, body: ResponseBody, db: DbSession, user: CurrentUser) -> dict[str, Any]:
     return _plain(_call(recs.record_response, db, user, ref[:60], body.responded_on, body.note))
 
 
-@router.post("/recommendations/{ref}/assessment", summary="Assess the response")
+@router.post(
+    "/recommendations/{ref}/assessment",
+    summary="Assess the response",
+    response_model=schemas.RecommendationOut,
+    responses=problem_responses(400, 401, 403, 404, 422),
+)
 def api_assess(ref: str, body: AssessBody, db: DbSession, user: CurrentUser) -> dict[str, Any]:
     return _plain(_call(recs.assess, db, user, ref[:60], body.assessment, body.note))
 
 
-@router.post("/recommendations/{ref}/evidence", summary="Add evidence to a recommendation")
+@router.post(
+    "/recommendations/{ref}/evidence",
+    summary="Add evidence to a recommendation",
+    response_model=schemas.RecommendationOut,
+    responses=problem_responses(400, 401, 403, 404, 422),
+)
 def api_rec_evidence(
     ref: str, body: EvidenceBody, db: DbSession, user: CurrentUser
 ) -> dict[str, Any]:
     return _plain(_call(recs.add_evidence, db, user, ref[:60], body.to_input()))
 
 
-@router.post("/recommendations/{ref}/status", summary="Change status; closing needs evidence")
+@router.post(
+    "/recommendations/{ref}/status",
+    summary="Change status; closing needs evidence",
+    response_model=schemas.RecommendationOut,
+    responses=problem_responses(400, 401, 403, 404, 422),
+)
 def api_rec_status(ref: str, body: StatusBody, db: DbSession, user: CurrentUser) -> dict[str, Any]:
     ev = body.evidence.to_input() if body.evidence else None
     return _plain(_call(recs.set_status, db, user, ref[:60], body.status, body.reason, ev))

@@ -16,19 +16,14 @@ from pydantic import BaseModel, Field, StringConstraints
 
 from perron.access.accounts import Principal
 from perron.api.deps import CurrentUser, DbSession
-from perron.api.problems import PROBLEM_SCHEMA, Problem
+from perron.api.problems import Problem, problem_responses
+from perron.api.schemas import Out, Timestamp
 from perron.joint import service
 
 router = APIRouter(prefix="/api/joint", tags=["joint"])
 
 Code = Annotated[str, StringConstraints(pattern=r"^[a-z0-9_]{2,20}$")]
 Address = Annotated[str, StringConstraints(min_length=3, max_length=260)]
-ERRORS: dict[int | str, dict[str, Any]] = {
-    400: PROBLEM_SCHEMA,
-    403: PROBLEM_SCHEMA,
-    404: PROBLEM_SCHEMA,
-    422: PROBLEM_SCHEMA,
-}
 
 
 class Proposal(BaseModel):
@@ -66,6 +61,39 @@ class Agreement(BaseModel):
     status: str
 
 
+class Run(Out):
+    """A joint computation this party took part in."""
+
+    id: int
+    agreement: int | None
+    spec_hash: str
+    result_hash: str
+    query: dict[str, Any]
+    parties: list[str]
+    local_party: str
+    index: int
+    started_at: Timestamp
+    finished_at: Timestamp
+    by: str
+    privacy: dict[str, Any]
+    synthetic: bool
+    cells_shown: int
+    cells_suppressed: int
+
+
+class RunDetail(Run):
+    cells: list[dict[str, Any]] = Field(description="the agreed cells (suppressed ones empty)")
+    margins: list[dict[str, Any]]
+
+
+class BudgetLine(Out):
+    dataset: str
+    year: int
+    budget: float
+    spent: float
+    left: float
+
+
 class Job(BaseModel):
     job: str
     state: Literal["running", "done", "failed"]
@@ -89,13 +117,18 @@ def _call(fn, *args, **kwargs) -> Any:
         raise Problem(422, "Cannot do this joint computation", str(exc)) from exc
 
 
-@router.get("/agreements", responses=ERRORS)
+@router.get("/agreements", response_model=list[Agreement], responses=problem_responses(401, 403))
 def agreements(db: DbSession, user: CurrentUser) -> list[Agreement]:
     """The joint computations that name the user's party, newest first."""
     return [Agreement(**a) for a in _call(service.list_agreements, db, _actor(user))]
 
 
-@router.post("/agreements", status_code=201, responses=ERRORS)
+@router.post(
+    "/agreements",
+    status_code=201,
+    response_model=Agreement,
+    responses=problem_responses(401, 403, 422),
+)
 def propose(body: Proposal, db: DbSession, user: CurrentUser) -> Agreement:
     """Record a joint computation for the admins of every party to approve in their own Perron."""
     query = _call(
@@ -120,13 +153,21 @@ def propose(body: Proposal, db: DbSession, user: CurrentUser) -> Agreement:
     return Agreement(**row)
 
 
-@router.post("/agreements/{agreement_id}/approve", responses=ERRORS)
+@router.post(
+    "/agreements/{agreement_id}/approve",
+    response_model=Agreement,
+    responses=problem_responses(401, 403, 404, 422),
+)
 def approve(agreement_id: int, db: DbSession, user: CurrentUser) -> Agreement:
     """This party's admin signs off the agreement."""
     return Agreement(**_call(service.approve, db, _actor(user), agreement_id))
 
 
-@router.post("/agreements/{agreement_id}/withdraw", responses=ERRORS)
+@router.post(
+    "/agreements/{agreement_id}/withdraw",
+    response_model=Agreement,
+    responses=problem_responses(401, 403, 404, 422),
+)
 def withdraw(agreement_id: int, db: DbSession, user: CurrentUser) -> Agreement:
     """Withdraw this party's approval."""
     return Agreement(**_call(service.withdraw, db, _actor(user), agreement_id))
@@ -136,7 +177,12 @@ _JOBS: dict[str, dict[str, Any]] = {}
 _JOBS_LOCK = threading.Lock()
 
 
-@router.post("/agreements/{agreement_id}/run", status_code=202, responses=ERRORS)
+@router.post(
+    "/agreements/{agreement_id}/run",
+    status_code=202,
+    response_model=Job,
+    responses=problem_responses(401, 403, 404, 422),
+)
 def run(
     agreement_id: int, body: RunRequest, request: Request, db: DbSession, user: CurrentUser
 ) -> Job:
@@ -184,7 +230,7 @@ def run(
     return Job(**{k: v for k, v in _JOBS[job_id].items() if k != "party"})
 
 
-@router.get("/jobs/{job_id}", responses=ERRORS)
+@router.get("/jobs/{job_id}", response_model=Job, responses=problem_responses(401, 404, 422))
 def job(job_id: str, user: CurrentUser) -> Job:
     """The state of a run started through the API."""
     with _JOBS_LOCK:
@@ -194,19 +240,34 @@ def job(job_id: str, user: CurrentUser) -> Job:
     return Job(**{k: v for k, v in found.items() if k != "party"})
 
 
-@router.get("/runs", responses=ERRORS)
+@router.get(
+    "/runs",
+    response_model=list[Run],
+    response_model_exclude_unset=True,
+    responses=problem_responses(401, 403),
+)
 def runs(db: DbSession, user: CurrentUser) -> list[dict[str, Any]]:
     """The joint computations this party took part in."""
     return _call(service.list_runs, db, _actor(user))  # type: ignore[no-any-return]
 
 
-@router.get("/runs/{run_id}", responses=ERRORS)
+@router.get(
+    "/runs/{run_id}",
+    response_model=RunDetail,
+    response_model_exclude_unset=True,
+    responses=problem_responses(401, 403, 404, 422),
+)
 def run_detail(run_id: int, db: DbSession, user: CurrentUser) -> dict[str, Any]:
     """One run's agreed output (read access is audited)."""
     return _call(service.get_run, db, _actor(user), run_id)  # type: ignore[no-any-return]
 
 
-@router.get("/budget", responses=ERRORS)
+@router.get(
+    "/budget",
+    response_model=list[BudgetLine],
+    response_model_exclude_unset=True,
+    responses=problem_responses(401, 403),
+)
 def privacy_budget(db: DbSession, user: CurrentUser) -> list[dict[str, Any]]:
     """The privacy budget this party spent on its own data, per data set and year."""
     return _call(service.budget, db, _actor(user))  # type: ignore[no-any-return]

@@ -18,7 +18,8 @@ from sqlalchemy import select
 
 from perron.access.accounts import Principal
 from perron.api.deps import CurrentUser
-from perron.api.problems import Problem
+from perron.api.problems import Problem, problem_responses
+from perron.api.schemas import live as schemas
 from perron.live.ingest import IngestForbidden, Ingestor, ingest_as
 from perron.live.sources.generic import GenericError, to_event, to_events
 from perron.store.tables.reference import Station
@@ -69,7 +70,14 @@ def _store(request: Request, user: Principal, ingestor: Ingestor, events) -> dic
     }
 
 
-@router.post("", status_code=202, summary="Ingest one generic event")
+@router.post(
+    "",
+    status_code=202,
+    summary="Ingest one generic event",
+    response_model=schemas.Ingested,
+    response_model_exclude_unset=True,
+    responses=problem_responses(401, 403, 413, 422),
+)
 def post_event(request: Request, user: CurrentUser, payload: Any = Body(...)) -> dict[str, Any]:
     _require_token(request)
     ingestor, stations = _ingestor(request)
@@ -80,7 +88,14 @@ def post_event(request: Request, user: CurrentUser, payload: Any = Body(...)) ->
     return _store(request, user, ingestor, [event])
 
 
-@router.post("/batch", status_code=202, summary="Ingest a batch of generic events")
+@router.post(
+    "/batch",
+    status_code=202,
+    summary="Ingest a batch of generic events",
+    response_model=schemas.Ingested,
+    response_model_exclude_unset=True,
+    responses=problem_responses(401, 403, 413, 422),
+)
 def post_batch(request: Request, user: CurrentUser, payload: Any = Body(...)) -> dict[str, Any]:
     _require_token(request)
     ingestor, stations = _ingestor(request)

@@ -14,17 +14,12 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from perron.api.deps import CurrentUser, DbSession
-from perron.api.problems import PROBLEM_SCHEMA, Problem
+from perron.api.problems import Problem, media_responses, problem_responses
+from perron.api.schemas import military as schemas
 from perron.lazy import lazy_module
 
 military = lazy_module("perron.military")
 router = APIRouter(prefix="/api/military", tags=["military"])
-ERRORS: dict[int | str, dict[str, Any]] = {
-    401: PROBLEM_SCHEMA,
-    403: PROBLEM_SCHEMA,
-    404: PROBLEM_SCHEMA,
-    422: PROBLEM_SCHEMA,
-}
 RequestId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
@@ -68,29 +63,50 @@ def _labels() -> dict[str, str]:
     return {"reference_label": REFERENCE_LABEL, "reference_label_en": REFERENCE_LABEL_EN}
 
 
-@router.post("/plans", status_code=201, responses=ERRORS, summary="Plan a military transport")
+@router.post(
+    "/plans",
+    status_code=201,
+    summary="Plan a military transport",
+    response_model=schemas.Plan,
+    response_model_exclude_unset=True,
+    responses=problem_responses(401, 403, 404, 422),
+)
 def post_plan(body: PlanBody, db: DbSession, user: CurrentUser) -> dict[str, Any]:
     """Route, departure slot, civil impact and ranked alternatives; stored and audited."""
     planned = _call(military.plan_transport, db, user, body.model_dump())
     return planned.plan | _labels()
 
 
-@router.get("/plans", responses=ERRORS, summary="Stored requests, newest first")
+@router.get(
+    "/plans",
+    summary="Stored requests, newest first",
+    response_model=schemas.PlanList,
+    response_model_exclude_unset=True,
+    responses=problem_responses(401, 403, 422),
+)
 def get_plans(db: DbSession, user: CurrentUser, limit: int = 100) -> dict[str, Any]:
     rows = _call(military.list_requests, db, user, max(1, min(limit, 500)))
     return {"requests": rows} | _labels()
 
 
-@router.get("/plans/{request_id}", responses=ERRORS, summary="A request with its plans")
+@router.get(
+    "/plans/{request_id}",
+    summary="A request with its plans",
+    response_model=schemas.RequestDetail,
+    response_model_exclude_unset=True,
+    responses=problem_responses(401, 403, 404, 422),
+)
 def get_plan(request_id: RequestId, db: DbSession, user: CurrentUser) -> dict[str, Any]:
     return _call(military.get_request, db, user, request_id) | _labels()
 
 
 @router.get(
     "/plans/{request_id}/pdf",
-    responses=ERRORS,
-    response_class=Response,
     summary="The briefing PDF of a request",
+    response_class=Response,
+    responses=media_responses(
+        {"application/pdf": "the briefing of the request"}, 200, 401, 403, 404, 422
+    ),
 )
 def get_plan_pdf(request_id: RequestId, db: DbSession, user: CurrentUser) -> Response:
     detail = _call(military.get_request, db, user, request_id)
@@ -101,14 +117,26 @@ def get_plan_pdf(request_id: RequestId, db: DbSession, user: CurrentUser) -> Res
     )
 
 
-@router.post("/plans/{request_id}/decision", responses=ERRORS, summary="Approve or reject")
+@router.post(
+    "/plans/{request_id}/decision",
+    summary="Approve or reject",
+    response_model=schemas.Decided,
+    response_model_exclude_unset=True,
+    responses=problem_responses(401, 403, 404, 409, 422),
+)
 def post_decision(
     request_id: RequestId, body: DecisionBody, db: DbSession, user: CurrentUser
 ) -> dict[str, Any]:
     return _call(military.decide, db, user, request_id, body.decision, body.rank, body.note)
 
 
-@router.get("/reference", responses=ERRORS, summary="The military mobility reference")
+@router.get(
+    "/reference",
+    summary="The military mobility reference",
+    response_model=schemas.Reference,
+    response_model_exclude_unset=True,
+    responses=problem_responses(401, 403),
+)
 def get_reference(user: CurrentUser) -> dict[str, Any]:
     """Ports, sidings, border points, corridors: compiled by hand from public statements."""
     from dataclasses import asdict
@@ -120,6 +148,12 @@ def get_reference(user: CurrentUser) -> dict[str, Any]:
     return {"sites": [asdict(s) for s in reference()]} | _labels()
 
 
-@router.get("/rules", responses=ERRORS, summary="The constraint rules and the access policy")
+@router.get(
+    "/rules",
+    summary="The constraint rules and the access policy",
+    response_model=schemas.Rules,
+    response_model_exclude_unset=True,
+    responses=problem_responses(401, 403),
+)
 def get_rules(user: CurrentUser) -> dict[str, Any]:
     return {"rules": military.rule_table(), "access": military.policy_table()}

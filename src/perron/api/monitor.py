@@ -11,7 +11,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from perron.api.deps import CurrentUser, DbSession
-from perron.api.problems import PROBLEM_SCHEMA, Problem
+from perron.api.problems import Problem, problem_responses
+from perron.api.schemas import monitor as schemas
 from perron.lazy import lazy_module
 from perron.monitor.model import ITEMS, THRESHOLD
 from perron.store.tables.reference import Station
@@ -36,7 +37,13 @@ def _latest_year(db, year: int | None) -> int:
     return year
 
 
-@router.get("/years", summary="Years with survey responses")
+@router.get(
+    "/years",
+    summary="Years with survey responses",
+    response_model=schemas.Years,
+    response_model_exclude_unset=True,
+    responses=problem_responses(401),
+)
 def get_years(db: DbSession, _user: CurrentUser) -> dict[str, Any]:
     return service.survey_years(db)
 
@@ -44,7 +51,9 @@ def get_years(db: DbSession, _user: CurrentUser) -> dict[str, Any]:
 @router.get(
     "/scores",
     summary="Weighted scores: national, by gender, by size class",
-    responses={404: PROBLEM_SCHEMA},
+    response_model=schemas.Scores,
+    response_model_exclude_unset=True,
+    responses=problem_responses(401, 404, 422),
 )
 def get_scores(
     db: DbSession,
@@ -78,7 +87,9 @@ def get_scores(
 @router.get(
     "/below-threshold",
     summary="Stations below 6.0 on feeling safe after 19:00, with trend",
-    responses={404: PROBLEM_SCHEMA},
+    response_model=schemas.BelowThreshold,
+    response_model_exclude_unset=True,
+    responses=problem_responses(401, 404, 422),
 )
 def get_below_threshold(
     db: DbSession,
@@ -92,7 +103,11 @@ def get_below_threshold(
 
 
 @router.get(
-    "/map", summary="Evening safety per station, for a map", responses={404: PROBLEM_SCHEMA}
+    "/map",
+    summary="Evening safety per station, for a map",
+    response_model=schemas.ScoreMap,
+    response_model_exclude_unset=True,
+    responses=problem_responses(401, 404, 422),
 )
 def get_map(
     db: DbSession,
@@ -107,7 +122,9 @@ def get_map(
 @router.get(
     "/stations/{code}",
     summary="One station's scores per year and item (the trend)",
-    responses={404: PROBLEM_SCHEMA},
+    response_model=schemas.StationTrend,
+    response_model_exclude_unset=True,
+    responses=problem_responses(401, 404, 422),
 )
 def get_station(code: str, db: DbSession, _user: CurrentUser) -> dict[str, Any]:
     code = code.upper()

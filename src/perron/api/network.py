@@ -14,17 +14,12 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from perron.api.deps import CurrentUser, DbSession
-from perron.api.problems import PROBLEM_SCHEMA, Problem
+from perron.api.problems import Problem, problem_responses
+from perron.api.schemas import network as schemas
 
 router = APIRouter(prefix="/api/network", tags=["network"])
 
 Window = Literal["day", "friday", "weekend", "evening"]
-ERRORS: dict[int | str, dict[str, Any]] = {
-    401: PROBLEM_SCHEMA,
-    403: PROBLEM_SCHEMA,
-    404: PROBLEM_SCHEMA,
-    422: PROBLEM_SCHEMA,
-}
 
 
 def _call(fn: Any, *args: Any, **kwargs: Any) -> Any:
@@ -41,7 +36,12 @@ def _call(fn: Any, *args: Any, **kwargs: Any) -> Any:
         raise Problem(422, "Invalid input", str(exc)) from exc
 
 
-@router.get("/criticality", responses=ERRORS)
+@router.get(
+    "/criticality",
+    response_model=schemas.Criticality,
+    response_model_exclude_unset=True,
+    responses=problem_responses(401, 403, 422),
+)
 def network_criticality(db: DbSession, user: CurrentUser, window: Window = "day") -> dict[str, Any]:
     """Criticality of every link and station (ESTIMATE of travellers; see docs/network.md)."""
     from perron.network.service import criticality_for
@@ -58,7 +58,12 @@ class ScenarioIn(BaseModel):
     name: Annotated[str, Field(max_length=120)] | None = None
 
 
-@router.post("/scenarios", responses=ERRORS)
+@router.post(
+    "/scenarios",
+    response_model=schemas.Scenario,
+    response_model_exclude_unset=True,
+    responses=problem_responses(401, 403, 404, 422),
+)
 def network_scenario(body: ScenarioIn, db: DbSession, user: CurrentUser) -> dict[str, Any]:
     """Remove links and stations; with ``name`` the scenario is saved for your party."""
     from perron.network.service import run_scenario
@@ -76,7 +81,12 @@ def network_scenario(body: ScenarioIn, db: DbSession, user: CurrentUser) -> dict
     return {**result.as_json(), "id": saved}
 
 
-@router.get("/scenarios", responses=ERRORS)
+@router.get(
+    "/scenarios",
+    response_model=list[schemas.SavedScenario],
+    response_model_exclude_unset=True,
+    responses=problem_responses(401, 403),
+)
 def network_scenarios(db: DbSession, user: CurrentUser) -> list[dict[str, Any]]:
     """The scenarios saved by your party, newest first."""
     from perron.network.service import list_scenarios
@@ -84,7 +94,12 @@ def network_scenarios(db: DbSession, user: CurrentUser) -> list[dict[str, Any]]:
     return [s.__dict__ for s in _call(list_scenarios, db, user)]
 
 
-@router.get("/worst", responses=ERRORS)
+@router.get(
+    "/worst",
+    response_model=schemas.WorstCase,
+    response_model_exclude_unset=True,
+    responses=problem_responses(401, 403, 422),
+)
 def network_worst(
     db: DbSession,
     user: CurrentUser,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from http import HTTPStatus
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -27,12 +28,78 @@ PROBLEM_SCHEMA = {
                     "status": {"type": "integer"},
                     "detail": {"type": "string"},
                     "instance": {"type": "string"},
+                    "errors": {
+                        "type": "array",
+                        "description": "invalid fields (422)",
+                        "items": {
+                            "type": "object",
+                            "properties": {
+                                "field": {"type": "string"},
+                                "message": {"type": "string"},
+                            },
+                        },
+                    },
                 },
                 "required": ["type", "title", "status"],
             }
         }
     },
 }
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The ``responses`` of a route: a problem document (RFC 9457) for each of ``statuses``,
+    described by its HTTP reason (``problem_responses(401, 403, 404, 422)``)."""
+    return {
+        status: {**PROBLEM_SCHEMA, "description": f"{HTTPStatus(status).phrase} (problem details)"}
+        for status in sorted(set(statuses))
+    }
+
+
+#: the JSON Schema of a GeoJSON FeatureCollection (RFC 7946), for answers sent as files
+GEOJSON_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["type", "features"],
+    "properties": {
+        "type": {"type": "string", "enum": ["FeatureCollection"]},
+        "features": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["type", "geometry", "properties"],
+                "properties": {
+                    "type": {"type": "string"},
+                    "geometry": {"type": ["object", "null"]},
+                    "properties": {"type": ["object", "null"]},
+                },
+            },
+        },
+    },
+}
+
+
+def _file_schema(media_type: str) -> dict[str, Any]:
+    if media_type == "application/geo+json":
+        return GEOJSON_SCHEMA
+    if media_type.endswith("json"):
+        return {"type": "object"}
+    textual = media_type.startswith("text/") or media_type.endswith("xml")
+    return {"type": "string"} if textual else {"type": "string", "format": "binary"}
+
+
+def media_responses(
+    media_types: dict[str, str], status: int = 200, *problems: int
+) -> dict[int | str, dict[str, Any]]:
+    """The ``responses`` of a route that answers with a file or a stream instead of a JSON
+    document of its own model: each media type with what it holds, plus the problem
+    documents of ``problems`` (``media_responses({"text/csv": "..."}, 200, 401, 422)``)."""
+    return {
+        status: {
+            "description": "; ".join(f"{mt}: {what}" for mt, what in media_types.items()),
+            "content": {mt: {"schema": _file_schema(mt)} for mt in media_types},
+        },
+        **problem_responses(*problems),
+    }
 
 
 def install(app: FastAPI) -> None:

@@ -16,10 +16,10 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from perron.api.deps import AppSettings, CurrentUser, DbSession
-from perron.api.problems import PROBLEM_SCHEMA, Problem
+from perron.api.problems import Problem, media_responses, problem_responses
+from perron.api.schemas import programme as schemas
 
 router = APIRouter(prefix="/api/programme", tags=["programme"])
-ERRORS = {403: PROBLEM_SCHEMA, 404: PROBLEM_SCHEMA, 409: PROBLEM_SCHEMA, 422: PROBLEM_SCHEMA}
 Money = Annotated[int, Field(ge=0, le=100_000_000_000)]
 Code = Annotated[str, Field(min_length=1, max_length=40)]
 Reason = Annotated[str, Field(min_length=1, max_length=4000)]
@@ -55,7 +55,12 @@ def _weights(values: list[str] | None) -> dict[str, float]:
     return out
 
 
-@router.get("/need-index", responses=ERRORS)
+@router.get(
+    "/need-index",
+    response_model=schemas.NeedIndex,
+    response_model_exclude_unset=True,
+    responses=problem_responses(401, 403, 404, 409, 422),
+)
 def get_need_index(
     db: DbSession,
     user: CurrentUser,
@@ -72,7 +77,12 @@ def get_need_index(
     return _call(need_index, db, user, _weights(weight), top, resamples, settings=settings)  # type: ignore[no-any-return]
 
 
-@router.get("/measures")
+@router.get(
+    "/measures",
+    response_model=list[schemas.CatalogueMeasure],
+    response_model_exclude_unset=True,
+    responses=problem_responses(401),
+)
 def get_measures(_user: CurrentUser) -> list[dict[str, Any]]:
     """The measure catalogue: code, cost, effect {estimate, low, high}, source, ..."""
     from perron.programme.catalogue import load_catalogue
@@ -169,7 +179,12 @@ class BudgetLineIn(BaseModel):
     reason: Reason
 
 
-@router.get("/deals")
+@router.get(
+    "/deals",
+    response_model=list[schemas.Deal],
+    response_model_exclude_unset=True,
+    responses=problem_responses(401, 403, 422),
+)
 def get_deals(
     db: DbSession,
     user: CurrentUser,
@@ -182,7 +197,13 @@ def get_deals(
     return _call(list_deals, db, user, station, status)  # type: ignore[no-any-return]
 
 
-@router.post("/deals", status_code=201, responses=ERRORS)
+@router.post(
+    "/deals",
+    status_code=201,
+    response_model=schemas.DealDetail,
+    response_model_exclude_unset=True,
+    responses=problem_responses(401, 403, 404, 409, 422),
+)
 def post_deal(body: DealIn, db: DbSession, user: CurrentUser) -> dict[str, Any]:
     """Create a station deal (programme managers, or the admin of a party in the deal)."""
     from perron.programme.deals import DealInput, PartyShare, create_deal
@@ -200,7 +221,12 @@ def post_deal(body: DealIn, db: DbSession, user: CurrentUser) -> dict[str, Any]:
     return _call(create_deal, db, user, deal, body.reason)  # type: ignore[no-any-return]
 
 
-@router.get("/deals/{code}", responses=ERRORS)
+@router.get(
+    "/deals/{code}",
+    response_model=schemas.DealDetail,
+    response_model_exclude_unset=True,
+    responses=problem_responses(401, 403, 404, 422),
+)
 def get_deal(code: str, db: DbSession, user: CurrentUser) -> dict[str, Any]:
     """One deal with measures, milestones, documents and its full history."""
     from perron.programme.deals import get_deal as get
@@ -208,7 +234,12 @@ def get_deal(code: str, db: DbSession, user: CurrentUser) -> dict[str, Any]:
     return _call(get, db, user, code)  # type: ignore[no-any-return]
 
 
-@router.patch("/deals/{code}", responses=ERRORS)
+@router.patch(
+    "/deals/{code}",
+    response_model=schemas.DealDetail,
+    response_model_exclude_unset=True,
+    responses=problem_responses(401, 403, 404, 409, 422),
+)
 def patch_deal(code: str, body: DealPatch, db: DbSession, user: CurrentUser) -> dict[str, Any]:
     """Change a deal; give ``version`` to refuse the change when someone changed it since."""
     from perron.programme.deals import update_deal
@@ -217,7 +248,13 @@ def patch_deal(code: str, body: DealPatch, db: DbSession, user: CurrentUser) -> 
     return _call(update_deal, db, user, code, changes, body.reason, body.version)  # type: ignore[no-any-return]
 
 
-@router.post("/deals/{code}/measures", status_code=201, responses=ERRORS)
+@router.post(
+    "/deals/{code}/measures",
+    status_code=201,
+    response_model=schemas.DealMeasure,
+    response_model_exclude_unset=True,
+    responses=problem_responses(401, 403, 404, 409, 422),
+)
 def post_measure(code: str, body: MeasureIn, db: DbSession, user: CurrentUser) -> dict[str, Any]:
     """Add a catalogue measure to a deal, in one zone of one of its stations."""
     from perron.programme.deals import MeasureInput, add_measure
@@ -226,7 +263,13 @@ def post_measure(code: str, body: MeasureIn, db: DbSession, user: CurrentUser) -
     return _call(add_measure, db, user, code, MeasureInput(**data), body.reason)  # type: ignore[no-any-return]
 
 
-@router.post("/deals/{code}/milestones", status_code=201, responses=ERRORS)
+@router.post(
+    "/deals/{code}/milestones",
+    status_code=201,
+    response_model=schemas.DealMilestone,
+    response_model_exclude_unset=True,
+    responses=problem_responses(401, 403, 404, 409, 422),
+)
 def post_milestone(
     code: str, body: MilestoneIn, db: DbSession, user: CurrentUser
 ) -> dict[str, Any]:
@@ -235,14 +278,25 @@ def post_milestone(
     return _call(add_milestone, db, user, code, body.title, body.due_on, body.reason, body.done_on)  # type: ignore[no-any-return]
 
 
-@router.post("/deals/{code}/documents", status_code=201, responses=ERRORS)
+@router.post(
+    "/deals/{code}/documents",
+    status_code=201,
+    response_model=schemas.DealDocument,
+    response_model_exclude_unset=True,
+    responses=problem_responses(401, 403, 404, 409, 422),
+)
 def post_document(code: str, body: DocumentIn, db: DbSession, user: CurrentUser) -> dict[str, Any]:
     from perron.programme.deals import add_document
 
     return _call(add_document, db, user, code, body.title, body.url, body.reason)  # type: ignore[no-any-return]
 
 
-@router.get("/deal-measures/{measure_id}", responses=ERRORS)
+@router.get(
+    "/deal-measures/{measure_id}",
+    response_model=schemas.DealMeasureRef,
+    response_model_exclude_unset=True,
+    responses=problem_responses(401, 404, 422),
+)
 def get_deal_measure(measure_id: int, db: DbSession, _user: CurrentUser) -> dict[str, Any]:
     """A deal measure by its stable id, with station(s) and actual start date."""
     from dataclasses import asdict
@@ -252,7 +306,12 @@ def get_deal_measure(measure_id: int, db: DbSession, _user: CurrentUser) -> dict
     return asdict(_call(get, db, measure_id))
 
 
-@router.patch("/deal-measures/{measure_id}", responses=ERRORS)
+@router.patch(
+    "/deal-measures/{measure_id}",
+    response_model=schemas.DealMeasure,
+    response_model_exclude_unset=True,
+    responses=problem_responses(401, 403, 404, 409, 422),
+)
 def patch_deal_measure(
     measure_id: int, body: MeasurePatch, db: DbSession, user: CurrentUser
 ) -> dict[str, Any]:
@@ -263,7 +322,12 @@ def patch_deal_measure(
     return _call(update_measure, db, user, measure_id, changes, body.reason, body.version)  # type: ignore[no-any-return]
 
 
-@router.get("/budget")
+@router.get(
+    "/budget",
+    response_model=schemas.Budget,
+    response_model_exclude_unset=True,
+    responses=problem_responses(401, 403),
+)
 def get_budget(db: DbSession, user: CurrentUser) -> dict[str, Any]:
     """Committed, spent and remaining per budget line, per party and per deal."""
     from perron.programme.deals import budget_summary
@@ -271,7 +335,13 @@ def get_budget(db: DbSession, user: CurrentUser) -> dict[str, Any]:
     return _call(budget_summary, db, user)  # type: ignore[no-any-return]
 
 
-@router.post("/budget-lines", status_code=201, responses=ERRORS)
+@router.post(
+    "/budget-lines",
+    status_code=201,
+    response_model=schemas.BudgetLine,
+    response_model_exclude_unset=True,
+    responses=problem_responses(401, 403, 409, 422),
+)
 def post_budget_line(body: BudgetLineIn, db: DbSession, user: CurrentUser) -> dict[str, Any]:
     """Add a budget line (admins of IenW or ProRail)."""
     from perron.programme.deals import BudgetLineInput, create_budget_line
@@ -285,7 +355,12 @@ def post_budget_line(body: BudgetLineIn, db: DbSession, user: CurrentUser) -> di
 # ---------------------------------------------------------------- optimiser
 
 
-@router.post("/optimise", responses=ERRORS)
+@router.post(
+    "/optimise",
+    response_model=schemas.Optimum,
+    response_model_exclude_unset=True,
+    responses=problem_responses(401, 422),
+)
 def post_optimise(
     _user: CurrentUser,
     instance: Annotated[dict[str, Any], Body(description="budget, stations, measures (see docs)")],
@@ -296,7 +371,12 @@ def post_optimise(
     return _call(lambda: optimise(parse_instance(instance)))  # type: ignore[no-any-return]
 
 
-@router.get("/optimise", responses=ERRORS)
+@router.get(
+    "/optimise",
+    response_model=schemas.ProgrammeOptimum,
+    response_model_exclude_unset=True,
+    responses=problem_responses(401, 403, 404, 409, 422),
+)
 def get_optimise(
     db: DbSession,
     user: CurrentUser,
@@ -310,7 +390,12 @@ def get_optimise(
     return _call(optimise_programme, db, user, budget, max_measures, frontier)  # type: ignore[no-any-return]
 
 
-@router.get("/frontier", responses=ERRORS)
+@router.get(
+    "/frontier",
+    response_model=schemas.Frontier,
+    response_model_exclude_unset=True,
+    responses=problem_responses(401, 403, 404, 409, 422),
+)
 def get_frontier(db: DbSession, user: CurrentUser) -> dict[str, Any]:
     """Harm avoided against budget, € 0 to € 20 M (exact, greedy and robust)."""
     from perron.programme.portfolio import programme_frontier
@@ -321,7 +406,19 @@ def get_frontier(db: DbSession, user: CurrentUser) -> dict[str, Any]:
 # ---------------------------------------------------------------- reports
 
 
-@router.get("/report/progress.{fmt}", responses=ERRORS)
+@router.get(
+    "/report/progress.{fmt}",
+    response_class=Response,
+    responses=media_responses(
+        {"application/pdf": "the report (fmt=pdf)", "text/html": "the report (fmt=html)"},
+        200,
+        401,
+        403,
+        404,
+        409,
+        422,
+    ),
+)
 def get_progress_report(
     fmt: Literal["pdf", "html"],
     db: DbSession,
@@ -337,7 +434,19 @@ def get_progress_report(
     return Response(render_html(rep), media_type="text/html; charset=utf-8")
 
 
-@router.get("/report/factsheet/{station}.{fmt}", responses=ERRORS)
+@router.get(
+    "/report/factsheet/{station}.{fmt}",
+    response_class=Response,
+    responses=media_responses(
+        {"application/pdf": "the fact sheet (fmt=pdf)", "text/html": "the fact sheet (fmt=html)"},
+        200,
+        401,
+        403,
+        404,
+        409,
+        422,
+    ),
+)
 def get_factsheet(
     station: str,
     fmt: Literal["pdf", "html"],

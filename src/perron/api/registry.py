@@ -17,7 +17,8 @@ from perron.access import agreements as agreements_service
 from perron.access import service as access_service
 from perron.access.policy import Purpose
 from perron.api.deps import CurrentUser, DbSession
-from perron.api.problems import PROBLEM_SCHEMA, Problem
+from perron.api.problems import PROBLEM_SCHEMA, Problem, media_responses, problem_responses
+from perron.api.schemas import registry as schemas
 from perron.interop.exporters import exporter
 from perron.registry import exports, queries
 from perron.registry import incidents as incidents_service
@@ -68,7 +69,13 @@ SinceQ = Annotated[date | None, Query(description="Occurred on or after this dat
 UntilQ = Annotated[date | None, Query(description="Occurred before this date.")]
 
 
-@router.get("/incidents", summary="Incidents visible at detail level, filtered and paged")
+@router.get(
+    "/incidents",
+    summary="Incidents visible at detail level, filtered and paged",
+    response_model=schemas.IncidentPage,
+    response_model_exclude_unset=True,
+    responses=problem_responses(401, 403, 422),
+)
 def list_incidents(
     db: DbSession,
     user: CurrentUser,
@@ -92,7 +99,13 @@ def list_incidents(
     ).as_dict()
 
 
-@router.get("/incidents/aggregate", summary="Counts per station, month, category, ...")
+@router.get(
+    "/incidents/aggregate",
+    summary="Counts per station, month, category, ...",
+    response_model=schemas.AggregateOut,
+    response_model_exclude_unset=True,
+    responses=problem_responses(401, 403, 422),
+)
 def aggregate_incidents(
     db: DbSession,
     user: CurrentUser,
@@ -120,6 +133,17 @@ def aggregate_incidents(
     "/incidents/export.{fmt}",
     summary="Export what you may see as CSV, GeoJSON or Parquet",
     response_class=Response,
+    responses=media_responses(
+        {
+            "text/csv": "CSV with a header row",
+            "application/geo+json": "a GeoJSON FeatureCollection",
+            "application/vnd.apache.parquet": "an Apache Parquet file",
+        },
+        200,
+        401,
+        403,
+        422,
+    ),
 )
 def export_incidents(
     db: DbSession,
@@ -155,19 +179,37 @@ def export_incidents(
     )
 
 
-@router.get("/incidents/access", summary="What you may see, per purpose, and why")
+@router.get(
+    "/incidents/access",
+    summary="What you may see, per purpose, and why",
+    response_model=schemas.AccessExplained,
+    response_model_exclude_unset=True,
+    responses=problem_responses(401),
+)
 def my_access(db: DbSession, user: CurrentUser) -> dict[str, Any]:
     return queries.explain_access(db, _viewer(db, user))
 
 
-@router.get("/incidents/{incident_id}", summary="One incident with its history and links")
+@router.get(
+    "/incidents/{incident_id}",
+    summary="One incident with its history and links",
+    response_model=schemas.IncidentDetail,
+    response_model_exclude_unset=True,
+    responses=problem_responses(401, 403, 404, 422),
+)
 def get_incident(
     incident_id: str, db: DbSession, user: CurrentUser, purpose: PurposeParam
 ) -> dict[str, Any]:
     return queries.get_incident(db, _viewer(db, user), purpose, incident_id)
 
 
-@router.get("/incidents/{incident_id}/links", summary="Incidents linked to this one")
+@router.get(
+    "/incidents/{incident_id}/links",
+    summary="Incidents linked to this one",
+    response_model=list[schemas.IncidentLink],
+    response_model_exclude_unset=True,
+    responses=problem_responses(401, 403, 404, 422),
+)
 def get_links(
     incident_id: str, db: DbSession, user: CurrentUser, purpose: PurposeParam
 ) -> list[dict[str, Any]]:
@@ -189,6 +231,9 @@ class Correction(BaseModel):
     "/incidents/{incident_id}/corrections",
     status_code=201,
     summary="Correct an incident: a new version with a reason, never a silent edit",
+    response_model=schemas.Correction,
+    response_model_exclude_unset=True,
+    responses=problem_responses(401, 403, 404, 422),
 )
 def correct_incident(
     incident_id: str,
@@ -201,7 +246,13 @@ def correct_incident(
     )
 
 
-@router.get("/incidents/stations/{code}/counts", summary="Counts by category at one station")
+@router.get(
+    "/incidents/stations/{code}/counts",
+    summary="Counts by category at one station",
+    response_model=schemas.AggregateOut,
+    response_model_exclude_unset=True,
+    responses=problem_responses(401, 403, 404, 422),
+)
 def station_counts(
     code: str, db: DbSession, user: CurrentUser, purpose: PurposeParam
 ) -> dict[str, Any]:
@@ -225,13 +276,24 @@ class AgreementIn(BaseModel):
     )
 
 
-@router.get("/agreements", tags=["access"], summary="Agreements your party takes part in")
+@router.get(
+    "/agreements",
+    tags=["access"],
+    summary="Agreements your party takes part in",
+    response_model=list[schemas.AgreementOut],
+    responses=problem_responses(401),
+)
 def list_agreements(db: DbSession, user: CurrentUser) -> list[dict[str, Any]]:
     return access_service.list_agreements(db, user)
 
 
 @router.post(
-    "/agreements", tags=["access"], status_code=201, summary="Share your party's incidents"
+    "/agreements",
+    tags=["access"],
+    status_code=201,
+    summary="Share your party's incidents",
+    response_model=schemas.AgreementOut,
+    responses=problem_responses(401, 403, 422),
 )
 def create_agreement(db: DbSession, user: CurrentUser, body: AgreementIn) -> dict[str, Any]:
     return access_service.create_agreement(
@@ -247,7 +309,13 @@ def create_agreement(db: DbSession, user: CurrentUser, body: AgreementIn) -> dic
     )
 
 
-@router.delete("/agreements/{agreement_id}", tags=["access"], summary="Revoke an agreement")
+@router.delete(
+    "/agreements/{agreement_id}",
+    tags=["access"],
+    summary="Revoke an agreement",
+    response_model=schemas.AgreementOut,
+    responses=problem_responses(401, 403, 404, 422),
+)
 def revoke_agreement(
     agreement_id: Annotated[int, PathParam(ge=1, le=incidents_service.MAX_ID)],
     db: DbSession,
@@ -259,7 +327,13 @@ def revoke_agreement(
 # ---- audit trail -------------------------------------------------------------------------
 
 
-@router.get("/audit/verify", tags=["access"], summary="Recompute the audit hash chain")
+@router.get(
+    "/audit/verify",
+    tags=["access"],
+    summary="Recompute the audit hash chain",
+    response_model=schemas.AuditVerified,
+    responses=problem_responses(401, 403, 422),
+)
 def audit_verify(
     db: DbSession,
     user: CurrentUser,
@@ -272,12 +346,24 @@ def audit_verify(
     return access_service.verify_audit(db, user, anchor=mark).as_dict()
 
 
-@router.get("/audit/anchor", tags=["access"], summary="The current head of the chain")
+@router.get(
+    "/audit/anchor",
+    tags=["access"],
+    summary="The current head of the chain",
+    response_model=schemas.AuditAnchor,
+    responses=problem_responses(401, 403),
+)
 def audit_anchor(db: DbSession, user: CurrentUser) -> dict[str, Any]:
     return access_service.audit_anchor(db, user)
 
 
-@router.get("/audit/entries", tags=["access"], summary="Entries of the audit trail")
+@router.get(
+    "/audit/entries",
+    tags=["access"],
+    summary="Entries of the audit trail",
+    response_model=list[schemas.AuditEntry],
+    responses=problem_responses(401, 403, 422),
+)
 def audit_entries(
     db: DbSession,
     user: CurrentUser,

@@ -13,7 +13,8 @@ from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel
 
 from perron.api.deps import DbSession
-from perron.api.problems import PROBLEM_SCHEMA, Problem
+from perron.api.problems import Problem, problem_responses
+from perron.api.schemas import GeoJSON
 from perron.reference import service
 
 router = APIRouter(prefix="/api", tags=["reference"])
@@ -80,7 +81,12 @@ class StationDetail(StationOut):
     neighbours: list[Neighbour]
 
 
-@router.get("/stations", response_model=StationList, summary="List stations")
+@router.get(
+    "/stations",
+    response_model=StationList,
+    summary="List stations",
+    responses={**problem_responses(422), 304: {"description": "Not modified (ETag)"}},
+)
 def list_stations(
     request: Request,
     db: DbSession,
@@ -101,7 +107,7 @@ def list_stations(
 @router.get(
     "/stations/{code}",
     response_model=StationDetail,
-    responses={404: PROBLEM_SCHEMA},
+    responses=problem_responses(404, 422),
     summary="One station with zones and neighbours",
 )
 def get_station(code: str, db: DbSession) -> dict[str, Any]:
@@ -115,13 +121,23 @@ def get_station(code: str, db: DbSession) -> dict[str, Any]:
     return detail
 
 
-@router.get("/network", summary="The rail network as GeoJSON")
+@router.get(
+    "/network",
+    summary="The rail network as GeoJSON",
+    response_model=GeoJSON,
+    responses={304: {"description": "Not modified (ETag)"}},
+)
 def get_network(request: Request, db: DbSession) -> Response:
     """Stations (points) and track links between adjacent stations (lines)."""
     return _cached_json(request, ("network",), lambda: service.network_geojson(db))
 
 
-@router.get("/municipalities", summary="Municipality boundaries as GeoJSON")
+@router.get(
+    "/municipalities",
+    summary="Municipality boundaries as GeoJSON",
+    response_model=GeoJSON,
+    responses={304: {"description": "Not modified (ETag)"}},
+)
 def get_municipalities(request: Request, db: DbSession) -> Response:
     """Simplified boundaries of the 342 municipalities (the base layer of every map)."""
     return _cached_json(request, ("municipalities",), lambda: service.municipalities_geojson(db))
