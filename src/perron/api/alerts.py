@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from datetime import UTC, datetime, timedelta
@@ -68,7 +67,7 @@ async def _periodic(app, interval: float) -> None:
 async def alert_tasks(app) -> AsyncIterator[None]:
     """While the app runs: escalation and webhook delivery every
     ``PERRON_ALERT_TASKS_INTERVAL`` seconds (default 10; 0 switches them off)."""
-    interval = float(os.environ.get("PERRON_ALERT_TASKS_INTERVAL", "10"))
+    interval = app.state.settings.alert_tasks_interval
     task = asyncio.create_task(_periodic(app, interval)) if interval > 0 else None
     try:
         yield

@@ -35,7 +35,7 @@ class LoggedIn(Me):
 def remote_of(request: Request) -> str:
     """The client's address for login throttling (X-Forwarded-For only from a trusted proxy)."""
     peer = request.client.host if request.client else "-"
-    trusted = getattr(request.app.state.settings, "trusted_proxies", ())
+    trusted = request.app.state.settings.trusted_proxies
     return accounts.client_address(peer, request.headers.get("x-forwarded-for"), trusted)
 
 

@@ -65,8 +65,8 @@ DEFAULT_MODEL = "blend"
 
 def resolve_data(path: str | Path | None) -> Path:
     """``path``, else ``PERRON_FORECAST_DATA``, else the real file next to the repository."""
-    env = os.environ.get("PERRON_FORECAST_DATA")
-    p = Path(path) if path else (Path(env) if env else default_data_file())
+    configured = get_settings().forecast_data
+    p = Path(path) if path else (configured or default_data_file())
     if not p.exists():
         raise DataError(f"{p}: file not found")
     return p
@@ -442,6 +442,7 @@ def backtest_path(settings: Settings | None = None) -> Path:
 
 
 def save_backtest(report: dict, settings: Settings | None = None) -> Path:
+    """Store a backtest report (without the forecasts themselves) in the data directory."""
     p = backtest_path(settings)
     clean = {k: v for k, v in report.items() if k not in ("forecasts", "origins")}
     _atomic_write(p, json.dumps(clean, indent=1).encode())
@@ -449,6 +450,7 @@ def save_backtest(report: dict, settings: Settings | None = None) -> Path:
 
 
 def load_backtest(settings: Settings | None = None) -> dict | None:
+    """The stored backtest report, or None when there is none yet."""
     p = backtest_path(settings)
     if not p.exists():
         return None

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from perron.domain.local_time import LOCAL_TIMEZONE
 from perron.domain.taxonomy import CATEGORIES, PRORAIL_LABELS
 
 
@@ -26,7 +27,7 @@ class Profile:
     values: dict[str, dict[str, str | None]] = field(default_factory=dict)
     #: strptime format of date-times, or "iso"; naive times are read in ``timezone``
     datetime_format: str = "iso"
-    timezone: str = "Europe/Amsterdam"
+    timezone: str = LOCAL_TIMEZONE
     #: fields whose value is an identifier of a person: pseudonymised at import
     person_fields: tuple[str, ...] = ("person_ref",)
     #: a category value mapped to None means "not safety related": such rows are skipped
@@ -189,7 +190,7 @@ def load_profile_file(path: Path) -> Profile:
             columns=dict(data["columns"]),
             values={k: dict(v) for k, v in data.get("values", {}).items()},
             datetime_format=data.get("datetime_format", "iso"),
-            timezone=data.get("timezone", "Europe/Amsterdam"),
+            timezone=data.get("timezone", LOCAL_TIMEZONE),
             person_fields=tuple(data.get("person_fields", ("person_ref",))),
             skip_unmapped_category=bool(data.get("skip_unmapped_category", False)),
         )
