@@ -14,7 +14,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from perron.cli.common import console, db_transaction, fail, print_json
+from perron.cli.common import console, db_transaction, fail, out_console, print_json
 
 alerts_app = typer.Typer(
     help="Alerts: list, show, acknowledge, dispatch, resolve, export (CAP, NGSI-LD), rules.",
@@ -51,7 +51,7 @@ def _move(alert_id: int, target: str, actor: str | None, json_out: bool, **kw) -
     if json_out:
         print_json(out)
     else:
-        console.print(f"alert {alert_id}: {out['state']}")
+        out_console.print(f"alert {alert_id}: {out['state']}")
 
 
 @alerts_app.command("list")
@@ -84,7 +84,7 @@ def list_cmd(
             r["title"]["nl"] + (" (synthetisch)" if r["synthetic"] else ""),
             r["responsible_party"],
         )
-    console.print(table)
+    out_console.print(table)
 
 
 @alerts_app.command("show")
@@ -110,18 +110,18 @@ def show_cmd(alert_id: int, json_out: bool = typer.Option(False, "--json")) -> N
     if json_out:
         print_json(out)
         return
-    console.print(
+    out_console.print(
         f"[bold]alert {out['id']}[/bold] {out['title']['nl']} — {out['station']} "
         f"{out['zone'] or ''}  severity {out['severity']}  state {out['state']}  "
         f"party {out['responsible_party']}"
     )
     for t in out["transitions"]:
-        console.print(
+        out_console.print(
             f"  {t['at']:%Y-%m-%d %H:%M:%S}  {t['from'] or '-'} → {t['to']}  "
             f"{t['actor']}  {t['note'] or ''}"
         )
     for p in out["proposals"]:
-        console.print(
+        out_console.print(
             f"  proposed: {p['unit_code']} ({p['kind']}, {p['party_code']}) "
             f"{p['distance_km']} km, {p['travel_minutes']} min"
         )
@@ -220,7 +220,7 @@ def escalate_cmd(json_out: bool = typer.Option(False, "--json")) -> None:
     if json_out:
         print_json({"escalated": ids})
     else:
-        console.print(f"escalated {len(ids)} alert(s)" + (f": {ids}" if ids else ""))
+        out_console.print(f"escalated {len(ids)} alert(s)" + (f": {ids}" if ids else ""))
 
 
 @alerts_app.command("response-times")
@@ -255,7 +255,7 @@ def response_times_cmd(
             v = r[m]
             cells.append("–" if not v["n"] else f"{v['p50']:.0f}/{v['p90']:.0f}/{v['p95']:.0f}")
         table.add_row(r["group"], str(r["alerts"]), *cells)
-    console.print(table)
+    out_console.print(table)
 
 
 @rules_app.command("check")
@@ -273,7 +273,7 @@ def rules_check_cmd(
     if json_out:
         print_json([r.model_dump(mode="json") for r in rules.rules])
     else:
-        console.print(
+        out_console.print(
             f"{file or 'built-in rules'}: {len(rules.rules)} rule(s) valid: "
             + ", ".join(r.id for r in rules.rules)
         )
@@ -299,7 +299,7 @@ def webhook_add_cmd(
     if json_out:
         print_json(out)
     else:
-        console.print(f"webhook {out['id']} added; secret: {out['secret']}")
+        out_console.print(f"webhook {out['id']} added; secret: {out['secret']}")
 
 
 @webhooks_app.command("list")
@@ -346,7 +346,7 @@ def webhook_list_cmd(json_out: bool = typer.Option(False, "--json")) -> None:
             str(r["delivered"]),
             str(r["failed"]),
         )
-    console.print(table)
+    out_console.print(table)
 
 
 @webhooks_app.command("deliver")
@@ -360,7 +360,7 @@ def webhook_deliver_cmd(json_out: bool = typer.Option(False, "--json")) -> None:
     if json_out:
         print_json(out)
     else:
-        console.print(f"delivered {run.delivered}, to retry {run.retried}, failed {run.failed}")
+        out_console.print(f"delivered {run.delivered}, to retry {run.retried}, failed {run.failed}")
 
 
 @units_app.command("list")
@@ -387,7 +387,7 @@ def units_list_cmd(
             r["status"],
             f"{r['lat']:.5f}, {r['lng']:.5f}",
         )
-    console.print(table)
+    out_console.print(table)
 
 
 @units_app.command("add")
@@ -431,7 +431,7 @@ def units_add_cmd(
     if json_out:
         print_json(out)
     else:
-        console.print(f"unit {code} added")
+        out_console.print(f"unit {code} added")
 
 
 @units_app.command("set")
@@ -453,7 +453,7 @@ def units_set_cmd(
     if json_out:
         print_json(out)
     else:
-        console.print(f"unit {code}: {out['status']} at {out['lat']:.5f}, {out['lng']:.5f}")
+        out_console.print(f"unit {code}: {out['status']} at {out['lat']:.5f}, {out['lng']:.5f}")
 
 
 @units_app.command("seed-demo")
@@ -463,7 +463,7 @@ def units_seed_cmd() -> None:
 
     with db_transaction() as s:
         n = seed_demo_units(s)
-    console.print(f"added {n} synthetic unit(s)")
+    out_console.print(f"added {n} synthetic unit(s)")
 
 
 def register(app: typer.Typer) -> None:

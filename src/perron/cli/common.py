@@ -46,6 +46,11 @@ class UnwrappedConsole(Console):
         Console.size.fset(self, new_size)  # type: ignore[attr-defined]
 
 
+#: what a command answers (tables, figures, the state of what it created or changed) goes to
+#: standard output, so that ``perron ... > file`` and pipes get it
+out_console = UnwrappedConsole()
+#: messages for a person (progress, warnings, errors, notes on files written) go to standard
+#: error, so that they never mix with a command's answer
 console = UnwrappedConsole(stderr=True)
 
 
