@@ -212,6 +212,7 @@ def visible_query(principal: Principal | None):
 
 
 def get_alert(session: Session, alert_id: int, principal: Principal | None = None) -> Alert:
+    """The alert ``alert_id``; not found as well when ``principal`` may not see it."""
     # an id no database row can have (beyond 64 bits) is simply not found
     alert = session.get(Alert, alert_id) if 0 < alert_id < 2**63 else None
     if alert is None or (principal is not None and not can_see(principal, alert)):
@@ -228,6 +229,7 @@ def list_alerts(
     station: str | None = None,
     limit: int = 200,
 ) -> list[Alert]:
+    """Alerts visible to ``principal``, newest first, optionally filtered."""
     q = visible_query(principal)
     if state:
         q = q.where(Alert.state == state)
@@ -239,6 +241,7 @@ def list_alerts(
 
 
 def transitions(session: Session, alert_id: int) -> list[AlertTransition]:
+    """The state changes of an alert in the order they happened."""
     return list(
         session.scalars(
             select(AlertTransition)

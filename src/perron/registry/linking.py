@@ -173,6 +173,7 @@ def decide_link(
 
 
 def list_links(session: Session, status: str | None = "proposed", limit: int = 200) -> list[dict]:
+    """Link proposals (or links of ``status``), best score first."""
     stmt = select(IncidentLink).order_by(IncidentLink.score.desc(), IncidentLink.id).limit(limit)
     if status:
         stmt = stmt.where(IncidentLink.status == status)
