@@ -46,6 +46,9 @@ def test_the_surface_is_all_and_each_name_is_documented(name):
     assert names, f"perron.{name}.__all__ is empty"
     assert len(set(names)) == len(names), f"perron.{name}.__all__ repeats a name"
     assert not [n for n in names if n.startswith("_")], f"perron.{name} lists a private name"
+    # a name that is also a submodule would hide the module from ``from perron.x import y``
+    modules = {m.name for m in pkgutil.iter_modules(package.__path__)}
+    assert not set(names) & modules, f"perron.{name} exports names of its submodules"
     root = f"perron.{name}"
     for public in names:
         value = getattr(package, public)  # AttributeError: listed but missing

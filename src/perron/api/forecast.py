@@ -24,11 +24,11 @@ router = APIRouter(
     dependencies=[Depends(current_user)],
     responses={401: PROBLEM_SCHEMA},
 )
-JSON_CONTENT = {200: {"content": {"application/json": {}}}}
+JSON_CONTENT: dict[int | str, dict[str, Any]] = {200: {"content": {"application/json": {}}}}
 
 #: perron.forecast.service.PRODUCTION_MODELS; the default is its DEFAULT_MODEL (a test checks both)
 Model = Literal["blend", "empirical_bayes", "gradient_boosting", "poisson_glm"]
-DEFAULT_MODEL = "blend"
+DEFAULT_MODEL: Model = "blend"
 Lang = Literal["nl", "en"]
 
 

@@ -46,7 +46,7 @@ class ProblemResponse(JSONResponse):
     media_type = MEDIA_TYPE
 
 
-PROBLEM_SCHEMA = {
+PROBLEM_SCHEMA: dict[str, Any] = {
     "description": "Problem details (RFC 9457)",
     "content": {
         MEDIA_TYPE: {

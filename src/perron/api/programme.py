@@ -19,7 +19,12 @@ from perron.api.deps import AppSettings, CurrentUser, DbSession
 from perron.api.problems import PROBLEM_SCHEMA, Problem
 
 router = APIRouter(prefix="/api/programme", tags=["programme"])
-ERRORS = {403: PROBLEM_SCHEMA, 404: PROBLEM_SCHEMA, 409: PROBLEM_SCHEMA, 422: PROBLEM_SCHEMA}
+ERRORS: dict[int | str, dict[str, Any]] = {
+    403: PROBLEM_SCHEMA,
+    404: PROBLEM_SCHEMA,
+    409: PROBLEM_SCHEMA,
+    422: PROBLEM_SCHEMA,
+}
 Money = Annotated[int, Field(ge=0, le=100_000_000_000)]
 Code = Annotated[str, Field(min_length=1, max_length=40)]
 Reason = Annotated[str, Field(min_length=1, max_length=4000)]

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NoReturn
 
 from rich.console import Console, ConsoleDimensions, ConsoleOptions, RenderResult
 from rich.measure import Measurement
@@ -138,7 +138,7 @@ def progress() -> Progress:
     )
 
 
-def fail(message: str, code: int = 1) -> None:
+def fail(message: str, code: int = 1) -> NoReturn:
     """Print an error for a person and exit non-zero."""
     console.print(f"[red]error:[/red] {message}")
     raise SystemExit(code)

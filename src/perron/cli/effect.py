@@ -39,7 +39,7 @@ def _actor(user: str | None, party: str | None, need_db: bool) -> Any:
             if row is None:
                 fail(f"unknown user {user!r}", 2)
             assert row is not None
-            return Principal(row.id, row.username, row.display_name, row.party_code, row.role)
+            return Principal(row.id, row.username, row.display_name, row.party_code, Role(row.role))
         code = party or "prorail"
         if session.get(Party, code) is None:
             fail(f"unknown party {code!r}", 2)

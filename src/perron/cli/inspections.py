@@ -565,7 +565,10 @@ def rec_respond_cmd(
     """Record the addressee's response."""
     from perron.inspections.recommendations import record_response
 
-    r = _run(lambda s: record_response(s, _actor(s, user, party), ref, _day(on, "--on"), note))
+    day = _day(on, "--on")
+    if day is None:
+        fail("--on: give the response day (YYYY-MM-DD)", 2)
+    r = _run(lambda s: record_response(s, _actor(s, user, party), ref, day, note))
     print_json(r) if json_out else out_console.print(_rec_line(r), soft_wrap=True)
 
 

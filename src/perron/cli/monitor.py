@@ -63,7 +63,7 @@ def generate_cmd(
     from perron.monitor.generator import DEFAULT_YEARS
     from perron.monitor.service import generate_into
 
-    years = tuple(years) if years else DEFAULT_YEARS
+    chosen = tuple(years) if years else DEFAULT_YEARS
     with progress() as bar:
         task = bar.add_task("generating", total=None)
 
@@ -72,14 +72,14 @@ def generate_cmd(
 
         try:
             with db_transaction() as session:
-                summary = generate_into(session, seed, years, step=step)
+                summary = generate_into(session, seed, chosen, step=step)
         except ValueError as exc:
             fail(str(exc))
     if json_out:
         print_json(summary)
         return
     out_console.print(
-        f"{summary['responses']:,} synthetic responses for {', '.join(map(str, years))} "
+        f"{summary['responses']:,} synthetic responses for {', '.join(map(str, chosen))} "
         f"(seed {seed}; {summary['replaced']:,} earlier synthetic rows replaced)"
     )
 

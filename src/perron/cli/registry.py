@@ -89,7 +89,7 @@ def import_cmd(
 
 @incidents_app.command("import-disruptions")
 def import_disruptions_cmd(
-    file: Path = typer.Argument(
+    file: Path | None = typer.Argument(
         None,
         help="disruptions CSV of Rijden de Treinen, plain or gzip-compressed (default: the "
         "2011–2023 file shipped with Perron)",

@@ -69,18 +69,18 @@ def apply_changes(
     codes = {c.station_code for c in changes}
     open_by_key: dict[str, Alert] = {}
     with session.no_autoflush:
-        for alert in session.scalars(
+        for existing in session.scalars(
             select(Alert)
             .where(Alert.dedup_key.in_(keys), Alert.state.in_(OPEN_STATES))
             .order_by(Alert.id)
         ):
-            open_by_key[alert.dedup_key] = alert  # the newest open alert of a key wins
+            open_by_key[existing.dedup_key] = existing  # the newest open alert of a key wins
         municipality = dict(
             session.execute(
                 select(Station.code, Station.municipality_code).where(Station.code.in_(codes))
             ).all()
         )
-        domains = {
+        domains: dict[tuple[str, str | None], str] = {
             (sc, zc): d
             for sc, zc, d in session.execute(
                 select(Zone.station_code, Zone.code, Zone.domain).where(

@@ -15,7 +15,6 @@ _EXPORTS = {
     "generate_into": "perron.monitor.service",
     "map_scores": "perron.monitor.service",
     "response_count": "perron.monitor.service",
-    "scores": "perron.monitor.service",
     "station_scores": "perron.monitor.service",
 }
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import String, and_, cast, delete, event, func, select
+from sqlalchemy import CursorResult, String, and_, cast, delete, event, func, select
 from sqlalchemy.orm import Session
 
 from perron.monitor.model import AGE_BANDS, GENDERS, ITEMS, SIZE_CLASSES
@@ -35,11 +35,10 @@ def _rows(frame: pd.DataFrame) -> list[tuple[Any, ...]]:
     """Rows of ``frame`` as tuples in the order of ``COLUMNS``: dates as ISO text, missing
     items as None."""
     cols: list[list[Any]] = []
-    for col in ("station_code",):
-        cols.append(frame[col].astype(str).tolist())
+    cols.append(frame["station_code"].astype(str).tolist())
     cols.append(pd.to_datetime(frame["response_date"]).dt.strftime("%Y-%m-%d").tolist())
-    for col in ("part_of_day", "gender", "age_band", "frequency"):
-        cols.append(frame[col].astype(str).tolist())
+    for name in ("part_of_day", "gender", "age_band", "frequency"):
+        cols.append(frame[name].astype(str).tolist())
     for item in ITEMS:
         values = frame[item].to_numpy(dtype=np.float64)
         col = np.empty(len(values), dtype=object)
@@ -111,6 +110,7 @@ def delete_synthetic_years(session: Session, years: Iterable[int]) -> int:
                 SurveyResponse.response_date <= date(y, 12, 31),
             )
         )
+        assert isinstance(result, CursorResult)  # a DELETE gives its cursor's row count
         removed += result.rowcount or 0
     return removed
 
@@ -126,6 +126,7 @@ def delete_keys(session: Session, source: str, refs: list[str]) -> int:
                 SurveyResponse.source == source, SurveyResponse.respondent_ref.in_(chunk)
             )
         )
+        assert isinstance(result, CursorResult)  # a DELETE gives its cursor's row count
         removed += result.rowcount or 0
     return removed
 
@@ -249,6 +250,6 @@ def version(session: Session) -> tuple[Any, ...]:
         # only), where a count would read every row
         low = session.scalar(select(func.min(SurveyResponse.id)))
         top = session.scalar(select(func.max(SurveyResponse.id)))
-        found = (str(session.get_bind().url), low, top, _GENERATION[0])
+        found = (str(session.get_bind().engine.url), low, top, _GENERATION[0])
         session.info[_VERSION_KEY] = found
     return found

@@ -62,7 +62,7 @@ GENERIC = Profile(
     },
 )
 
-_DUTCH_ZONES = {
+_DUTCH_ZONES: dict[str, str | None] = {
     "Perron": "platform",
     "Tunnel": "tunnel",
     "Onderdoorgang": "tunnel",
@@ -77,15 +77,20 @@ _DUTCH_ZONES = {
     "Voorplein": "forecourt",
     "P+R": "park_and_ride",
 }
-_DUTCH_SEVERITY = {"Laag": "low", "Middel": "medium", "Hoog": "high", "Kritiek": "critical"}
-_DUTCH_VICTIM = {
+_DUTCH_SEVERITY: dict[str, str | None] = {
+    "Laag": "low",
+    "Middel": "medium",
+    "Hoog": "high",
+    "Kritiek": "critical",
+}
+_DUTCH_VICTIM: dict[str, str | None] = {
     "Reiziger": "traveller",
     "Personeel": "staff",
     "Anders": "other",
     "Geen": "none",
     "": None,
 }
-_DUTCH_CATEGORIES = {c.label_nl: c.code for c in CATEGORIES.values()}
+_DUTCH_CATEGORIES: dict[str, str | None] = {c.label_nl: c.code for c in CATEGORIES.values()}
 
 NS = Profile(
     name="ns",

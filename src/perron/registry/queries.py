@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 
 from sqlalchemy import and_, false, func, insert, or_, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import QueryableAttribute, Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from perron.access import audit
@@ -273,10 +273,11 @@ def get_incident(
     s = scope(viewer, purpose, Level.DETAIL)
     links = []
     for link in m.links(session, row):
+        owner_scope = s.detail.get(link["owner_party"], frozenset())
         visible = link["owner_party"] in s.detail and (
-            s.detail[link["owner_party"]] is None
-            or link["category"] in s.detail[link["owner_party"]]
-            or m.group_of(link["category"]) in s.detail[link["owner_party"]]
+            owner_scope is None
+            or link["category"] in owner_scope
+            or m.group_of(link["category"]) in owner_scope
         )
         links.append(
             link
@@ -365,7 +366,7 @@ def _month_expr(session: Session) -> ColumnElement[str]:
     return local_month(session, m.occurred_col)
 
 
-def _group_expr(session: Session, key: str) -> ColumnElement:
+def _group_expr(session: Session, key: str) -> ColumnElement[Any] | QueryableAttribute[Any]:
     if key == "station":
         return m.station_col
     if key == "month":
@@ -490,7 +491,7 @@ def aggregate(
         if station_at is not None:
             station = key[station_at] or None  # "" in the rollup: no station
             cell["station"] = station
-            cell["lat"], cell["lng"] = coords.get(station) or (None, None)
+            cell["lat"], cell["lng"] = (coords.get(station) if station else None) or (None, None)
         cells.append(cell)
     _record_read(
         session,

@@ -12,8 +12,8 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, Table, delete, func, insert, text
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, FromClause, TableClause, delete, func, insert, text
+from sqlalchemy.orm import QueryableAttribute, Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from perron.domain.local_time import LOCAL_TIMEZONE, LOCAL_TZ
@@ -41,13 +41,20 @@ def advisory_lock(session: Session, key: int) -> None:
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
 
 
-def clear_table(session: Session, table: Table) -> None:
+def _table(table: FromClause) -> TableClause:
+    """``table`` as a table (``Model.__table__`` is typed as any FROM clause)."""
+    if not isinstance(table, TableClause):
+        raise TypeError(f"{table!r} is not a table")
+    return table
+
+
+def clear_table(session: Session, table: FromClause) -> None:
     """Remove every row of ``table`` in the transaction; on PostgreSQL by ``TRUNCATE``, which
     leaves no dead copy of each row behind."""
     if is_postgresql(session):
-        session.execute(text(f'TRUNCATE "{table.name}"'))
+        session.execute(text(f'TRUNCATE "{_table(table).name}"'))
     else:
-        session.execute(delete(table))
+        session.execute(delete(_table(table)))
 
 
 @lru_cache(maxsize=4096)
@@ -58,7 +65,9 @@ def _sqlite_local_month(value: str | None) -> str | None:
     return dt.astimezone(LOCAL_TZ).strftime("%Y-%m")
 
 
-def local_month(session: Session, column: ColumnElement[Any]) -> ColumnElement[str]:
+def local_month(
+    session: Session, column: ColumnElement[Any] | QueryableAttribute[Any]
+) -> ColumnElement[str]:
     """``YYYY-MM`` of a UTC timestamp column in Europe/Amsterdam, computed in the database
     (PostgreSQL's ``timezone()``; on SQLite a deterministic function registered on the
     connection)."""
@@ -96,7 +105,7 @@ def stream_rows(
 
 def bulk_insert(
     session: Session,
-    table: Table,
+    table: FromClause,
     columns: Sequence[str],
     rows: Sequence[Sequence[Any]],
     *,
@@ -115,7 +124,10 @@ def bulk_insert(
     names = ", ".join(columns)
     if is_postgresql(conn):
         raw: Any = conn.connection.driver_connection
-        with raw.cursor() as cur, cur.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
+        with (
+            raw.cursor() as cur,
+            cur.copy(f"COPY {_table(table).name} ({names}) FROM STDIN") as copy,
+        ):
             for start in range(0, len(rows), chunk):
                 part = rows[start : start + chunk]
                 for row in part:
@@ -125,7 +137,7 @@ def bulk_insert(
         return len(rows)
     if conn.dialect.name == "sqlite":
         marks = ", ".join("?" for _ in columns)
-        sql = f"INSERT INTO {table.name} ({names}) VALUES ({marks})"
+        sql = f"INSERT INTO {_table(table).name} ({names}) VALUES ({marks})"
         for start in range(0, len(rows), chunk):
             part = rows[start : start + chunk]
             conn.exec_driver_sql(sql, [tuple(r) for r in part])
@@ -136,7 +148,7 @@ def bulk_insert(
         records = [dict(zip(columns, r, strict=True)) for r in rows[start : start + chunk]]
         if convert is not None:
             records = [convert(r) for r in records]
-        conn.execute(insert(table), records)
+        conn.execute(insert(_table(table)), records)
         if step:
             step(len(records))
     return len(rows)
