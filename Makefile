@@ -28,8 +28,9 @@ $(ASSETS): package.json package-lock.json
 demo: setup
 	$(BIN)/perron demo
 
+# the coverage gate is [tool.coverage.report] fail_under in pyproject.toml
 test: setup
-	$(BIN)/python -m pytest -q --durations=20
+	$(BIN)/python -m pytest -q --durations=20 --cov=perron --cov-report=term:skip-covered
 
 test-fast: setup
 	$(BIN)/python -m pytest -q -m "not e2e and not slow"
@@ -38,6 +39,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests bench tools
 	$(BIN)/ruff format --check src tests bench tools
 	$(BIN)/lint-imports --no-cache
+	$(BIN)/mypy
 
 format: $(STAMP)
 	$(BIN)/ruff format src tests bench tools

@@ -127,6 +127,9 @@ class _Recorder:
 
     def close(self) -> None:
         self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(30)
+        if not self._thread.is_alive():
+            self._loop.close()
 
 
 def test_a_partys_values_never_appear_in_what_it_sends():

@@ -69,7 +69,9 @@ def _plain(files: dict[str, Path]) -> collections.Counter:
 
     plain: collections.Counter = collections.Counter()
     for path in files.values():
-        for row in csv.DictReader(path.open()):
+        with path.open() as fh:
+            rows = list(csv.DictReader(fh))
+        for row in rows:
             plain[(row["station"], row["occurred_at"][:7], group_of(row["category"]))] += 1
     return plain
 

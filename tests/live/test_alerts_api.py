@@ -150,7 +150,8 @@ def test_sse_stream_emits_created_and_updated(client, db_url, app):
     assert all(d["id"] == tunnel for _, d in seen)  # the municipality's alert is not streamed
 
 
-def test_serve_escalates_in_the_background(settings, db_url, monkeypatch):
+def test_serve_escalates_in_the_background(settings, db_url):
+    import dataclasses
     import time
 
     from fastapi.testclient import TestClient
@@ -158,12 +159,11 @@ def test_serve_escalates_in_the_background(settings, db_url, monkeypatch):
     from perron.api.app import create_app
     from perron.store.tables.live import Alert
 
-    monkeypatch.setenv("PERRON_ALERT_TASKS_INTERVAL", "0.2")
     engine = make_engine(db_url)
     long_ago = datetime.now(UTC) - timedelta(minutes=10)
     with transaction(engine) as s:
         (aid,) = apply_changes(s, [change(severity="medium", at=long_ago)], now=long_ago)
-    with TestClient(create_app(settings)):
+    with TestClient(create_app(dataclasses.replace(settings, alert_tasks_interval=0.2))):
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             with transaction(engine) as s:

@@ -29,21 +29,23 @@ STATIONS = ("UT", "ASD", "RTD", "GVC", "EHV", "AMF")
 
 def _live(url: str, broker, cid: str, tmp_path) -> subprocess.Popen:
     env = dict(os.environ, PERRON_DATABASE_URL=url, PERRON_DATA_DIR=str(tmp_path))
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "perron.cli",
-            "live",
-            "--mqtt",
-            f"mqtt://{broker[0]}:{broker[1]}",
-            "--client-id",
-            cid,
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=(tmp_path / f"live-{time.time_ns()}.log").open("w"),
-    )
+    log = (tmp_path / f"live-{time.time_ns()}.log").open("w")
+    with log:  # the child has its own copy of the file
+        return subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "perron.cli",
+                "live",
+                "--mqtt",
+                f"mqtt://{broker[0]}:{broker[1]}",
+                "--client-id",
+                cid,
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+        )
 
 
 def _stored(engine) -> int:

@@ -162,9 +162,9 @@ def test_stored_events_read_back_as_given_and_as_the_orm_stores_them(db_url):
             s.execute(insert(SensorEvent.__table__), [dict(event_row(given[0]), id="t:core")])
         with engine.connect() as c:
             raw = dict(
-                c.execute(text("SELECT id, occurred_at || '|' || received_at FROM sensor_event"))
-                .tuples()
-                .all()
+                c.execute(
+                    text("SELECT id, occurred_at || '|' || received_at FROM sensor_event")
+                ).all()
             )
         assert (
             raw["t:a"] == raw["t:core"] == "2026-11-20 20:03:11.000000|2026-11-20 20:03:12.000250"

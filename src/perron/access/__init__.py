@@ -1,1 +1,54 @@
-"""Users, roles, parties, agreements, pseudonymisation, retention and the audit trail."""
+"""Users, roles, parties, agreements, pseudonymisation, retention and the audit trail.
+
+The public functions are named here; each is imported from its module on first use."""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+#: every public name and the module it comes from
+_EXPORTS = {
+    "AccountError": "perron.access.accounts",
+    "InvalidCredentials": "perron.access.accounts",
+    "Principal": "perron.access.accounts",
+    "TokenError": "perron.access.accounts",
+    "authenticate": "perron.access.accounts",
+    "create_api_token": "perron.access.accounts",
+    "create_user": "perron.access.accounts",
+    "list_tokens": "perron.access.accounts",
+    "revoke_token": "perron.access.accounts",
+    "AuditError": "perron.access.audit",
+    "AuditForbidden": "perron.access.audit",
+    "VerifyResult": "perron.access.audit",
+    "entries": "perron.access.audit",
+    "record": "perron.access.audit",
+    "verify": "perron.access.audit",
+    "verify_as": "perron.access.audit",
+    "Decision": "perron.access.policy",
+    "Purpose": "perron.access.policy",
+    "Viewer": "perron.access.policy",
+    "decide": "perron.access.policy",
+    "scope": "perron.access.policy",
+    "is_pseudonym": "perron.access.pseudonym",
+    "pseudonymise": "perron.access.pseudonym",
+    "RetentionError": "perron.access.retention",
+    "erase": "perron.access.retention",
+    "purge": "perron.access.retention",
+    "set_period": "perron.access.retention",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -17,6 +17,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from perron.domain.parties import Role
 from perron.store.tables.accounts import ApiToken, LoginAttempt, Party, User, WebSession
@@ -161,10 +162,13 @@ def _delay(failures: int, free: int) -> timedelta:
     :data:`MAX_DELAY`."""
     if failures < free:
         return timedelta(0)
-    return min(MAX_DELAY, FIRST_DELAY * 2 ** min(failures - free, 20))
+    backoff: timedelta = FIRST_DELAY * 2 ** min(failures - free, 20)
+    return min(MAX_DELAY, backoff)
 
 
-def _failures(session: Session, since: datetime, *conds) -> tuple[int, datetime | None]:
+def _failures(
+    session: Session, since: datetime, *conds: ColumnElement[bool]
+) -> tuple[int, datetime | None]:
     n, last = session.execute(
         select(func.count(), func.max(LoginAttempt.at)).where(
             LoginAttempt.at >= since, ~LoginAttempt.success, *conds
@@ -322,7 +326,10 @@ class TokenInfo:
     active: bool
 
     def as_dict(self) -> dict[str, object]:
-        iso = lambda d: d.isoformat() if d else None  # noqa: E731
+
+        def iso(d: datetime | None) -> str | None:
+            return d.isoformat() if d else None
+
         return {
             "id": self.id,
             "user": self.user,

@@ -19,9 +19,10 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import event, func, insert, select, text
+from sqlalchemy import event, func, insert, select
 from sqlalchemy.orm import Session
 
+from perron.store.dialect import advisory_lock, is_postgresql, stream_rows
 from perron.store.tables.access import AuditEntry
 
 GENESIS = "0" * 64
@@ -73,12 +74,11 @@ def entry_hash(
 def _lock(session: Session) -> None:
     """Serialise appenders: on PostgreSQL an advisory lock held until the transaction ends;
     SQLite has a single writer, and a concurrent writer that raced us fails on the primary key."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_KEY})
+    advisory_lock(session, _LOCK_KEY)
 
 
 @event.listens_for(Session, "after_soft_rollback")
-def _forget_head_on_rollback(session: Session, _previous) -> None:
+def _forget_head_on_rollback(session: Session, _previous: object) -> None:
     # a rolled-back savepoint or transaction may have taken appended entries with it
     session.info.pop("audit_head", None)
 
@@ -182,24 +182,12 @@ def _at_text(dialect: str) -> str:
     return "replace(at, ' ', 'T') || 'Z'"
 
 
-def _stream(session: Session, sql: str, name: str, batch: int = 20_000) -> Iterator[tuple]:
-    """The rows of ``sql`` as plain tuples straight from the database driver (no ORM objects,
-    no result processing), fetched in batches; on PostgreSQL through a server-side cursor."""
-    raw = session.connection().connection.driver_connection
-    if session.get_bind().dialect.name == "postgresql":
-        cursor = raw.cursor(name=name)  # server-side: streams
-        cursor.itersize = batch
-    else:
-        cursor = raw.cursor()
-    try:
-        cursor.execute(sql)
-        while True:
-            part = cursor.fetchmany(batch)
-            if not part:
-                break
-            yield from part
-    finally:
-        cursor.close()
+def _stream(
+    session: Session, sql: str, name: str, batch: int = 20_000
+) -> Iterator[tuple[Any, ...]]:
+    """The rows of ``sql`` as plain tuples from the driver, streamed (see
+    :func:`perron.store.dialect.stream_rows`)."""
+    return stream_rows(session, sql, name, batch)
 
 
 def _between(lo: int | None, hi: int | None) -> str:
@@ -210,7 +198,7 @@ def _between(lo: int | None, hi: int | None) -> str:
 
 def _rows_between(
     session: Session, lo: int | None = None, hi: int | None = None, batch: int = 20_000
-) -> Iterator[tuple]:
+) -> Iterator[tuple[Any, ...]]:
     """Entries (seq, at as formatted by :func:`format_time`, actor, party, purpose, action,
     subject, detail, prev_hash, hash) in seq order, all of them or ``lo``..``hi``."""
     dialect = session.get_bind().dialect.name
@@ -221,7 +209,7 @@ def _rows_between(
     return _stream(session, sql, f"perron_audit_rows_{lo}", batch)
 
 
-def _rows(session: Session, batch: int = 20_000) -> Iterator[tuple]:
+def _rows(session: Session, batch: int = 20_000) -> Iterator[tuple[Any, ...]]:
     """Every entry in seq order (see :func:`_rows_between`)."""
     return _rows_between(session, batch=batch)
 
@@ -238,7 +226,7 @@ def _checked_rows(
 
     Whatever the database renders, only :func:`entry_hash` itself says "no": an entry whose
     fast rendering does not match is recomputed by it."""
-    if session.get_bind().dialect.name == "postgresql":
+    if is_postgresql(session):
         return _checked_copy(session, lo, hi)
     return _checked_sqlite(session, lo, hi, batch)
 
@@ -290,7 +278,8 @@ def _checked_copy(
         f"FROM audit_entry{_between(lo, hi)} ORDER BY seq) TO STDOUT"
     )
     sha = hashlib.sha256
-    cursor = session.connection().connection.driver_connection.cursor()
+    raw: Any = session.connection().connection.driver_connection
+    cursor = raw.cursor()
     try:
         with cursor.copy(sql) as copy:
             for data in copy:
@@ -313,9 +302,10 @@ def _checked_copy(
                         continue
                 # decoded value by value and hashed by entry_hash itself
                 values = [_copy_field(v) for v in line.split(b"\t")]
-                key = int(values[0])
-                ok = None not in values and entry_hash(key, *values[1:9]) == values[9]
-                yield key, ok, values[8], values[9]
+                present = [v for v in values if v is not None]
+                key = int(present[0])  # seq is the primary key: never NULL
+                ok = len(present) == len(values) and entry_hash(key, *present[1:9]) == present[9]
+                yield key, ok, values[8] or "", values[9] or ""
     finally:
         cursor.close()
 
@@ -323,18 +313,20 @@ def _checked_copy(
 def _matches(session: Session, seq: int) -> bool:
     """Whether entry ``seq`` matches its hash, computed by :func:`entry_hash` itself."""
     for row in _rows_between(session, seq, seq):
-        return entry_hash(*row[:9]) == row[9]
+        return bool(entry_hash(*row[:9]) == row[9])
     return False
 
 
-def _hashed(rows: Iterable[tuple]) -> Iterator[tuple[int, bool, str, str]]:
+def _hashed(rows: Iterable[tuple[Any, ...]]) -> Iterator[tuple[int, bool, str, str]]:
     sha = hashlib.sha256
     encode = _ENCODER.encode
     for row in rows:
         yield row[0], sha(encode(row[:9]).encode()).hexdigest() == row[9], row[8], row[9]
 
 
-def check_chain(rows: Iterable[tuple], anchor: dict[str, Any] | None = None) -> VerifyResult:
+def check_chain(
+    rows: Iterable[tuple[Any, ...]], anchor: dict[str, Any] | None = None
+) -> VerifyResult:
     """Check a stream of entries (seq, at as formatted by :func:`format_time`, actor, party,
     purpose, action, subject, detail, prev_hash, hash) in seq order; optionally against an
     anchor {seq, hash}."""
@@ -389,7 +381,7 @@ def _walk(
                 seq - 1,
                 prev,
             )
-        if seq == anchor_seq:
+        if anchor is not None and seq == anchor_seq:
             if digest != anchor["hash"]:
                 return VerifyResult(
                     False,
@@ -421,7 +413,7 @@ def _walk(
 PARALLEL_FROM = 250_000
 
 
-def check_slice(rows: Iterable[tuple], lo: int, hi: int) -> dict[str, Any]:
+def check_slice(rows: Iterable[tuple[Any, ...]], lo: int, hi: int) -> dict[str, Any]:
     """Check entries ``lo``..``hi`` (as :func:`check_chain` takes them) on their own: every
     hash, every link inside the slice, no gaps. The link of entry ``lo`` to the entry before it
     is left to the caller."""
@@ -493,7 +485,7 @@ def _verify_parallel(session: Session, head: int, workers: int) -> VerifyResult:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    url = session.get_bind().url.render_as_string(hide_password=False)
+    url = session.get_bind().engine.url.render_as_string(hide_password=False)
     step = -(-head // workers)
     bounds = [(lo, min(head, lo + step - 1)) for lo in range(1, head + 1, step)]
     with ProcessPoolExecutor(len(bounds), mp_context=multiprocessing.get_context("spawn")) as pool:
@@ -543,7 +535,7 @@ def verify(
     if (
         head < PARALLEL_FROM
         or workers < 2
-        or session.get_bind().url.database in (None, "", ":memory:")
+        or session.get_bind().engine.url.database in (None, "", ":memory:")
     ):
         return _walk(_checked_rows(session), anchor)
     # the slices are read by other processes: they see what is committed

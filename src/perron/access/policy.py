@@ -99,7 +99,9 @@ class Grant:
     fields: frozenset[str] = frozenset()
     agreement_id: int | None = None
 
-    def covers(self, purpose: Purpose, category: str | None, group_of: Callable) -> bool:
+    def covers(
+        self, purpose: Purpose, category: str | None, group_of: Callable[[str], str | None]
+    ) -> bool:
         if purpose not in self.purposes:
             return False
         if self.categories is None:

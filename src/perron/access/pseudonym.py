@@ -23,4 +23,5 @@ def pseudonymise(value: str, key: bytes | None = None) -> str:
 
 
 def is_pseudonym(value: str) -> bool:
+    """Whether ``value`` has the form of a pseudonym made by :func:`pseudonymise`."""
     return value.startswith(PREFIX) and len(value) == len(PREFIX) + 32

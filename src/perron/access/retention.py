@@ -45,6 +45,7 @@ def periods(session: Session) -> dict[str, int]:
 
 
 def set_period(session: Session, key: str, days: int, actor: str = "cli") -> None:
+    """Set the retention period of category ``key`` to ``days`` (at least one day)."""
     if days < 1:
         raise RetentionError("a retention period is at least one day")
     row = session.get(RetentionPeriod, key)

@@ -33,9 +33,9 @@ CAPABILITY_ROUTERS = (
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     """While the app runs: the alerts' periodic work (escalation, webhook delivery), started
     once here and stopped when the app shuts down."""
-    from perron.live.tasks import AlertTasks, interval_from_env
+    from perron.live.tasks import AlertTasks
 
-    tasks = AlertTasks(app.state.sessions, interval_from_env())
+    tasks = AlertTasks(app.state.sessions, app.state.settings.alert_tasks_interval)
     app.state.alert_tasks = tasks
     tasks.start()
     try:

@@ -29,7 +29,7 @@ router = APIRouter(
 
 #: perron.forecast.service.PRODUCTION_MODELS; the default is its DEFAULT_MODEL (a test checks both)
 Model = Literal["blend", "empirical_bayes", "gradient_boosting", "poisson_glm"]
-DEFAULT_MODEL = "blend"
+DEFAULT_MODEL: Model = "blend"
 Lang = Literal["nl", "en"]
 
 

@@ -19,6 +19,7 @@ from perron.api.deps import CurrentUser, DbSession
 from perron.api.problems import Problem, problem_responses
 from perron.api.schemas import Out, Timestamp
 from perron.joint import service
+from perron.joint.spec import JointQuery
 
 router = APIRouter(prefix="/api/joint", tags=["joint"])
 
@@ -198,7 +199,7 @@ def run(
         raise Problem(422, "Cannot do this joint computation", "index: not a party position")
     if actor.role.value not in ("admin", "analyst"):
         raise Problem(403, "Not allowed", "only a party's admin or analyst may run it")
-    query = service.JointQuery.from_dict({**a["query"], "stations": service.default_stations()})
+    query = JointQuery.from_dict({**a["query"], "stations": service.default_stations()})
     engine = request.app.state.engine
     job_id = uuid.uuid4().hex
     with _JOBS_LOCK:

@@ -16,7 +16,7 @@ from perron.http.problems import MEDIA_TYPE, Problem, ProblemResponse  # noqa: F
 log = logging.getLogger("perron.api")
 
 
-PROBLEM_SCHEMA = {
+PROBLEM_SCHEMA: dict[str, Any] = {
     "description": "Problem details (RFC 9457)",
     "content": {
         MEDIA_TYPE: {

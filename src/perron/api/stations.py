@@ -99,7 +99,7 @@ def list_stations(
 
     def build() -> dict[str, Any]:
         items = service.list_stations(db, type, size_class, municipality, q)
-        return StationList(count=len(items), items=items).model_dump()
+        return StationList.model_validate({"count": len(items), "items": items}).model_dump()
 
     return _cached_json(request, ("stations", type, size_class, municipality, q), build)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from perron.access import accounts
-from perron.cli.common import console, db_transaction, fail, print_json
+from perron.cli.common import db_transaction, fail, out_console, print_json
 from perron.domain.parties import Role
 
 app = typer.Typer(help="User accounts.", no_args_is_help=True)
@@ -29,7 +29,7 @@ def add(
             accounts.create_user(session, username, password, party, role.value, name)
     except accounts.AccountError as exc:
         fail(str(exc))
-    console.print(f"user [bold]{username}[/bold] ({role.value} at {party}) created")
+    out_console.print(f"user [bold]{username}[/bold] ({role.value} at {party}) created")
 
 
 @app.command("list")
@@ -73,4 +73,4 @@ def tokens_revoke(token_id: int = typer.Argument(..., help="the token's id (see 
             info = accounts.revoke_token(session, token_id, actor="cli")
     except accounts.TokenNotFound as exc:
         fail(str(exc))
-    console.print(f"token {info.id} ({info.name}, {info.user}) revoked")
+    out_console.print(f"token {info.id} ({info.name}, {info.user}) revoked")

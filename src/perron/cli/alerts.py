@@ -15,7 +15,15 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from perron.cli.common import acting, call_service, console, db_transaction, fail, print_json
+from perron.cli.common import (
+    acting,
+    call_service,
+    console,
+    db_transaction,
+    fail,
+    out_console,
+    print_json,
+)
 
 alerts_app = typer.Typer(
     help="Alerts: list, show, acknowledge, dispatch, resolve, export (CAP, NGSI-LD), rules.",
@@ -49,7 +57,7 @@ def _move(
     if json_out:
         print_json(out)
     else:
-        console.print(f"alert {alert_id}: {out['state']}")
+        out_console.print(f"alert {alert_id}: {out['state']}")
 
 
 @alerts_app.command("list")
@@ -84,7 +92,7 @@ def list_cmd(
             r["title"]["nl"] + (" (synthetisch)" if r["synthetic"] else ""),
             r["responsible_party"],
         )
-    console.print(table)
+    out_console.print(table)
 
 
 @alerts_app.command("show")
@@ -99,18 +107,18 @@ def show_cmd(
     if json_out:
         print_json(out)
         return
-    console.print(
+    out_console.print(
         f"[bold]alert {out['id']}[/bold] {out['title']['nl']} — {out['station']} "
         f"{out['zone'] or ''}  severity {out['severity']}  state {out['state']}  "
         f"party {out['responsible_party']}" + ("  accepted" if out["accepted"] else "")
     )
     for t in out["transitions"]:
-        console.print(
+        out_console.print(
             f"  {t['at']:%Y-%m-%d %H:%M:%S}  {t['from'] or '-'} → {t['to']}  "
             f"{t['actor']}  {t['note'] or ''}"
         )
     for p in out["proposals"]:
-        console.print(
+        out_console.print(
             f"  proposed: {p['unit_code']} ({p['kind']}, {p['party_code']}) "
             f"{p['distance_km']} km, {p['travel_minutes']} min"
         )
@@ -213,7 +221,7 @@ def escalate_cmd(user: str = USER, json_out: bool = typer.Option(False, "--json"
     if json_out:
         print_json({"escalated": ids})
     else:
-        console.print(f"escalated {len(ids)} alert(s)" + (f": {ids}" if ids else ""))
+        out_console.print(f"escalated {len(ids)} alert(s)" + (f": {ids}" if ids else ""))
 
 
 @alerts_app.command("response-times")
@@ -248,7 +256,7 @@ def response_times_cmd(
             v = r[m]
             cells.append("–" if not v["n"] else f"{v['p50']:.0f}/{v['p90']:.0f}/{v['p95']:.0f}")
         table.add_row(r["group"], str(r["alerts"]), *cells)
-    console.print(table)
+    out_console.print(table)
 
 
 @rules_app.command("check")
@@ -266,7 +274,7 @@ def rules_check_cmd(
     if json_out:
         print_json([r.model_dump(mode="json") for r in rules.rules])
     else:
-        console.print(
+        out_console.print(
             f"{file or 'built-in rules'}: {len(rules.rules)} rule(s) valid: "
             + ", ".join(r.id for r in rules.rules)
         )
@@ -291,7 +299,7 @@ def webhook_add_cmd(
     if json_out:
         print_json(out)
     else:
-        console.print(f"webhook {out['id']} added; secret: {out['secret']}")
+        out_console.print(f"webhook {out['id']} added; secret: {out['secret']}")
 
 
 @webhooks_app.command("list")
@@ -314,7 +322,7 @@ def webhook_list_cmd(json_out: bool = typer.Option(False, "--json")) -> None:
             str(r["delivered"]),
             str(r["failed"]),
         )
-    console.print(table)
+    out_console.print(table)
 
 
 @webhooks_app.command("deliver")
@@ -326,7 +334,7 @@ def webhook_deliver_cmd(json_out: bool = typer.Option(False, "--json")) -> None:
     if json_out:
         print_json(out)
     else:
-        console.print(
+        out_console.print(
             f"delivered {out['delivered']}, to retry {out['retried']}, failed {out['failed']}"
         )
 
@@ -357,7 +365,7 @@ def units_list_cmd(
             r["status"],
             f"{r['lat']:.5f}, {r['lng']:.5f}",
         )
-    console.print(table)
+    out_console.print(table)
 
 
 @units_app.command("add")
@@ -390,7 +398,7 @@ def units_add_cmd(
     if json_out:
         print_json(out)
     else:
-        console.print(f"unit {code} added")
+        out_console.print(f"unit {code} added")
 
 
 @units_app.command("set")
@@ -411,7 +419,7 @@ def units_set_cmd(
     if json_out:
         print_json(out)
     else:
-        console.print(f"unit {code}: {out['status']} at {out['lat']:.5f}, {out['lng']:.5f}")
+        out_console.print(f"unit {code}: {out['status']} at {out['lat']:.5f}, {out['lng']:.5f}")
 
 
 @units_app.command("seed-demo")
@@ -421,7 +429,7 @@ def units_seed_cmd() -> None:
 
     with db_transaction() as s:
         n = seed_demo_units(s)
-    console.print(f"added {n} synthetic unit(s)")
+    out_console.print(f"added {n} synthetic unit(s)")
 
 
 def register(app: typer.Typer) -> None:

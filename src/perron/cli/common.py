@@ -7,7 +7,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NoReturn
 
 from rich.console import Console, ConsoleDimensions, ConsoleOptions, RenderResult
 from rich.measure import Measurement
@@ -46,6 +46,11 @@ class UnwrappedConsole(Console):
         Console.size.fset(self, new_size)  # type: ignore[attr-defined]
 
 
+#: what a command answers (tables, figures, the state of what it created or changed) goes to
+#: standard output, so that ``perron ... > file`` and pipes get it
+out_console = UnwrappedConsole()
+#: messages for a person (progress, warnings, errors, notes on files written) go to standard
+#: error, so that they never mix with a command's answer
 console = UnwrappedConsole(stderr=True)
 
 
@@ -133,7 +138,7 @@ def progress() -> Progress:
     )
 
 
-def fail(message: str, code: int = 1) -> None:
+def fail(message: str, code: int = 1) -> NoReturn:
     """Print an error for a person and exit non-zero."""
     console.print(f"[red]error:[/red] {message}")
     raise SystemExit(code)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from perron.cli.common import console, settings
+from perron.cli.common import out_console, settings
 from perron.store.db import current_revision, upgrade
 
 app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -15,7 +15,7 @@ def upgrade_cmd(revision: str = typer.Argument("head", help="target revision")) 
     """Create or migrate the database to the newest schema."""
     url = settings().database_url
     upgrade(url, revision)
-    console.print(f"database at revision [bold]{current_revision(url)}[/bold]")
+    out_console.print(f"database at revision [bold]{current_revision(url)}[/bold]")
 
 
 @app.command("current")

@@ -7,7 +7,7 @@ from typing import Any
 
 import typer
 
-from perron.cli.common import console, fail, print_json, progress
+from perron.cli.common import console, fail, out_console, print_json, progress
 
 app = typer.Typer(
     help="Effect evaluation: what changed because of a measure, with an interval and checks.",
@@ -39,7 +39,7 @@ def _actor(user: str | None, party: str | None, need_db: bool) -> Any:
             if row is None:
                 fail(f"unknown user {user!r}", 2)
             assert row is not None
-            return Principal(row.id, row.username, row.display_name, row.party_code, row.role)
+            return Principal(row.id, row.username, row.display_name, row.party_code, Role(row.role))
         code = party or "prorail"
         if session.get(Party, code) is None:
             fail(f"unknown party {code!r}", 2)
@@ -52,28 +52,28 @@ def _print(ev: dict[str, Any]) -> None:
     def num(v: Any) -> str:
         return "–" if v is None else f"{v:.3g}"
 
-    console.print(
+    out_console.print(
         f"[bold]{ev['method']}[/bold] on {ev['units']} units × {ev['periods']} months "
         f"({ev['treated_units']} treated)"
         + (f" — [yellow]SYNTHETIC: {ev['source']}[/yellow]" if ev["synthetic"] else ""),
         soft_wrap=True,
     )
-    console.print(
+    out_console.print(
         f"effect per unit-month: {num(ev['att'])} [{num(ev['ci_low'])}, {num(ev['ci_high'])}]"
         f"  relative: {pct(ev['relative'])} [{pct(ev['relative_ci_low'])}, "
         f"{pct(ev['relative_ci_high'])}]",
         soft_wrap=True,
     )
-    console.print(
+    out_console.print(
         f"pre-trend p: {num(ev['pre_trend_p'])}  placebo p: {num(ev['placebo_p'])}  "
         f"minimum detectable effect: {pct(ev['mde_relative']).lstrip('+')}  naive before/after: "
         f"{pct(ev['naive_change'])}",
         soft_wrap=True,
     )
     verdict = "[green]credible[/green]" if ev["credible"] else "[red]not credible[/red]"
-    console.print(f"verdict: {verdict}", soft_wrap=True)
+    out_console.print(f"verdict: {verdict}", soft_wrap=True)
     for r in ev["reasons_en"]:
-        console.print(f"  – {r}", soft_wrap=True)
+        out_console.print(f"  – {r}", soft_wrap=True)
 
 
 @app.command("evaluate")
@@ -184,7 +184,7 @@ def evaluate_cmd(
     else:
         _print(out)
         if "evaluation_id" in out:
-            console.print(f"stored as evaluation {out['evaluation_id']}")
+            out_console.print(f"stored as evaluation {out['evaluation_id']}")
 
 
 @app.command("list")
@@ -235,7 +235,7 @@ def show_cmd(
     if json_out:
         print_json(row)
     else:
-        console.print(f"[bold]{row['title']}[/bold]", soft_wrap=True)
+        out_console.print(f"[bold]{row['title']}[/bold]", soft_wrap=True)
         _print(row["result"])
 
 
@@ -314,7 +314,7 @@ def power_cmd(
     if json_out:
         print_json(res)
     else:
-        console.print(res["note_en"], soft_wrap=True)
+        out_console.print(res["note_en"], soft_wrap=True)
 
 
 @app.command("evidence")

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from perron.cli.common import console, fail, print_json, progress
+from perron.cli.common import fail, out_console, print_json, progress
 
 app = typer.Typer(
     help="Hotspots and hot times: safety incidents per station and time block.",
@@ -124,7 +124,7 @@ def backtest_cmd(
             f"{m['deviance']:.5f}",
             "–" if g is None else f"{g:.0%}",
         )
-    console.print(t)
+    out_console.print(t)
 
 
 @app.command("train")
@@ -147,7 +147,7 @@ def train_cmd(
     if json_out:
         print_json(meta)
     else:
-        console.print(
+        out_console.print(
             f"trained {meta['model']} on data before {meta['trained_until']} "
             f"in {meta['seconds']} s → {meta['path']}"
         )
@@ -187,7 +187,7 @@ def tonight_cmd(
             f"{s['blocks'].get('20–24', 0):.3f}",
             "; ".join(d["text"] for d in s["drivers"][:2]),
         )
-    console.print(t)
+    out_console.print(t)
 
 
 @app.command("week")
@@ -223,7 +223,7 @@ def week_cmd(
             f"{c['expected']:.4f}",
             c["drivers"][0]["text"] if c.get("drivers") else "",
         )
-    console.print(t)
+    out_console.print(t)
 
 
 def register(root: typer.Typer) -> None:

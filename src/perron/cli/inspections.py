@@ -15,7 +15,7 @@ from typing import Any
 import typer
 from rich.markup import escape
 
-from perron.cli.common import console, db_transaction, fail, print_json
+from perron.cli.common import console, db_transaction, fail, out_console, print_json
 
 inspections_app = typer.Typer(
     help="Station walk-throughs (schouwen): templates, walks, findings and actions.",
@@ -103,16 +103,16 @@ def templates_cmd(json_out: bool = JSON) -> None:
         print_json(data)
         return
     for t in data:
-        console.print(
+        out_console.print(
             f"[bold]{t['group']}[/bold] {t['name_nl']} (v{t['version']}, "
             f"{len(t['items'])} items; compiled by hand)",
             soft_wrap=True,
         )
         for item in t["items"]:
-            console.print(f"  [{item['principle']}] {item['nl']}", soft_wrap=True)
+            out_console.print(f"  [{item['principle']}] {item['nl']}", soft_wrap=True)
     rub = data[0]["rubric"] if data else None
     if rub:
-        console.print(
+        out_console.print(
             "[bold]rubric (0–3)[/bold]: "
             + ", ".join(p["code"] for p in rub["parameters"])
             + ", feeling",
@@ -170,7 +170,7 @@ def walk_add_cmd(
     if json_out:
         print_json(out)
     else:
-        console.print(
+        out_console.print(
             f"walk {out.id}: {out.station_name} {out.walked_on} {out.start_time} "
             f"({out.light}, {out.group}), score {out.score}",
             soft_wrap=True,
@@ -194,7 +194,7 @@ def walks_cmd(
         return
     for w in out:
         label = " [synthetic]" if w.synthetic else ""
-        console.print(
+        out_console.print(
             f"{w.id:>5} {w.walked_on} {w.start_time} {w.station_code:<6} {w.light:<5} "
             f"{w.group:<12} score {w.score} findings {len(w.findings)}{label}",
             soft_wrap=True,
@@ -212,13 +212,13 @@ def walk_cmd(
     if json_out:
         print_json(out)
         return
-    console.print(
+    out_console.print(
         f"walk {out.id}: {out.station_name} {out.walked_on} {out.start_time} "
         f"({out.light}, {out.group}){' [synthetic]' if out.synthetic else ''}",
         soft_wrap=True,
     )
     for f in out.findings:
-        console.print(
+        out_console.print(
             f"  finding {f.id}: {f.kind} in {f.zone} ({f.severity}) "
             f"measure {f.measure_code or '-'} action {f.action_id or '-'}",
             soft_wrap=True,
@@ -244,7 +244,7 @@ def photo_upload_cmd(
     if json_out:
         print_json(out)
     else:
-        console.print(f"photo {out['id']}: {out['width']}×{out['height']}, metadata removed")
+        out_console.print(f"photo {out['id']}: {out['width']}×{out['height']}, metadata removed")
 
 
 @inspections_app.command("finding-add")
@@ -271,7 +271,7 @@ def finding_add_cmd(
     if json_out:
         print_json(out)
     else:
-        console.print(
+        out_console.print(
             f"finding {out.id}: {out.kind} in {out.zone}; suggested measure "
             f"{out.measure_code or '-'}",
             soft_wrap=True,
@@ -315,7 +315,7 @@ def action_create_cmd(
         )
 
     out = _run(go)
-    print_json(out) if json_out else console.print(_action_line(out), soft_wrap=True)
+    print_json(out) if json_out else out_console.print(_action_line(out), soft_wrap=True)
 
 
 @inspections_app.command("actions")
@@ -347,7 +347,7 @@ def actions_cmd(
         print_json(out)
         return
     for a in out:
-        console.print(_action_line(a), soft_wrap=True)
+        out_console.print(_action_line(a), soft_wrap=True)
 
 
 @inspections_app.command("action")
@@ -361,14 +361,14 @@ def action_cmd(
     if json_out:
         print_json(a)
         return
-    console.print(_action_line(a), soft_wrap=True)
+    out_console.print(_action_line(a), soft_wrap=True)
     for e in a.evidence:
-        console.print(
+        out_console.print(
             f"  evidence {e.id}: {e.kind} {escape(str(e.url or e.note or e.photo_id or e.walk_id))}",
             soft_wrap=True,
         )
     for h in a.history:
-        console.print(
+        out_console.print(
             f"  {h.at:%Y-%m-%d %H:%M} {h.actor} ({h.party}) {h.event} "
             f"{h.from_status or ''}→{h.to_status or ''} {escape(h.reason)}",
             soft_wrap=True,
@@ -401,7 +401,7 @@ def action_status_cmd(
     out = _run(
         lambda s: set_action_status(s, _actor(s, user, party), action_id, status, reason, ev)
     )
-    print_json(out) if json_out else console.print(_action_line(out), soft_wrap=True)
+    print_json(out) if json_out else out_console.print(_action_line(out), soft_wrap=True)
 
 
 @inspections_app.command("scores")
@@ -430,7 +430,7 @@ def scores_cmd(
     rows = out["rows"] if compare else out
     for r in rows:
         extra = f" monitor {r.get('monitor_evening')}" if compare else ""
-        console.print(
+        out_console.print(
             f"{r['station']:<6} {r['year']} {r['light']:<5} {r['group']:<12} "
             f"walks {r['walks']} score {r['score']} feeling {r['feeling']}{extra}",
             soft_wrap=True,
@@ -485,13 +485,13 @@ def rec_import_cmd(
     if json_out:
         print_json(result.as_dict())
         return
-    console.print(
+    out_console.print(
         f"{result.file}: {result.rows} rows; {result.created} new, {result.updated} "
         f"updated, {result.unchanged} unchanged",
         soft_wrap=True,
     )
     if result.ignored_columns:
-        console.print(f"  ignored columns: {', '.join(result.ignored_columns)}", soft_wrap=True)
+        out_console.print(f"  ignored columns: {', '.join(result.ignored_columns)}", soft_wrap=True)
 
 
 @recommendations_app.command("list")
@@ -526,7 +526,7 @@ def rec_list_cmd(
         print_json(out)
         return
     for r in out:
-        console.print(_rec_line(r), soft_wrap=True)
+        out_console.print(_rec_line(r), soft_wrap=True)
 
 
 @recommendations_app.command("show")
@@ -544,9 +544,9 @@ def rec_show_cmd(
     if json_out:
         print_json(r)
         return
-    console.print(_rec_line(r), soft_wrap=True)
+    out_console.print(_rec_line(r), soft_wrap=True)
     for h in r.history:
-        console.print(
+        out_console.print(
             f"  {h.at:%Y-%m-%d %H:%M} {h.actor} ({h.party}) {h.event} "
             f"{h.from_status or ''}→{h.to_status or ''} {escape(h.reason)}",
             soft_wrap=True,
@@ -565,8 +565,11 @@ def rec_respond_cmd(
     """Record the addressee's response."""
     from perron.inspections.recommendations import record_response
 
-    r = _run(lambda s: record_response(s, _actor(s, user, party), ref, _day(on, "--on"), note))
-    print_json(r) if json_out else console.print(_rec_line(r), soft_wrap=True)
+    day = _day(on, "--on")
+    if day is None:
+        fail("--on: give the response day (YYYY-MM-DD)", 2)
+    r = _run(lambda s: record_response(s, _actor(s, user, party), ref, day, note))
+    print_json(r) if json_out else out_console.print(_rec_line(r), soft_wrap=True)
 
 
 @recommendations_app.command("assess")
@@ -582,7 +585,7 @@ def rec_assess_cmd(
     from perron.inspections.recommendations import assess
 
     r = _run(lambda s: assess(s, _actor(s, user, party), ref, assessment, note))
-    print_json(r) if json_out else console.print(_rec_line(r), soft_wrap=True)
+    print_json(r) if json_out else out_console.print(_rec_line(r), soft_wrap=True)
 
 
 @recommendations_app.command("status")
@@ -602,7 +605,7 @@ def rec_status_cmd(
 
     ev = _evidence(evidence_note, evidence_url, evidence_photo, None)
     r = _run(lambda s: set_status(s, _actor(s, user, party), ref, status, reason, ev))
-    print_json(r) if json_out else console.print(_rec_line(r), soft_wrap=True)
+    print_json(r) if json_out else out_console.print(_rec_line(r), soft_wrap=True)
 
 
 @recommendations_app.command("monitoring")
@@ -623,7 +626,7 @@ def rec_monitoring_cmd(
         print_json(out)
         return
     for g in out:
-        console.print(
+        out_console.print(
             f"{g['addressee']:<14} open {g['open']} monitoring {g['monitoring']} "
             f"closed {g['closed']} overdue {g['overdue']}",
             soft_wrap=True,

@@ -9,10 +9,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from perron.cli.common import UnwrappedConsole, console, db_transaction, engine, fail, print_json
-
-#: results on standard output (messages go to standard error through ``console``)
-out = UnwrappedConsole()
+from perron.cli.common import console, db_transaction, engine, fail, out_console, print_json
 
 app = typer.Typer(
     help="Joint figures across parties by secure multi-party computation (no records shared).",
@@ -107,7 +104,7 @@ def aggregate_cmd(
         print_json(result.as_dict())
         return
     shown = [c for c in result.cells if not c["suppressed"]]
-    console.print(
+    out_console.print(
         f"run {result.run_id}: {len(shown)} cells shown, "
         f"{len(result.cells) - len(shown)} suppressed; parties {', '.join(result.parties)}; "
         f"result hash {result.result_hash[:16]}…"
@@ -115,7 +112,7 @@ def aggregate_cmd(
     table = Table("station", "month", "group", "count")
     for c in sorted(shown, key=lambda c: -int(c["count"]))[:20]:
         table.add_row(c["station"], c["month"], c["group"], str(c["count"]))
-    out.print(table)
+    out_console.print(table)
 
 
 def _read(fn_name: str, party: str | None, *args: object) -> object:
@@ -139,7 +136,7 @@ def _show(rows: object, json_out: bool, head: tuple[str, ...], cells) -> None:
     table = Table(*head)
     for r in rows:  # type: ignore[attr-defined]
         table.add_row(*cells(r))
-    out.print(table)
+    out_console.print(table)
 
 
 PARTY = typer.Option(None, help="this installation's party")
@@ -168,7 +165,7 @@ def approve_cmd(
     if json_out:
         print_json(row)
     else:
-        out.print(f"agreement {agreement}: {row['status']}")  # type: ignore[index]
+        out_console.print(f"agreement {agreement}: {row['status']}")  # type: ignore[index]
 
 
 @app.command("runs")

@@ -15,6 +15,7 @@ from perron.cli.common import (
     console,
     db_transaction,
     fail,
+    out_console,
     print_json,
     progress,
     settings,
@@ -59,7 +60,7 @@ def live_cmd(
         fail(str(exc))
     except KeyboardInterrupt:
         stats = eng.stats
-    console.print(
+    out_console.print(
         f"live: {stats.messages} messages, {stats.stored} events stored, "
         f"{stats.duplicates} duplicates, {stats.invalid} invalid, {stats.alerts} alert changes"
     )
@@ -111,7 +112,7 @@ def simulate_cmd(
     if json_out:
         print_json(result)
     else:
-        console.print(
+        out_console.print(
             f"published {result['published']} synthetic messages in {result['seconds']} s "
             f"({result['rate']}/s), {result['incidents']} incidents"
         )
@@ -130,7 +131,7 @@ def cameras_import_cmd(file: Path, json_out: bool = typer.Option(False, "--json"
     if json_out:
         print_json({"imported": n})
     else:
-        console.print(f"imported {n} camera mappings")
+        out_console.print(f"imported {n} camera mappings")
 
 
 @cameras_app.command("list")

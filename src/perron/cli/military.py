@@ -14,7 +14,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from perron.cli.common import console, db_transaction, print_json
+from perron.cli.common import console, db_transaction, out_console, print_json
 
 app = typer.Typer(
     help="Military train paths: a route and a departure slot over residual capacity.",
@@ -119,16 +119,16 @@ def plan_cmd(
 
 def _show(out: dict) -> None:
     ci = out["civil_impact"]
-    console.print(
+    out_console.print(
         f"[bold]{out['kind']}[/bold]  {out['departure']} → {out['arrival']}", soft_wrap=True
     )
-    console.print("route: " + " ".join(out["route"]), soft_wrap=True)
+    out_console.print("route: " + " ".join(out["route"]), soft_wrap=True)
     if out.get("waits"):
-        console.print(
+        out_console.print(
             "waits: " + ", ".join(f"{w['station']} {w['minutes']:g} min" for w in out["waits"]),
             soft_wrap=True,
         )
-    console.print(
+    out_console.print(
         f"civil trains affected: {ci['trains_affected']} (series {', '.join(ci['series']) or '-'})",
         soft_wrap=True,
     )
@@ -142,8 +142,8 @@ def _show(out: dict) -> None:
             f"{a['km']:g}",
             str(a["civil_impact"]["trains_affected"]),
         )
-    console.print(t)
-    console.print(f"[dim]{LABEL}[/dim]", soft_wrap=True)
+    out_console.print(t)
+    out_console.print(f"[dim]{LABEL}[/dim]", soft_wrap=True)
 
 
 @app.command("list")
@@ -175,7 +175,7 @@ def list_cmd(
             r["status"],
             str(r["trains_affected"]),
         )
-    console.print(t)
+    out_console.print(t)
 
 
 @app.command("show")
@@ -224,7 +224,7 @@ def decide_cmd(
     if json_out:
         print_json(out)
         return
-    console.print(f"request {request_id}: {out['status']}")
+    out_console.print(f"request {request_id}: {out['status']}")
 
 
 @app.command("rules")
@@ -239,7 +239,7 @@ def rules_cmd(json_out: bool = typer.Option(False, "--json")) -> None:
     t = Table("kind", "rule", "basis", "what")
     for r in out["rules"]:
         t.add_row(r["kind"], r["name"], r["basis"], r["text"])
-    console.print(t)
+    out_console.print(t)
 
 
 def register(root: typer.Typer) -> None:

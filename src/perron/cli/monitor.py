@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from perron.cli.common import console, db_transaction, fail, print_json, progress
+from perron.cli.common import db_transaction, fail, out_console, print_json, progress
 
 monitor_app = typer.Typer(
     help="Perception monitor: survey import, synthetic survey, weighted scores, under-6.0 list.",
@@ -40,9 +40,11 @@ def _fmt(est: dict) -> str:
 
 def _synthetic_note(flag) -> None:
     if flag:
-        console.print("[yellow]synthetisch — synthetic survey data, not real responses[/yellow]")
+        out_console.print(
+            "[yellow]synthetisch — synthetic survey data, not real responses[/yellow]"
+        )
     elif flag is None:
-        console.print("[yellow]includes synthetic survey data[/yellow]")
+        out_console.print("[yellow]includes synthetic survey data[/yellow]")
 
 
 @monitor_app.command("generate")
@@ -61,7 +63,7 @@ def generate_cmd(
     from perron.monitor.generator import DEFAULT_YEARS
     from perron.monitor.service import generate_into
 
-    years = tuple(years) if years else DEFAULT_YEARS
+    chosen = tuple(years) if years else DEFAULT_YEARS
     with progress() as bar:
         task = bar.add_task("generating", total=None)
 
@@ -70,14 +72,14 @@ def generate_cmd(
 
         try:
             with db_transaction() as session:
-                summary = generate_into(session, seed, years, step=step)
+                summary = generate_into(session, seed, chosen, step=step)
         except ValueError as exc:
             fail(str(exc))
     if json_out:
         print_json(summary)
         return
-    console.print(
-        f"{summary['responses']:,} synthetic responses for {', '.join(map(str, years))} "
+    out_console.print(
+        f"{summary['responses']:,} synthetic responses for {', '.join(map(str, chosen))} "
         f"(seed {seed}; {summary['replaced']:,} earlier synthetic rows replaced)"
     )
 
@@ -107,7 +109,7 @@ def import_cmd(
     if json_out:
         print_json(report.as_dict())
     else:
-        console.print(
+        out_console.print(
             f"{file.name}: {report.rows} rows, {report.inserted - report.replaced} new, "
             f"{report.replaced} replaced (source {report.source!r})"
         )
@@ -158,7 +160,7 @@ def scores_cmd(
         print_json(report)
         return
     if report["n_responses"] == 0:
-        console.print("no responses in this period")
+        out_console.print("no responses in this period")
         return
     _synthetic_note(report["synthetic"])
     table = Table(title=f"Scores {report['period']['start']} – {report['period']['end']}")
@@ -172,7 +174,7 @@ def scores_cmd(
         rows.append((report["station"]["code"], report["station"]))
     for label, entry in rows:
         table.add_row(label, *(_fmt(entry["items"][i]) for i in items))
-    console.print(table)
+    out_console.print(table)
 
 
 @monitor_app.command("below-threshold")
@@ -193,7 +195,7 @@ def below_threshold_cmd(
         return
     _synthetic_note(report["synthetic"])
     prev = report["previous_count"]
-    console.print(
+    out_console.print(
         f"{report['count']} stations below {threshold} after 19:00 in {year}"
         + (f" ({prev} in {year - 1})" if prev is not None else "")
     )
@@ -210,7 +212,7 @@ def below_threshold_cmd(
             e["status"],
             "—" if gap is None else f"{gap:+.2f}",
         )
-    console.print(table)
+    out_console.print(table)
 
 
 def register(app: typer.Typer) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from perron.cli.common import console, db_transaction, fail, print_json
+from perron.cli.common import console, db_transaction, fail, out_console, print_json
 from perron.network.model import DEFAULT_WINDOW, WINDOWS, NetworkDataError
 
 app = typer.Typer(help="Network resilience: criticality, scenarios and the threat register.")
@@ -64,7 +64,7 @@ def criticality_cmd(
             f"{x.trains_per_hour:g}",
             f"{x.passenger_hours_lost_per_hour:,.0f}",
         )
-    console.print(t)
+    out_console.print(t)
     s = Table(title=f"Stations — {window}", caption=ESTIMATE)
     for col in ("#", "station", "cut vertex", "cut off", "travellers/day", "ph/h"):
         s.add_column(col)
@@ -77,7 +77,7 @@ def criticality_cmd(
             f"{y.travellers_affected:,}",
             f"{y.passenger_hours_lost_per_hour:,.0f}",
         )
-    console.print(s)
+    out_console.print(s)
 
 
 @app.command("scenario")
@@ -99,18 +99,20 @@ def scenario_cmd(
     if json_out:
         print_json(result.as_json())
         return
-    console.print(f"removed: {', '.join(result.removed_links + result.removed_stations)}")
-    console.print(f"cut off: {len(result.isolated_stations)} stations {result.isolated_stations}")
+    out_console.print(f"removed: {', '.join(result.removed_links + result.removed_stations)}")
+    out_console.print(
+        f"cut off: {len(result.isolated_stations)} stations {result.isolated_stations}"
+    )
     for d in result.detours:
         alt = "no alternative" if d.alternative_km is None else f"detour {d.detour_km} km"
-        console.print(f"  {d.from_code}-{d.to_code}: {alt}")
-    console.print(
+        out_console.print(f"  {d.from_code}-{d.to_code}: {alt}")
+    out_console.print(
         f"travellers affected per day: {result.travellers_affected:,}; passenger-hours lost per "
         f"hour: {result.passenger_hours_lost_per_hour:,.0f}; over {result.duration_hours:g} h: "
         f"{result.passenger_hours_lost:,.0f}"
     )
-    console.print(f"series broken: {', '.join(result.series_broken) or '-'}")
-    console.print(ESTIMATE)
+    out_console.print(f"series broken: {', '.join(result.series_broken) or '-'}")
+    out_console.print(ESTIMATE)
 
 
 @app.command("worst")
@@ -133,11 +135,11 @@ def worst_cmd(
         print_json(result.as_json())
         return
     state = "proven worst" if result.proven else "best found within the budget"
-    console.print(
+    out_console.print(
         f"{', '.join(result.links)}: {result.passenger_hours_lost_per_hour:,.0f} passenger-hours "
         f"lost per hour ({state}; {result.evaluated} combinations in {result.seconds} s)"
     )
-    console.print(ESTIMATE)
+    out_console.print(ESTIMATE)
 
 
 @app.command("links")
@@ -166,7 +168,7 @@ def links_cmd(json_out: bool = JSON) -> None:
             }
         )
         return
-    console.print(
+    out_console.print(
         f"{len(net.stations)} stations, {len(net.links)} links, "
         f"{len(net.border_points)} border points"
     )
@@ -253,7 +255,7 @@ def threats_list_cmd(
             e.status,
             "yes" if e.hand_compiled else "",
         )
-    console.print(t)
+    out_console.print(t)
 
 
 @threats_app.command("compute")
@@ -265,7 +267,7 @@ def threats_compute_cmd(user: str = USER, json_out: bool = JSON) -> None:
     if json_out:
         print_json(summary)
     else:
-        console.print(f"register: {summary['created']} created, {summary['updated']} updated")
+        out_console.print(f"register: {summary['created']} created, {summary['updated']} updated")
 
 
 @threats_app.command("add")
@@ -283,7 +285,7 @@ def threats_add_cmd(
     from perron.network.service import add_threat
 
     new_id = _register_call(add_threat, user, kind, asset, threat, likelihood, impact, basis, owner)
-    console.print(f"threat #{new_id} added (compiled by hand)")
+    out_console.print(f"threat #{new_id} added (compiled by hand)")
 
 
 @threats_app.command("measure")
@@ -304,7 +306,7 @@ def threats_measure_cmd(
         fail(f"--due {due!r}: expected YYYY-MM-DD", 2)
         return
     new_id = _register_call(add_measure, user, threat_id, description, owner, status, due_date)
-    console.print(f"measure #{new_id} added")
+    out_console.print(f"measure #{new_id} added")
 
 
 @threats_app.command("grant")
@@ -317,7 +319,7 @@ def threats_grant_cmd(
     from perron.network.service import grant_clearance
 
     _register_call(grant_clearance, by, username, level)
-    console.print(f"{username}: {level} clearance for the threat register")
+    out_console.print(f"{username}: {level} clearance for the threat register")
 
 
 def register(root: typer.Typer) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from perron.cli.common import console, db_transaction, fail, print_json, progress
+from perron.cli.common import console, db_transaction, fail, out_console, print_json, progress
 
 app = typer.Typer(
     help="Programme 'Een veilig station': need index, station deals, budgets, optimiser.",
@@ -125,7 +125,7 @@ def need_index_cmd(
     for n in res["notes"]:
         console.print(f"[yellow]note:[/yellow] {n}")
     if res["missing_components"]:
-        console.print(f"missing components: {', '.join(res['missing_components'])}")
+        out_console.print(f"missing components: {', '.join(res['missing_components'])}")
     t = Table(title=f"Need index (top {limit} of {res['count']})")
     for col in ("rank", "station", "score", f"in top {res['top_n']}", "why"):
         t.add_column(col)
@@ -138,9 +138,9 @@ def need_index_cmd(
             "–" if stab is None else f"{stab:.0%}",
             item["why_nl" if lang == "nl" else "why_en"],
         )
-    console.print(t, soft_wrap=True)
+    out_console.print(t, soft_wrap=True)
     if res["synthetic"]:
-        console.print(
+        out_console.print(
             "[bold]synthetisch[/bold]: components " + ", ".join(res["synthetic_components"])
         )
 
@@ -189,14 +189,14 @@ def optimise_cmd(
     if json_out:
         print_json(res)
         return
-    console.print(
+    out_console.print(
         f"status [bold]{res['status']}[/bold] (gap {res['gap']}), harm avoided "
         f"{res['objective']:.2f} for € {res['cost']:,.0f} of € {res['budget']:,.0f}"
     )
     if "greedy" in res:
-        console.print(f"greedy baseline: {res['greedy']['objective']:.2f}")
+        out_console.print(f"greedy baseline: {res['greedy']['objective']:.2f}")
     if "robust" in res:
-        console.print(f"robust (low effects): {res['robust']['objective']:.2f}")
+        out_console.print(f"robust (low effects): {res['robust']['objective']:.2f}")
     t = Table(title="Portfolio")
     for col in ("station", "measures", "cost", "harm avoided"):
         t.add_column(col)
@@ -204,7 +204,7 @@ def optimise_cmd(
         t.add_row(
             c["station"], ", ".join(c["measures"]), f"{c['cost']:,.0f}", f"{c['harm_avoided']:.2f}"
         )
-    console.print(t, soft_wrap=True)
+    out_console.print(t, soft_wrap=True)
 
 
 @app.command("frontier")
@@ -239,7 +239,7 @@ def frontier_cmd(
             f"{p['budget']:,.0f}", f"{p['objective']:.2f}", f"{p.get('greedy', 0):.2f}",
             p["status"], str(p["stations"]),
         )  # fmt: skip
-    console.print(t, soft_wrap=True)
+    out_console.print(t, soft_wrap=True)
 
 
 # ---------------------------------------------------------------- deals
@@ -273,7 +273,7 @@ def deals_list(
             d["code"], d["title"], d["status"], ", ".join(d["stations"]),
             f"{d['cost_eur']:,}", f"{d['spent_eur']:,}", "synthetisch" if d["synthetic"] else "",
         )  # fmt: skip
-    console.print(t, soft_wrap=True)
+    out_console.print(t, soft_wrap=True)
 
 
 @deals_app.command("show")
@@ -326,7 +326,7 @@ def deals_create(
     if json_out:
         print_json(res)
     else:
-        console.print(f"deal {res['code']} created with {len(res['measures'])} measure(s)")
+        out_console.print(f"deal {res['code']} created with {len(res['measures'])} measure(s)")
 
 
 @deals_app.command("set-status")
@@ -351,7 +351,7 @@ def deals_status(
             reason,
             version,
         )
-    console.print(f"deal {code}: {res['status']} (version {res['version']})")
+    out_console.print(f"deal {code}: {res['status']} (version {res['version']})")
 
 
 @deals_app.command("update-measure")
@@ -386,7 +386,7 @@ def deals_update_measure(
     if json_out:
         print_json(res)
     else:
-        console.print(f"measure {res['id']}: {res['status']} (version {res['version']})")
+        out_console.print(f"measure {res['id']}: {res['status']} (version {res['version']})")
 
 
 @budget_app.command("show")
@@ -407,7 +407,7 @@ def budget_show(json_out: bool = JSON, user: str = USER, party: str = PARTY) -> 
             b["name"], f"{b['amount_eur']:,}", f"{b['committed_eur']:,}", f"{b['spent_eur']:,}",
             f"{b['remaining_eur']:,}",
         )  # fmt: skip
-    console.print(t, soft_wrap=True)
+    out_console.print(t, soft_wrap=True)
 
 
 @budget_app.command("add")
@@ -433,7 +433,7 @@ def budget_add(
             BudgetLineInput(code, name, funder, amount, year, source),
             reason,
         )
-    console.print(f"budget line {res['code']}: € {res['amount_eur']:,}")
+    out_console.print(f"budget line {res['code']}: € {res['amount_eur']:,}")
 
 
 # ---------------------------------------------------------------- measures
@@ -461,7 +461,7 @@ def measures_list(
             m["code"], m["name_nl"], f"{-e['estimate']:.0%}", f"{-e['high']:.0%} … {-e['low']:.0%}",
             m["evidence"], f"{m['cost']:,.0f}",
         )  # fmt: skip
-    console.print(t, soft_wrap=True)
+    out_console.print(t, soft_wrap=True)
 
 
 @measures_app.command("show")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from perron.cli.common import console, db_transaction, print_json, progress
+from perron.cli.common import db_transaction, out_console, print_json, progress
 from perron.reference.load import load_reference
 
 app = typer.Typer(help="Reference data: stations, network, municipalities.", no_args_is_help=True)
@@ -29,7 +29,7 @@ def load_cmd(
     if json_out:
         print_json(report)
     else:
-        console.print(
+        out_console.print(
             f"loaded {report.stations} stations, {report.zones} zones, {report.links} links, "
             f"{report.level_crossings} level crossings, {report.municipalities} municipalities, "
             f"{report.parties} parties"

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import typer
 
-from perron.cli.common import console, db_transaction, fail, print_json, progress
+from perron.cli.common import console, db_transaction, fail, out_console, print_json, progress
+from perron.domain.local_time import LOCAL_TZ
 from perron.registry import incidents, linking
 from perron.registry.importers import ImportRejected, ImportResult, import_file
 from perron.registry.profiles import BUILT_IN, load_profile, load_profile_file
@@ -47,7 +48,7 @@ def _report(result: ImportResult, json_out: bool) -> None:
         if len(result.errors) > 200:
             console.print(f"  ... and {len(result.errors) - 200} more (use --json for all)")
         return
-    console.print(
+    out_console.print(
         f"{result.file}: {result.rows} rows; {result.created} new, "
         f"{result.corrected} corrected, {result.unchanged} unchanged, "
         f"{result.skipped} skipped (not safety related)"
@@ -88,7 +89,7 @@ def import_cmd(
 
 @incidents_app.command("import-disruptions")
 def import_disruptions_cmd(
-    file: Path = typer.Argument(
+    file: Path | None = typer.Argument(
         None,
         help="disruptions CSV of Rijden de Treinen, plain or gzip-compressed (default: the "
         "2011–2023 file shipped with Perron)",
@@ -132,7 +133,7 @@ def generate_cmd(
         print_json(out)
     else:
         created = sum(r["created"] for r in out)
-        console.print(f"synthetic incidents: {created} new in {len(out)} party files")
+        out_console.print(f"synthetic incidents: {created} new in {len(out)} party files")
 
 
 @incidents_app.command("summary")
@@ -143,17 +144,16 @@ def summary_cmd(json_out: bool = JSON) -> None:
     if json_out:
         print_json(data)
         return
-    console.print(f"incidents: [bold]{data['total']}[/bold] ({data['synthetic']} synthetic)")
+    out_console.print(f"incidents: [bold]{data['total']}[/bold] ({data['synthetic']} synthetic)")
     for key in ("by_category", "by_source"):
-        console.print(f"[bold]{key.replace('_', ' ')}[/bold]")
+        out_console.print(f"[bold]{key.replace('_', ' ')}[/bold]")
         for name, n in data[key].items():
-            console.print(f"  {name:32} {n:>8}")
+            out_console.print(f"  {name:32} {n:>8}")
 
 
 def _change_value(field: str, value: str):
     """A correction's value from the command line, in the model's type."""
     from datetime import datetime
-    from zoneinfo import ZoneInfo
 
     from perron.access.pseudonym import is_pseudonym, pseudonymise
 
@@ -161,7 +161,7 @@ def _change_value(field: str, value: str):
         return None
     if field in ("occurred_at", "reported_at"):
         dt = datetime.fromisoformat(value)
-        return dt if dt.tzinfo else dt.replace(tzinfo=ZoneInfo("Europe/Amsterdam"))
+        return dt if dt.tzinfo else dt.replace(tzinfo=LOCAL_TZ)
     if field in ("lat", "lng"):
         return float(value)
     if field == "level_crossing_id":
@@ -199,7 +199,7 @@ def correct_cmd(
     if json_out:
         print_json({"id": incident_id, "version": version, "history": history})
     else:
-        console.print(f"incident {incident_id}: version {version}")
+        out_console.print(f"incident {incident_id}: version {version}")
 
 
 @links_app.command("propose")
@@ -214,7 +214,7 @@ def links_propose(
     if json_out:
         print_json([p.__dict__ for p in found])
     else:
-        console.print(f"{len(found)} new proposals")
+        out_console.print(f"{len(found)} new proposals")
 
 
 @links_app.command("list")
@@ -229,7 +229,7 @@ def links_list(
         print_json(rows)
     else:
         for r in rows:
-            console.print(
+            out_console.print(
                 f"{r['id']:>6}  {r['incident_id']} ~ {r['linked_id']}  "
                 f"score {r['score']}  {r['status']}"
             )
@@ -253,7 +253,7 @@ def _decide(link_id: int, confirm: bool, party: str, json_out: bool) -> None:
             }
         )
     else:
-        console.print(f"link {link.id}: {link.status}")
+        out_console.print(f"link {link.id}: {link.status}")
 
 
 PARTY = typer.Option("prorail", help="the analyst's party")

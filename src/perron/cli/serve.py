@@ -10,7 +10,7 @@ import typer
 from sqlalchemy import select
 
 from perron.access import accounts
-from perron.cli.common import console, db_transaction, progress, settings
+from perron.cli.common import db_transaction, out_console, progress, settings
 from perron.reference.load import load_reference
 from perron.store.db import upgrade
 from perron.store.tables.accounts import User
@@ -94,7 +94,7 @@ def _demo_password() -> str:
     path = settings().ensure_data_dir() / "demo-password.txt"
     if path.exists():
         return path.read_text().strip()
-    password = os.environ.get("PERRON_DEMO_PASSWORD") or "perron-" + secrets.token_hex(4)
+    password = settings().demo_password or "perron-" + secrets.token_hex(4)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as fh:
         fh.write(password)
@@ -136,15 +136,15 @@ def demo(
             lines.append(module.prepare(cfg))
             bar.update(task, advance=1)
     for line in lines:
-        console.print(f"  {line}")
-    console.print(f"\nPerron demo: [bold]http://{host}:{port}/[/bold]")
-    console.print(f"login: [bold]{DEMO_USER}[/bold]  password: [bold]{password}[/bold]\n")
+        out_console.print(f"  {line}")
+    out_console.print(f"\nPerron demo: [bold]http://{host}:{port}/[/bold]")
+    out_console.print(f"login: [bold]{DEMO_USER}[/bold]  password: [bold]{password}[/bold]\n")
     if serve_app:
         from perron.live.demo import Feed
 
         with Feed(cfg) as feed:
             try:
-                console.print(f"  {feed.start()}")
+                out_console.print(f"  {feed.start()}")
             except RuntimeError as exc:  # the demo still serves what it prepared
-                console.print(f"  live feed: off ({exc})")
+                out_console.print(f"  live feed: off ({exc})")
             serve(host, port, warm=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from perron.domain.taxonomy import CATEGORIES
 from perron.domain.zones import ZONE_CODES
@@ -119,7 +120,7 @@ class IncidentFacts:
     description: str | None = None
     person_ref: str | None = None
     status: str = Status.OPEN.value
-    extra: dict = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
 
     def validate(self) -> None:
         """Raise IncidentError naming the first field that is wrong."""
@@ -154,7 +155,11 @@ class IncidentFacts:
             )
         if (self.lat is None) != (self.lng is None):
             raise IncidentError("lat", "give both lat and lng, or neither")
-        if self.lat is not None and not (50.0 <= self.lat <= 54.0 and 3.0 <= self.lng <= 7.5):
+        if (
+            self.lat is not None
+            and self.lng is not None
+            and not (50.0 <= self.lat <= 54.0 and 3.0 <= self.lng <= 7.5)
+        ):
             raise IncidentError("lat", "the point lies outside the Netherlands")
 
     def _validate_types(self) -> None:

@@ -54,7 +54,7 @@ def sup_t_p(theta: FloatArray, draws: FloatArray, clusters: int) -> float | None
 
 def t_sf(x: float, df: int) -> float:
     """P(T > x) for Student's t with ``df`` degrees of freedom."""
-    from scipy.special import stdtr  # type: ignore[import-untyped]
+    from scipy.special import stdtr
 
     return float(stdtr(max(df, 1), -x))
 

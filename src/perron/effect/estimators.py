@@ -31,6 +31,7 @@ ESTIMATORS: dict[str, Estimator] = {}
 
 
 def register_estimator(est: Estimator) -> Estimator:
+    """Add an estimator by its name; a name taken already is a ``ValueError``."""
     if est.name in ESTIMATORS or est.name == "auto":
         raise ValueError(f"estimator {est.name!r} already registered")
     ESTIMATORS[est.name] = est
@@ -76,6 +77,8 @@ register_estimator(
 
 
 def choose(panel: Panel) -> str:
+    """The estimator for ``panel``: synthetic control for few treated units with enough donors,
+    else imputation."""
     n_tr = len(panel.treated)
     if n_tr == 0:
         raise PanelError("no unit is treated within the panel: nothing to evaluate")

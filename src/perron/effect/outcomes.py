@@ -69,6 +69,7 @@ def outcome(name: str) -> Outcome:
 
 
 def register_outcome(o: Outcome) -> Outcome:
+    """Add an outcome by its name; a name taken already is a ``ValueError``."""
     if o.name in OUTCOMES:
         raise ValueError(f"outcome {o.name!r} already registered")
     OUTCOMES[o.name] = o

@@ -194,6 +194,7 @@ MAX_FIELD = 10_000
 
 
 def parse_panel_csv(fh: io.TextIOBase | io.StringIO, name: str = "panel") -> Panel:
+    """Read a panel from CSV; errors name the file, the row and the field."""
     reader = csv.reader(fh)
     try:
         header = [h.strip().lower() for h in next(reader)]

@@ -149,6 +149,7 @@ def evaluate_panel(
 
 
 def panel_digest(panel: Panel) -> str:
+    """The SHA-256 of the panel as CSV: the same data gives the same digest."""
     return hashlib.sha256(panel.to_csv().encode()).hexdigest()
 
 

@@ -52,7 +52,7 @@ class Fit:
 
 
 def _fit(y: FloatArray, unit: int, pool: IntArray, start: int, leads: int, mult: bool) -> Fit:
-    from scipy.optimize import nnls  # type: ignore[import-untyped]
+    from scipy.optimize import nnls
 
     h = int(np.clip(start - MIN_FIT, 0, leads))
     fe = start - h

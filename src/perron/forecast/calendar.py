@@ -9,6 +9,7 @@ import holidays
 import numpy as np
 import pandas as pd
 
+from perron.domain.local_time import LOCAL_TIMEZONE
 from perron.forecast.data import BLOCK_HOURS, N_BLOCKS
 
 
@@ -26,7 +27,7 @@ def holiday_flags(days: list[date]) -> np.ndarray:
     return out
 
 
-def utc_offset_hours(days: list[date], tz: str = "Europe/Amsterdam") -> np.ndarray:
+def utc_offset_hours(days: list[date], tz: str = LOCAL_TIMEZONE) -> np.ndarray:
     """The offset of local time from UTC (1 or 2 in the Netherlands) at noon of each day."""
     noon = pd.DatetimeIndex([pd.Timestamp(d) + pd.Timedelta(hours=12) for d in days])
     local = noon.tz_localize(tz)

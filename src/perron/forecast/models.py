@@ -51,7 +51,7 @@ class Samples:
 
     def before(self, t0: int, max_weeks: int | None = None) -> tuple[np.ndarray, ...]:
         """Rows of the weeks o = t0-7, t0-14, … with at least a year of history."""
-        origins = []
+        origins: list[int] = []
         o = t0 - WEEK
         while o >= MIN_HISTORY and (max_weeks is None or len(origins) < max_weeks):
             origins.append(o)

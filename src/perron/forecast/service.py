@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from perron.config import Settings, get_settings
+from perron.domain.local_time import LOCAL_TZ
 from perron.forecast.data import (
     BLOCK_HOURS,
     BLOCK_LABELS,
@@ -64,14 +65,12 @@ class Store:
 def store_table(store: Store, settings: Settings | None = None) -> Path:
     """The store's incidents as an incident table in the data directory, written again only
     when the registry changed (its write watermark) or for another viewer."""
-    from zoneinfo import ZoneInfo
-
     from perron.access.agreements import viewer_for
     from perron.registry import queries, read_model
     from perron.store.db import engine_for, transaction
 
     settings = settings or get_settings()
-    local = ZoneInfo("Europe/Amsterdam")
+    local = LOCAL_TZ
     engine = engine_for(settings.database_url)
     try:
         with transaction(engine) as session:
@@ -106,8 +105,8 @@ def resolve_data(data: str | Path | Store | None, settings: Settings | None = No
     if isinstance(data, Store):
         return store_table(data, settings)
     path = data
-    env = os.environ.get("PERRON_FORECAST_DATA")
-    p = Path(path) if path else (Path(env) if env else default_data_file())
+    configured = (settings or get_settings()).forecast_data
+    p = Path(path) if path else (configured or default_data_file())
     if not p.exists():
         raise DataError(f"{p}: file not found")
     return p
@@ -502,6 +501,7 @@ def backtest_path(settings: Settings | None = None) -> Path:
 
 
 def save_backtest(report: dict, settings: Settings | None = None) -> Path:
+    """Store a backtest report (without the forecasts themselves) in the data directory."""
     p = backtest_path(settings)
     clean = {k: v for k, v in report.items() if k not in ("forecasts", "origins")}
     _atomic_write(p, json.dumps(clean, indent=1).encode())
@@ -509,6 +509,7 @@ def save_backtest(report: dict, settings: Settings | None = None) -> Path:
 
 
 def load_backtest(settings: Settings | None = None) -> dict | None:
+    """The stored backtest report, or None when there is none yet."""
     p = backtest_path(settings)
     if not p.exists():
         return None

@@ -168,6 +168,7 @@ def add_months(day: date, months: int) -> date:
 
 
 def response_due(issuer: str, issued_on: date) -> date:
+    """The day a response to a recommendation of ``issuer`` issued on ``issued_on`` is due."""
     return add_months(issued_on, issuer_rule(issuer).response_months)
 
 
@@ -595,6 +596,7 @@ def _rec(session: Session, ref: str) -> SafetyRecommendation:
 def get_recommendation(
     session: Session, actor: Principal, ref: str, as_of: date | None = None
 ) -> RecommendationOut:
+    """One recommendation with its response, evidence and status as of a day (today by default)."""
     return _out(session, _rec(session, ref), as_of or date.today())
 
 
@@ -711,6 +713,7 @@ def assess(
 def add_evidence(
     session: Session, actor: Principal, ref: str, evidence: EvidenceInput
 ) -> RecommendationOut:
+    """Attach evidence to a recommendation, by its addressee, its monitor or the ministry."""
     require_role(actor, REGISTER_ROLES, "add evidence")
     r = _rec(session, ref)
     if actor.party_code not in {r.addressee_party, r.monitor_party, "ienw"}:

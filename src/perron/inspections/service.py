@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from perron.access import audit
 from perron.access.accounts import Principal
+from perron.domain.local_time import LOCAL_TZ
 from perron.domain.parties import Role
 from perron.domain.zones import ZONE_BY_CODE, Domain
 from perron.inspections import measures, photos, templates
@@ -71,9 +72,8 @@ def _now() -> datetime:
 
 def local_today() -> date:
     """Today in the Netherlands (walks are dated on the station's clock, not the server's)."""
-    from zoneinfo import ZoneInfo
 
-    return datetime.now(ZoneInfo("Europe/Amsterdam")).date()
+    return datetime.now(LOCAL_TZ).date()
 
 
 def _audit(
@@ -212,6 +212,7 @@ def upload_photo(session: Session, actor: Principal, data: bytes) -> dict[str, A
 
 
 def get_photo(session: Session, actor: Principal, photo_id: int) -> tuple[bytes, str]:
+    """A photo's bytes (metadata removed on upload) and its media type."""
     row = session.get(InspectionPhoto, photo_id)
     if row is None:
         raise NotFound(f"no photo {photo_id}")
@@ -545,6 +546,7 @@ def _walk_out(session: Session, w: InspectionWalk) -> WalkOut:
 
 
 def get_walk(session: Session, actor: Principal, walk_id: int) -> WalkOut:
+    """One inspection walk with its findings."""
     walk = session.get(InspectionWalk, walk_id)
     if walk is None:
         raise NotFound(f"no walk {walk_id}")
@@ -558,6 +560,7 @@ def list_walks(
     group: str | None = None,
     limit: int = 200,
 ) -> list[WalkOut]:
+    """Inspection walks, newest first, optionally of one station or one group."""
     q = select(InspectionWalk).order_by(InspectionWalk.walked_on.desc(), InspectionWalk.id.desc())
     if station:
         q = q.where(InspectionWalk.station_code == station.strip().upper()[:8])
@@ -740,6 +743,7 @@ def _check_rewalk(session: Session, action: InspectionAction | None, walk_id: in
 def add_action_evidence(
     session: Session, actor: Principal, action_id: int, evidence: EvidenceInput
 ) -> ActionOut:
+    """Attach evidence to an action, by a party the action concerns."""
     require_role(actor, WRITE_ROLES, "add evidence")
     action = _action(session, action_id)
     allowed = {action.owner_party}
@@ -871,6 +875,7 @@ def action_out(session: Session, a: InspectionAction, today: date | None = None)
 
 
 def get_action(session: Session, actor: Principal, action_id: int) -> ActionOut:
+    """One action with its evidence and status."""
     return action_out(session, _action(session, action_id))
 
 

@@ -15,20 +15,19 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import xmlschema
 from lxml import etree
 from sqlalchemy.orm import Session
 
 from perron.domain.alerts import CAP_SEVERITY, CAP_URGENCY
+from perron.domain.local_time import LOCAL_TZ
 from perron.interop.exporters import Exporter
 from perron.store.tables.live import Alert, ResponseUnit
 from perron.store.tables.reference import Station
 
 NS = "urn:oasis:names:tc:emergency:cap:1.2"
 SCHEMA_PATH = Path(__file__).parent / "schemas" / "cap" / "CAP-v1.2.xsd"
-LOCAL_TZ = ZoneInfo("Europe/Amsterdam")
 AREA_RADIUS_KM = 0.3
 CATEGORY = {
     "assault": "Security",

@@ -132,7 +132,7 @@ def main() -> int:
         # MPyC reads party_<i>.crt, party_<i>.key and mpyc_ca.crt from ./.config
         os.chdir(job["tls_dir"])
     sys.argv = _mpyc_argv(job)
-    from mpyc.runtime import mpc  # type: ignore[import-untyped]  # reads sys.argv on import
+    from mpyc.runtime import mpc  # reads sys.argv on import
 
     try:
         result = mpc.run(_compute(mpc, job))

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from perron.domain.local_time import LOCAL_TZ
 from perron.domain.taxonomy import GROUPS
 from perron.joint.spec import JointQuery
 from perron.plugins import load_modules
@@ -158,16 +159,13 @@ def response_bucket(minutes: float) -> str:
 def response_histogram(session: Session, party: str, query: JointQuery) -> MeasureInput:
     """The party's alerts with a unit on the scene, per station, month and response class."""
     from datetime import datetime, time
-    from zoneinfo import ZoneInfo
 
     from sqlalchemy import select
 
     from perron.store.tables.live import Alert
 
-    AMSTERDAM = ZoneInfo("Europe/Amsterdam")
-
-    start = datetime.combine(query.since, time(0), AMSTERDAM)
-    end = datetime.combine(query.until, time(23, 59, 59, 999999), AMSTERDAM)
+    start = datetime.combine(query.since, time(0), LOCAL_TZ)
+    end = datetime.combine(query.until, time(23, 59, 59, 999999), LOCAL_TZ)
     rows = session.execute(
         select(Alert.station_code, Alert.created_at, Alert.on_scene_at, Alert.synthetic).where(
             Alert.responsible_party == party,
@@ -182,7 +180,7 @@ def response_histogram(session: Session, party: str, query: JointQuery) -> Measu
         if on_scene is None:
             continue
         minutes = (on_scene - created).total_seconds() / 60
-        month = created.astimezone(AMSTERDAM).strftime("%Y-%m")
+        month = created.astimezone(LOCAL_TZ).strftime("%Y-%m")
         at = position.get((station, month, response_bucket(minutes)))
         if at is not None:
             values[at] += 1

@@ -165,6 +165,7 @@ def make_query(
 
 
 def parse_parties(text: str | list[str]) -> list[str]:
+    """The parties' addresses from a comma-separated list; errors say which address is wrong."""
     items = [p for p in (text.split(",") if isinstance(text, str) else text) if p.strip()]
     try:
         addresses = [parse_address(p) for p in items]
@@ -292,6 +293,7 @@ def withdraw(session: Session, actor: Actor, agreement_id: int) -> dict[str, Any
 
 
 def list_agreements(session: Session, actor: Actor) -> list[dict[str, Any]]:
+    """The joint-computation agreements the actor's party takes part in, newest first."""
     _require(actor, Role.ADMIN, Role.ANALYST, Role.VIEWER)
     rows = session.scalars(select(JointAgreement).order_by(JointAgreement.id.desc())).all()
     return [_agreement_dict(a) for a in rows if actor.party in a.parties]
@@ -661,6 +663,7 @@ def _run_dict(r: JointRun, with_cells: bool) -> dict[str, Any]:
 
 
 def list_runs(session: Session, actor: Actor) -> list[dict[str, Any]]:
+    """The joint computations this installation took part in, newest first."""
     _require(actor, Role.ADMIN, Role.ANALYST, Role.VIEWER)
     rows = session.scalars(
         select(JointRun).where(JointRun.local_party == actor.party).order_by(JointRun.id.desc())

@@ -77,18 +77,18 @@ def apply_changes(
     codes = {c.station_code for c in changes}
     open_by_key: dict[str, Alert] = {}
     with session.no_autoflush:
-        for alert in session.scalars(
+        for existing in session.scalars(
             select(Alert)
             .where(Alert.dedup_key.in_(keys), Alert.state.in_(OPEN_STATES))
             .order_by(Alert.id)
         ):
-            open_by_key[alert.dedup_key] = alert  # the newest open alert of a key wins
+            open_by_key[existing.dedup_key] = existing  # the newest open alert of a key wins
         municipality = dict(
             session.execute(
                 select(Station.code, Station.municipality_code).where(Station.code.in_(codes))
             ).all()
         )
-        domains = {
+        domains: dict[tuple[str, str | None], str] = {
             (sc, zc): d
             for sc, zc, d in session.execute(
                 select(Zone.station_code, Zone.code, Zone.domain).where(
@@ -191,6 +191,7 @@ def _reroute(session: Session, alert: Alert) -> None:
 
 
 def get_alert(session: Session, alert_id: int, principal: Principal | None = None) -> Alert:
+    """The alert ``alert_id``; not found as well when ``principal`` may not see it."""
     # an id no database row can have (beyond 64 bits) is simply not found
     alert = session.get(Alert, alert_id) if 0 < alert_id < 2**63 else None
     if alert is None or (principal is not None and not can_see(principal, alert)):
@@ -207,6 +208,7 @@ def list_alerts(
     station: str | None = None,
     limit: int = 200,
 ) -> list[Alert]:
+    """Alerts visible to ``principal``, newest first, optionally filtered."""
     q = visible_query(principal)
     if state:
         q = q.where(Alert.state == state)
@@ -218,6 +220,7 @@ def list_alerts(
 
 
 def transitions(session: Session, alert_id: int) -> list[AlertTransition]:
+    """The state changes of an alert in the order they happened."""
     return list(
         session.scalars(
             select(AlertTransition)

@@ -74,4 +74,6 @@ def local_broker(extra_conf: str = "", output: IO | None = None) -> Iterator[int
         yield port
     finally:
         stop_process(proc)
+        if proc.stderr is not None:  # the pipe that caught errors while starting
+            proc.stderr.close()
         shutil.rmtree(tmp, ignore_errors=True)

@@ -3,6 +3,7 @@ replayed through the in-process path, so the operator console has events and ale
 
 from __future__ import annotations
 
+import contextlib
 import time
 from datetime import UTC, datetime
 
@@ -102,12 +103,11 @@ class Feed:
         self.incident_rate = incident_rate
         self.duration = duration
         self.procs: list = []
-        self._broker = None
+        self._broker: contextlib.ExitStack[bool | None] | None = None
         self.log_path = settings.data_dir / "demo-live.log"
         self.url: str | None = None
 
     def start(self) -> str:
-        import contextlib
         import os
         import subprocess
         import sys

@@ -6,15 +6,14 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime
 from typing import Any, Literal
-from zoneinfo import ZoneInfo
 
 import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from perron.domain.local_time import LOCAL_TZ
 from perron.store.tables.live import Alert
 
-LOCAL_TZ = ZoneInfo("Europe/Amsterdam")
 MEASURES = {
     "acknowledge": "acknowledged_at",
     "dispatch": "dispatched_at",

@@ -24,13 +24,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import datetime, time
-from zoneinfo import ZoneInfo
 
 from perron.domain.alerts import SEVERITY_RANK
+from perron.domain.local_time import LOCAL_TZ
 from perron.domain.parties import municipality_party_code
 from perron.domain.zones import ZONE_BY_CODE, Domain
 
-LOCAL_TZ = ZoneInfo("Europe/Amsterdam")
 POLICE = "politie"
 STATION_PARTIES = ("ns", "prorail")
 TRAIN_HOURS = (time(5, 30), time(1, 0))  # across midnight

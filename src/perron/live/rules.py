@@ -31,17 +31,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, time
 from pathlib import Path
 from typing import Any, Literal, Protocol
-from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from perron.domain.alerts import Severity, higher
 from perron.domain.events import Event
+from perron.domain.local_time import LOCAL_TZ
 from perron.domain.zones import ZONE_CODES
 from perron.plugins import Registry, UnknownPlugin
 
 BUILTIN_RULES = Path(__file__).with_name("rules.toml")
-LOCAL_TZ = ZoneInfo("Europe/Amsterdam")
 
 # The NGSI-LD Alert subcategories an alert of Perron may carry (all in the Smart Data Models enum).
 SUBCATEGORIES = ("assault", "robbery", "civilDisorder", "suspiciousAction", "crowdRisk")

@@ -25,13 +25,12 @@ import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from itertools import accumulate
-from zoneinfo import ZoneInfo
 
+from perron.domain.local_time import LOCAL_TZ
 from perron.domain.zones import default_zones
 from perron.live.cameras import Mapping
 from perron.reference import bundle
 
-LOCAL = ZoneInfo("Europe/Amsterdam")
 CAMERAS_BY_SIZE = {"small": 2, "medium": 4, "large": 8}
 # relative activity per local hour (0-23): quiet nights, morning and evening peaks
 HOURLY = (
@@ -110,7 +109,7 @@ class Stream:
         self._order = 0
 
     def _pick_station(self, t: float) -> str:
-        hour = datetime.fromtimestamp(t, LOCAL).hour
+        hour = datetime.fromtimestamp(t, LOCAL_TZ).hour
         if hour != self._weights_hour:
             f = HOURLY[hour]
             self._cum = list(
@@ -185,7 +184,7 @@ class Stream:
     def _incident(self, t: float) -> tuple[str, bytes]:
         code = self._pick_station(t)
         cams = self.cameras[code]
-        hour = datetime.fromtimestamp(t, LOCAL).hour
+        hour = datetime.fromtimestamp(t, LOCAL_TZ).hour
         tunnels = [c for c in cams if c.zone == "tunnel"]
         platforms = [c for c in cams if c.zone == "platform"]
         kind = self.rng.choice(("aggression", "loitering", "crowd"))

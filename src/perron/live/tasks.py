@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from contextlib import suppress
 from typing import Any
 
@@ -31,11 +30,6 @@ SKIPPED: dict[str, Any] = {
     "retried": 0,
     "failed": 0,
 }
-
-
-def interval_from_env() -> float:
-    """``PERRON_ALERT_TASKS_INTERVAL`` seconds (default 10; 0 switches the work off)."""
-    return float(os.environ.get("PERRON_ALERT_TASKS_INTERVAL", str(DEFAULT_INTERVAL_S)))
 
 
 class AlertTasks:

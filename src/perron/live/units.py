@@ -127,6 +127,7 @@ def create_unit(
     user_id: int | None = None,
     synthetic: bool = False,
 ) -> ResponseUnit:
+    """Register a response unit of a party at a position."""
     if kind not in UNIT_KINDS:
         raise UnitError(f"unknown unit kind {kind!r}; choose one of {', '.join(UNIT_KINDS)}")
     if status not in UNIT_STATUSES:

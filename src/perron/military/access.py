@@ -63,6 +63,7 @@ def check(party: str, role: Role, action: Action) -> str:
 
 
 def policy_table() -> list[dict[str, str]]:
+    """Who may do what with military transport requests, one row per party and action."""
     rows = []
     for (party, action), roles in POLICY.items():
         rows.append(

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import networkx as nx  # type: ignore[import-untyped]
+import networkx as nx
 
 from perron.military.model import CivilTrain, Network, Pattern, Series, Settings
 

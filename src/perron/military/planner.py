@@ -10,8 +10,9 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
-import networkx as nx  # type: ignore[import-untyped]
+import networkx as nx
 
+from perron.domain.local_time import LOCAL_TIMEZONE
 from perron.military import occupancy as occ
 from perron.military import search
 from perron.military.model import (
@@ -29,7 +30,7 @@ from perron.military.model import (
 )
 from perron.military.rules import RuleContext, closures, may_wait, rule_table
 
-TIMEZONE = "Europe/Amsterdam"
+TIMEZONE = LOCAL_TIMEZONE
 MAX_WINDOW_H = 24.0
 MAX_AVOID = 50
 #: travellers on board per civil train by product (assumption; no occupancy data is public)
@@ -68,6 +69,7 @@ class Inputs:
 
 
 def shipped_inputs() -> Inputs:
+    """The planner's inputs from the reference data shipped with Perron."""
     from perron.military import data
 
     sites: dict[str, list[dict[str, str]]] = {}

@@ -1,2 +1,34 @@
 """Perception monitor (Stationsbelevingsmonitor): survey responses, weighted station scores,
-evening safety and the list of stations below 6.0."""
+evening safety and the list of stations below 6.0.
+
+The public functions are named here; each is imported from its module on first use."""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+#: every public name and the module it comes from
+_EXPORTS = {
+    "available_years": "perron.monitor.service",
+    "below_threshold": "perron.monitor.service",
+    "generate_into": "perron.monitor.service",
+    "map_scores": "perron.monitor.service",
+    "response_count": "perron.monitor.service",
+    "station_scores": "perron.monitor.service",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -372,8 +372,12 @@ def generate(
             params[y]["evening_calibrated_to"] = {"stations_below_6": target}
         elif y in targets.evening_national:
             target_mean = float(targets.evening_national[y])
+
+            def national_evening(level: float, d: _Year = d, eff: np.ndarray = eff) -> float:
+                return d.national(d.scores(EVENING, eff, level))
+
             evening_level[y] = _bisect(
-                lambda level, d=d, eff=eff: d.national(d.scores(EVENING, eff, level)),
+                national_evening,
                 target_mean,
                 1.0,
                 12.0,
@@ -392,9 +396,13 @@ def generate(
         d = draws[y]
         target_mean = float(targets.overall_national[y])
         low_t, high_t = targets.overall_range.get(y, (None, None))
+
+        def overall_effect(lo: float, hi: float, y: int = y) -> np.ndarray:
+            return station_effect("overall", y, (lo, hi))
+
         overall[y] = _calibrate_overall(
             d,
-            lambda lo, hi, y=y: station_effect("overall", y, (lo, hi)),
+            overall_effect,
             target_mean,
             low_t,
             high_t,
@@ -432,7 +440,9 @@ def generate(
                 level, lo, hi = overall[y]
                 cols[item] = d.scores(item, station_effect(item, y, (lo, hi)), level)
             else:
-                cols[item] = d.scores(item, station_effect(item, y), ITEM_PARAMS[item][0])
+                fixed = ITEM_PARAMS[item][0]
+                assert fixed is not None  # only the evening and overall items are calibrated
+                cols[item] = d.scores(item, station_effect(item, y), fixed)
         part = pd.DataFrame(cols)
         part["year"] = y
         part["size_class"] = pd.Categorical.from_codes(size_idx[d.station], categories=SIZE_CLASSES)

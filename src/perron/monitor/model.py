@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
+
+from perron.config import get_settings
 
 # The six survey items, each a score 1-10 that may be missing.
 ITEMS = ("safe_day", "safe_evening", "cleanliness", "lighting", "supervision", "overall")
@@ -86,5 +87,5 @@ DEFAULT_POPULATION = Population.from_margins(DEFAULT_GENDER_SHARES, DEFAULT_AGE_
 
 def configured_population() -> Population:
     """The population of ``PERRON_MONITOR_POPULATION`` (a JSON file) or the default."""
-    path = os.environ.get("PERRON_MONITOR_POPULATION")
+    path = get_settings().monitor_population
     return Population.from_file(path) if path else DEFAULT_POPULATION

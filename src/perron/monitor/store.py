@@ -8,10 +8,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import String, and_, cast, delete, event, func, insert, select
+from sqlalchemy import CursorResult, String, and_, cast, delete, event, func, select
 from sqlalchemy.orm import Session
 
 from perron.monitor.model import AGE_BANDS, GENDERS, ITEMS, SIZE_CLASSES
+from perron.store.dialect import bulk_insert
 from perron.store.tables.monitor import SurveyResponse
 from perron.store.tables.reference import Station
 
@@ -34,11 +35,10 @@ def _rows(frame: pd.DataFrame) -> list[tuple[Any, ...]]:
     """Rows of ``frame`` as tuples in the order of ``COLUMNS``: dates as ISO text, missing
     items as None."""
     cols: list[list[Any]] = []
-    for col in ("station_code",):
-        cols.append(frame[col].astype(str).tolist())
+    cols.append(frame["station_code"].astype(str).tolist())
     cols.append(pd.to_datetime(frame["response_date"]).dt.strftime("%Y-%m-%d").tolist())
-    for col in ("part_of_day", "gender", "age_band", "frequency"):
-        cols.append(frame[col].astype(str).tolist())
+    for name in ("part_of_day", "gender", "age_band", "frequency"):
+        cols.append(frame[name].astype(str).tolist())
     for item in ITEMS:
         values = frame[item].to_numpy(dtype=np.float64)
         col = np.empty(len(values), dtype=object)
@@ -83,37 +83,19 @@ def insert_frame(
     PostgreSQL gets COPY, SQLite the driver's executemany: both skip per-row statement
     compilation, which dominates the time of an ORM or Core insert of 100,000s of rows."""
     _changed(session)
-    rows = _rows(frame)
-    conn = session.connection()
-    names = ", ".join(COLUMNS)
-    if conn.dialect.name == "postgresql":
-        raw = conn.connection.driver_connection
-        with raw.cursor() as cur, cur.copy(f"COPY survey_response ({names}) FROM STDIN") as copy:
-            for start in range(0, len(rows), CHUNK):
-                chunk = rows[start : start + CHUNK]
-                for row in chunk:
-                    copy.write_row(row)
-                if step:
-                    step(len(chunk))
-        return len(rows)
-    if conn.dialect.name == "sqlite":
-        marks = ", ".join("?" for _ in COLUMNS)
-        sql = f"INSERT INTO survey_response ({names}) VALUES ({marks})"
-        for start in range(0, len(rows), CHUNK):
-            chunk = rows[start : start + CHUNK]
-            conn.exec_driver_sql(sql, chunk)
-            if step:
-                step(len(chunk))
-        return len(rows)
-    table = SurveyResponse.__table__
-    for start in range(0, len(rows), CHUNK):
-        chunk = [dict(zip(COLUMNS, r, strict=True)) for r in rows[start : start + CHUNK]]
-        for rec in chunk:
-            rec["response_date"] = date.fromisoformat(rec["response_date"])
-        conn.execute(insert(table), chunk)
-        if step:
-            step(len(chunk))
-    return len(rows)
+
+    def as_date(rec: dict[str, Any]) -> dict[str, Any]:
+        return {**rec, "response_date": date.fromisoformat(rec["response_date"])}
+
+    return bulk_insert(
+        session,
+        SurveyResponse.__table__,
+        COLUMNS,
+        _rows(frame),
+        chunk=CHUNK,
+        step=step,
+        convert=as_date,
+    )
 
 
 def delete_synthetic_years(session: Session, years: Iterable[int]) -> int:
@@ -128,6 +110,7 @@ def delete_synthetic_years(session: Session, years: Iterable[int]) -> int:
                 SurveyResponse.response_date <= date(y, 12, 31),
             )
         )
+        assert isinstance(result, CursorResult)  # a DELETE gives its cursor's row count
         removed += result.rowcount or 0
     return removed
 
@@ -143,6 +126,7 @@ def delete_keys(session: Session, source: str, refs: list[str]) -> int:
                 SurveyResponse.source == source, SurveyResponse.respondent_ref.in_(chunk)
             )
         )
+        assert isinstance(result, CursorResult)  # a DELETE gives its cursor's row count
         removed += result.rowcount or 0
     return removed
 
@@ -266,6 +250,6 @@ def version(session: Session) -> tuple[Any, ...]:
         # only), where a count would read every row
         low = session.scalar(select(func.min(SurveyResponse.id)))
         top = session.scalar(select(func.max(SurveyResponse.id)))
-        found = (str(session.get_bind().url), low, top, _GENERATION[0])
+        found = (str(session.get_bind().engine.url), low, top, _GENERATION[0])
         session.info[_VERSION_KEY] = found
     return found

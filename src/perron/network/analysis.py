@@ -225,7 +225,7 @@ def _ranked_stations(items: list[StationCriticality]) -> list[StationCriticality
 
 
 def articulation_points(ctx: Context) -> set[str]:
-    import networkx as nx  # type: ignore[import-untyped]
+    import networkx as nx
 
     return {str(c) for c in nx.articulation_points(ctx.network.graph())}
 
@@ -515,8 +515,8 @@ def worst_links(
 def link_flows(ctx: Context) -> npt.NDArray[np.float64]:
     """Estimated journeys per day routed over each link (shortest routes of the base network)."""
     eng = ctx.engine
-    from scipy.sparse import csr_matrix  # type: ignore[import-untyped]
-    from scipy.sparse.csgraph import dijkstra  # type: ignore[import-untyped]
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import dijkstra
 
     n = eng.n
     rows = [u for u, _ in eng.edge_ends] + [v for _, v in eng.edge_ends]

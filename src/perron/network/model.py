@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 from perron.reference import bundle
 
 if TYPE_CHECKING:
-    import networkx as nx  # type: ignore[import-untyped]
+    import networkx as nx
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 

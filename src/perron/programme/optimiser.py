@@ -742,8 +742,8 @@ def _solve_reduced(
 ) -> tuple[Any, np.ndarray, np.ndarray, np.ndarray, float]:
     """HiGHS on the options that can beat ``incumbent`` (a feasible choice): returns the
     result, its columns, the options fixed to 1, the options kept, and the Lagrangian bound."""
-    from scipy.optimize import Bounds, LinearConstraint, milp  # type: ignore[import-untyped]
-    from scipy.sparse import coo_matrix, vstack  # type: ignore[import-untyped]
+    from scipy.optimize import Bounds, LinearConstraint, milp
+    from scipy.sparse import coo_matrix, vstack
 
     value = float(opts.benefit[incumbent].sum())
     keep, bound, _lam, must = _reduce(opts, budget, value)

@@ -36,11 +36,11 @@ def load_reference(session: Session, step: Callable[[str], None] | None = None) 
     for f in features:
         code, name = f["properties"]["code"], f["properties"]["name"]
         geometry = json.dumps(f["geometry"], separators=(",", ":"))
-        row = existing.get(code)
-        if row is None:
+        municipality = existing.get(code)
+        if municipality is None:
             session.add(Municipality(code=code, name=name, geometry=geometry))
         else:
-            row.name, row.geometry = name, geometry
+            municipality.name, municipality.geometry = name, geometry
     session.flush()
 
     step("stations")
@@ -61,12 +61,12 @@ def load_reference(session: Session, step: Callable[[str], None] | None = None) 
             travellers_estimated=r.travellers_estimated,
             size_class=r.size_class,
         )
-        row = stations.get(r.code)
-        if row is None:
+        station = stations.get(r.code)
+        if station is None:
             session.add(Station(code=r.code, **values))
         else:
             for k, v in values.items():
-                setattr(row, k, v)
+                setattr(station, k, v)
     session.flush()
 
     step("zones")
@@ -114,10 +114,10 @@ def load_reference(session: Session, step: Callable[[str], None] | None = None) 
         for f in features
     ]
     for code, name, kind, mun in seeds:
-        row = parties.get(code)
-        if row is None:
+        party = parties.get(code)
+        if party is None:
             session.add(Party(code=code, name=name, kind=kind, municipality_code=mun))
         else:
-            row.name, row.kind, row.municipality_code = name, kind, mun
+            party.name, party.kind, party.municipality_code = name, kind, mun
     session.flush()
     return LoadReport(len(features), len(records), n_zones, len(edges), len(crossings), len(seeds))

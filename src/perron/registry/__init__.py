@@ -1,1 +1,55 @@
-"""The national incident registry: import, versions, linking, queries and exports."""
+"""The national incident registry: import, versions, linking, queries and exports.
+
+The public functions are named here; each is imported from its module on first use, so that
+importing the package stays cheap and free of cycles."""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+#: every public name and the module it comes from
+_EXPORTS = {
+    "RegistryError": "perron.registry.incidents",
+    "record_incident": "perron.registry.incidents",
+    "correct_incident": "perron.registry.incidents",
+    "history": "perron.registry.incidents",
+    "summary": "perron.registry.incidents",
+    "AccessDenied": "perron.registry.queries",
+    "Aggregate": "perron.registry.queries",
+    "Filters": "perron.registry.queries",
+    "NotFound": "perron.registry.queries",
+    "Page": "perron.registry.queries",
+    "QueryError": "perron.registry.queries",
+    "aggregate": "perron.registry.queries",
+    "explain_access": "perron.registry.queries",
+    "export": "perron.registry.queries",
+    "get_incident": "perron.registry.queries",
+    "list_incidents": "perron.registry.queries",
+    "station_counts": "perron.registry.queries",
+    "LinkError": "perron.registry.linking",
+    "Proposal": "perron.registry.linking",
+    "decide_link": "perron.registry.linking",
+    "list_links": "perron.registry.linking",
+    "propose_links": "perron.registry.linking",
+    "ImportRejected": "perron.registry.importers",
+    "ImportResult": "perron.registry.importers",
+    "import_file": "perron.registry.importers",
+    "load_profile": "perron.registry.profiles",
+    "load_profile_file": "perron.registry.profiles",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

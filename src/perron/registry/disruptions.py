@@ -16,19 +16,18 @@ import csv
 import hashlib
 from datetime import UTC, datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from perron.domain.incidents import Source
+from perron.domain.local_time import LOCAL_TZ
 from perron.domain.taxonomy import UnmappedCause, category_for_disruption_cause
 from perron.reference.bundle import BundleError, read_data_file
 from perron.registry.importers import ImportRejected, ImportResult, Progress, RowError, write
 from perron.store.tables.reference import Station
 
 PARTY = "rdt"
-AMS = ZoneInfo("Europe/Amsterdam")
 REQUIRED = (
     "rdt_id",
     "rdt_lines",
@@ -95,7 +94,9 @@ def import_disruptions(
             result.skipped += 1
             continue
         try:
-            occurred = datetime.fromisoformat(row["start_time"]).replace(tzinfo=AMS).astimezone(UTC)
+            occurred = (
+                datetime.fromisoformat(row["start_time"]).replace(tzinfo=LOCAL_TZ).astimezone(UTC)
+            )
         except ValueError:
             fail("start_time", "not a date-time (YYYY-MM-DD HH:MM:SS)")
             continue

@@ -154,8 +154,8 @@ def correct(
         raise RegistryError("the correction changes nothing")
     now = datetime.now(UTC)
     incident.version += 1
-    for key, value in changes.items():
-        setattr(incident, key, value)
+    for field_name, value in changes.items():
+        setattr(incident, field_name, value)
     session.add(
         IncidentVersion(
             **_version_row(incident.id, incident.version, updated, actor, reason.strip(), now)

@@ -155,6 +155,8 @@ def decide_link(
     link.decided_at = datetime.now(UTC)
     if confirm:
         a, b = session.get(Incident, link.incident_id), session.get(Incident, link.linked_id)
+        if a is None or b is None:  # the foreign keys keep both; a deleted one is a bug
+            raise LinkError(f"link {link_id} points at an incident that does not exist")
         first, second = sorted((a, b), key=lambda x: (x.occurred_at, x.id))
         root = _primary(session, first.id)
         if root != second.id:
@@ -173,6 +175,7 @@ def decide_link(
 
 
 def list_links(session: Session, status: str | None = "proposed", limit: int = 200) -> list[dict]:
+    """Link proposals (or links of ``status``), best score first."""
     stmt = select(IncidentLink).order_by(IncidentLink.score.desc(), IncidentLink.id).limit(limit)
     if status:
         stmt = stmt.where(IncidentLink.status == status)

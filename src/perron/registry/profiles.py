@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from perron.domain.local_time import LOCAL_TIMEZONE
 from perron.domain.taxonomy import CATEGORIES, PRORAIL_LABELS
 
 
@@ -26,7 +27,7 @@ class Profile:
     values: dict[str, dict[str, str | None]] = field(default_factory=dict)
     #: strptime format of date-times, or "iso"; naive times are read in ``timezone``
     datetime_format: str = "iso"
-    timezone: str = "Europe/Amsterdam"
+    timezone: str = LOCAL_TIMEZONE
     #: fields whose value is an identifier of a person: pseudonymised at import
     person_fields: tuple[str, ...] = ("person_ref",)
     #: a category value mapped to None means "not safety related": such rows are skipped
@@ -61,7 +62,7 @@ GENERIC = Profile(
     },
 )
 
-_DUTCH_ZONES = {
+_DUTCH_ZONES: dict[str, str | None] = {
     "Perron": "platform",
     "Tunnel": "tunnel",
     "Onderdoorgang": "tunnel",
@@ -76,15 +77,20 @@ _DUTCH_ZONES = {
     "Voorplein": "forecourt",
     "P+R": "park_and_ride",
 }
-_DUTCH_SEVERITY = {"Laag": "low", "Middel": "medium", "Hoog": "high", "Kritiek": "critical"}
-_DUTCH_VICTIM = {
+_DUTCH_SEVERITY: dict[str, str | None] = {
+    "Laag": "low",
+    "Middel": "medium",
+    "Hoog": "high",
+    "Kritiek": "critical",
+}
+_DUTCH_VICTIM: dict[str, str | None] = {
     "Reiziger": "traveller",
     "Personeel": "staff",
     "Anders": "other",
     "Geen": "none",
     "": None,
 }
-_DUTCH_CATEGORIES = {c.label_nl: c.code for c in CATEGORIES.values()}
+_DUTCH_CATEGORIES: dict[str, str | None] = {c.label_nl: c.code for c in CATEGORIES.values()}
 
 NS = Profile(
     name="ns",
@@ -189,7 +195,7 @@ def load_profile_file(path: Path) -> Profile:
             columns=dict(data["columns"]),
             values={k: dict(v) for k, v in data.get("values", {}).items()},
             datetime_format=data.get("datetime_format", "iso"),
-            timezone=data.get("timezone", "Europe/Amsterdam"),
+            timezone=data.get("timezone", LOCAL_TIMEZONE),
             person_fields=tuple(data.get("person_fields", ("person_ref",))),
             skip_unmapped_category=bool(data.get("skip_unmapped_category", False)),
         )

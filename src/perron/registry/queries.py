@@ -5,16 +5,13 @@ entry for every read of detail data. There is no other path to the data.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, time
-from functools import lru_cache
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, delete, false, func, insert, or_, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, false, func, insert, or_, select, text
+from sqlalchemy.orm import QueryableAttribute, Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from perron.access import audit
@@ -31,13 +28,12 @@ from perron.access.policy import (
     scope,
 )
 from perron.domain import errors
+from perron.domain.local_time import LOCAL_TZ
 from perron.interop.exporters import exporter
 from perron.registry import exports
 from perron.registry import read_model as m
+from perron.store.dialect import advisory_lock, clear_table, is_postgresql, local_month
 from perron.store.tables.access import IncidentRollup, RollupState
-
-AMSTERDAM = ZoneInfo("Europe/Amsterdam")
-
 
 #: the highest page number and page size a list answers (beyond them no database can count)
 MAX_PAGE = 1_000_000
@@ -77,7 +73,7 @@ class Filters:
 
 
 def _start_of(day: date) -> datetime:
-    return datetime.combine(day, time(0), AMSTERDAM).astimezone(UTC)
+    return datetime.combine(day, time(0), LOCAL_TZ).astimezone(UTC)
 
 
 def _category_condition(categories: Sequence[str], column=None) -> ColumnElement[bool]:
@@ -282,10 +278,11 @@ def get_incident(
     s = scope(viewer, purpose, Level.DETAIL)
     links = []
     for link in m.links(session, row):
+        owner_scope = s.detail.get(link["owner_party"], frozenset())
         visible = link["owner_party"] in s.detail and (
-            s.detail[link["owner_party"]] is None
-            or link["category"] in s.detail[link["owner_party"]]
-            or m.group_of(link["category"]) in s.detail[link["owner_party"]]
+            owner_scope is None
+            or link["category"] in owner_scope
+            or m.group_of(link["category"]) in owner_scope
         )
         links.append(
             link
@@ -369,25 +366,12 @@ class Aggregate:
         return asdict(self)
 
 
-@lru_cache(maxsize=4096)
-def _local_month(value: str | None) -> str | None:
-    if value is None:
-        return None
-    dt = datetime.fromisoformat(value).replace(tzinfo=UTC)
-    return dt.astimezone(AMSTERDAM).strftime("%Y-%m")
-
-
 def _month_expr(session: Session) -> ColumnElement[str]:
     """The month (Europe/Amsterdam) of the incident, computed in the database."""
-    if session.get_bind().dialect.name == "postgresql":
-        return func.to_char(func.timezone("Europe/Amsterdam", m.occurred_col), "YYYY-MM")
-    raw = session.connection().connection.driver_connection
-    if isinstance(raw, sqlite3.Connection):
-        raw.create_function("perron_local_month", 1, _local_month, deterministic=True)
-    return func.perron_local_month(m.occurred_col)
+    return local_month(session, m.occurred_col)
 
 
-def _group_expr(session: Session, key: str) -> ColumnElement:
+def _group_expr(session: Session, key: str) -> ColumnElement[Any] | QueryableAttribute[Any]:
     if key == "station":
         return m.station_col
     if key == "month":
@@ -512,7 +496,7 @@ def aggregate(
         if station_at is not None:
             station = key[station_at] or None  # "" in the rollup: no station
             cell["station"] = station
-            cell["lat"], cell["lng"] = coords.get(station) or (None, None)
+            cell["lat"], cell["lng"] = (coords.get(station) if station else None) or (None, None)
         cells.append(cell)
     _record_read(
         session,
@@ -633,18 +617,15 @@ def ensure_rollup(session: Session) -> bool:
     state = session.get(RollupState, "incidents")
     if state is not None and state.watermark == mark:
         return False
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _ROLLUP_LOCK})
+    if is_postgresql(session):
+        advisory_lock(session, _ROLLUP_LOCK)
         session.expire_all()
         state = session.get(RollupState, "incidents")
         if state is not None and state.watermark == mark:
             return False
-    if session.get_bind().dialect.name == "postgresql":
-        # no dead copy of the old rollup left behind for every rebuild (readers that would
-        # wait for the lock wait for the rebuild anyway)
-        session.execute(text("TRUNCATE incident_rollup"))
-    else:
-        session.execute(delete(IncidentRollup))
+    # TRUNCATE on PostgreSQL: no dead copy of the old rollup left behind for every rebuild
+    # (readers that would wait for the lock wait for the rebuild anyway)
+    clear_table(session, IncidentRollup.__table__)
     month = _month_expr(session)
     station = func.coalesce(m.station_col, "")
     synthetic = m.synthetic_col if m.synthetic_col is not None else false()

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, false, func, or_, select, update
+from sqlalchemy import CursorResult, case, false, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from perron.domain import taxonomy
@@ -302,11 +302,13 @@ def erase_person(session: Session, pseudonym: str) -> tuple[int, int]:
         return 0, 0
     n_ver = 0
     for chunk in _chunks(sorted(ids), 500):
-        n_ver += session.execute(
+        result = session.execute(
             update(IncidentVersion)
             .where(IncidentVersion.incident_id.in_(chunk))
             .values(description=None, person_ref=None)
-        ).rowcount
+        )
+        assert isinstance(result, CursorResult)  # an UPDATE gives its cursor's row count
+        n_ver += result.rowcount
         session.execute(
             update(Incident).where(id_col.in_(chunk)).values(description=None, person_ref=None)
         )

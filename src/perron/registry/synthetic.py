@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import math
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import numpy as np
 from sqlalchemy.orm import Session
@@ -22,11 +21,10 @@ from sqlalchemy.orm import Session
 from perron.access.pseudonym import pseudonymise
 from perron.config import get_settings
 from perron.domain.incidents import Source
+from perron.domain.local_time import LOCAL_TZ
 from perron.domain.parties import municipality_party_code
 from perron.reference.bundle import stations
 from perron.registry.importers import ImportResult, Progress, write
-
-AMS = ZoneInfo("Europe/Amsterdam")
 
 #: relative frequency by hour of day (0-23): quiet early morning, rising through the day,
 #: highest in the evening and around midnight
@@ -178,7 +176,7 @@ def generate_records(year: int, seed: int = 1, scale: float = 1.0) -> dict[str, 
             hours = rng.choice(24, size=n, p=hour_w)
             minutes = rng.integers(0, 60, size=n)
             for cat, d, h, m in zip(cats, day_idx, hours, minutes, strict=True):
-                local = days[d].replace(hour=int(h), minute=int(m), tzinfo=AMS)
+                local = days[d].replace(hour=int(h), minute=int(m), tzinfo=LOCAL_TZ)
                 add(party, station, str(cat), local, zones)
                 also = POLICE_ALSO.get(str(cat), 0) if party_kind == "ns" else 0
                 if also and rng.random() < also:

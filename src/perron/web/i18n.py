@@ -12,15 +12,15 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 from functools import lru_cache
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from fastapi import Request
+
+from perron.domain.local_time import LOCAL_TZ
 
 LOCALES = Path(__file__).parent / "locales"
 LANGUAGES = ("nl", "en")
 DEFAULT_LANGUAGE = "nl"
 LANG_COOKIE = "perron_lang"
-TIMEZONE = ZoneInfo("Europe/Amsterdam")
 
 Translator = Callable[..., str]
 
@@ -114,7 +114,7 @@ def local_time(value: datetime) -> datetime:
     """A timestamp in Europe/Amsterdam; a naive value is taken to be UTC."""
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
-    return value.astimezone(TIMEZONE)
+    return value.astimezone(LOCAL_TZ)
 
 
 _MONTHS = {

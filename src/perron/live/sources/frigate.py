@@ -35,8 +35,8 @@ def _json(payload: bytes) -> dict[str, Any]:
 
 def _num(obj: dict[str, Any], key: str) -> float | None:
     v = obj.get(key)
-    t = type(v)
-    return float(v) if t is float or t is int else None
+    # a number, not a bool (JSON true is no time)
+    return float(v) if isinstance(v, int | float) and not isinstance(v, bool) else None
 
 
 def parse(topic: str, payload: bytes, ctx: Any, received_at: datetime) -> list[Event]:
@@ -140,7 +140,8 @@ def parse_review(data: dict[str, Any], ctx: Any, received_at: datetime) -> list[
     rid, camera = after.get("id"), after.get("camera")
     if not isinstance(rid, str) or not isinstance(camera, str):
         raise SourceError("after.id / after.camera: missing")
-    review = after.get("data") if isinstance(after.get("data"), dict) else {}
+    inner = after.get("data")
+    review: dict[str, Any] = inner if isinstance(inner, dict) else {}
     zones = [z for z in review.get("zones") or () if isinstance(z, str)]
     where = ctx.registry.resolve(camera, zones)
     if where is None:

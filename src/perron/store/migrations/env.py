@@ -1,6 +1,7 @@
 """Alembic environment: runs the project's migrations against the URL given by Perron."""
 
 from alembic import context
+from sqlalchemy import Connection
 
 from perron.store import tables  # noqa: F401  (registers every table on the metadata)
 from perron.store.base import Base
@@ -11,7 +12,7 @@ url = config.attributes.get("perron_url") or config.get_main_option("sqlalchemy.
 connection = config.attributes.get("connection")
 
 
-def run(conn) -> None:
+def run(conn: Connection) -> None:
     context.configure(
         connection=conn,
         target_metadata=Base.metadata,
@@ -25,6 +26,8 @@ def run(conn) -> None:
 if connection is not None:
     run(connection)
 else:
+    if not url:
+        raise RuntimeError("no database URL: run the migrations through perron.store.db.upgrade")
     engine = make_engine(url)
     try:
         with engine.connect() as conn:

@@ -5,6 +5,7 @@ of every change to an action, a finding or a recommendation."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -57,9 +58,9 @@ class InspectionWalk(Base):
     template_version: Mapped[str] = mapped_column(String(20))
     team: Mapped[str] = mapped_column(String(300))
     party_code: Mapped[str] = mapped_column(ForeignKey("party.code"), index=True)
-    scores: Mapped[dict] = mapped_column(JSON)
+    scores: Mapped[dict[str, Any]] = mapped_column(JSON)
     feeling: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    checklist: Mapped[dict] = mapped_column(JSON)
+    checklist: Mapped[dict[str, Any]] = mapped_column(JSON)
     notes: Mapped[str] = mapped_column(Text, default="")
     synthetic: Mapped[bool] = mapped_column(Boolean, default=False)
     created_by: Mapped[str] = mapped_column(String(80))

@@ -7,6 +7,7 @@ the same text (same hash) is approved by each party's admin in its own.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import JSON, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -23,9 +24,9 @@ class JointAgreement(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     spec_hash: Mapped[str] = mapped_column(String(64), unique=True)
     title: Mapped[str] = mapped_column(String(200))
-    query: Mapped[dict] = mapped_column(JSON)
-    addresses: Mapped[list] = mapped_column(JSON)
-    parties: Mapped[list] = mapped_column(JSON)  # party codes, in the order of the addresses
+    query: Mapped[dict[str, Any]] = mapped_column(JSON)
+    addresses: Mapped[list[Any]] = mapped_column(JSON)
+    parties: Mapped[list[Any]] = mapped_column(JSON)  # party codes, in the order of the addresses
     local_party: Mapped[str] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     created_by: Mapped[str] = mapped_column(String(80))
@@ -44,14 +45,14 @@ class JointRun(Base):
         ForeignKey("joint_agreement.id"), nullable=True, index=True
     )
     spec_hash: Mapped[str] = mapped_column(String(64), index=True)
-    query: Mapped[dict] = mapped_column(JSON)
-    addresses: Mapped[list] = mapped_column(JSON)
+    query: Mapped[dict[str, Any]] = mapped_column(JSON)
+    addresses: Mapped[list[Any]] = mapped_column(JSON)
     party_index: Mapped[int] = mapped_column(Integer)
     local_party: Mapped[str] = mapped_column(String(20))
     started_at: Mapped[datetime] = mapped_column(UTCDateTime())
     finished_at: Mapped[datetime] = mapped_column(UTCDateTime())
     actor: Mapped[str] = mapped_column(String(80))
-    result: Mapped[dict] = mapped_column(JSON)
+    result: Mapped[dict[str, Any]] = mapped_column(JSON)
     result_hash: Mapped[str] = mapped_column(String(64))
     bytes_sent: Mapped[int] = mapped_column(Integer)
 

@@ -4,6 +4,7 @@
 # --- Alerts, response units, lifecycle transitions and webhooks (alerts half of live) --------
 
 from datetime import datetime as _dt  # noqa: E402
+from typing import Any
 
 from sqlalchemy import JSON as _JSON  # noqa: E402
 from sqlalchemy import Boolean as _Boolean  # noqa: E402
@@ -67,8 +68,8 @@ class Alert(_Base):
     responsible_party: _Mapped[str] = _col(_FK("party.code"), index=True)
     escalation_level: _Mapped[int] = _col(_Integer, default=0)
     trigger_count: _Mapped[int] = _col(_Integer, default=1)
-    event_ids: _Mapped[list] = _col(_JSON)
-    detail: _Mapped[dict] = _col(_JSON)
+    event_ids: _Mapped[list[Any]] = _col(_JSON)
+    detail: _Mapped[dict[str, Any]] = _col(_JSON)
     unit_id: _Mapped[int | None] = _col(_FK("response_unit.id", ondelete="SET NULL"), nullable=True)
     outcome: _Mapped[str | None] = _col(_String(20), nullable=True)
     outcome_note: _Mapped[str | None] = _col(_Text, nullable=True)
@@ -158,7 +159,7 @@ class SensorEvent(_Base):
     count: _Mapped[int | None] = _col(_Integer, nullable=True)
     value: _Mapped[float | None] = _col(_Float, nullable=True)
     phase: _Mapped[str | None] = _col(_String(10), nullable=True)
-    attributes: _Mapped[dict] = _col(_JSON)
+    attributes: _Mapped[dict[str, Any]] = _col(_JSON)
     occurred_at: _Mapped[_dt] = _col(_UTC(), index=True)
     received_at: _Mapped[_dt] = _col(_UTC())
 

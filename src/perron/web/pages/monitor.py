@@ -35,10 +35,10 @@ def monitor_page(
     years = service.available_years(db)
     if not years:
         return render(request, "monitor/page.html", {"empty": True, "years": []})
-    year = year if year in years else years[-1]
-    scores = service.scores(db, year=year)
-    below = service.below_threshold(db, year)
-    mapped = service.map_scores(db, year)
+    shown: int = year if year is not None and year in years else years[-1]
+    scores = service.scores(db, year=shown)
+    below = service.below_threshold(db, shown)
+    mapped = service.map_scores(db, shown)
     national = scores["national"]
     bars = [
         {"group_kind": "gender", "group": g, **_bar(scores["by_gender"].get(g))}
@@ -55,7 +55,7 @@ def monitor_page(
         "leaflet": True,
         "vega": True,
         "years": years,
-        "year": year,
+        "year": shown,
         "scores": scores,
         "national": national,
         "overall": national["items"]["overall"],
@@ -68,7 +68,7 @@ def monitor_page(
             for s in mapped["stations"]
         ],
     }
-    context["content_html"] = _content(request, db, year, context)
+    context["content_html"] = _content(request, db, shown, context)
     return render(request, "monitor/page.html", context)
 
 

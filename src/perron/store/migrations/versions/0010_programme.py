@@ -15,7 +15,7 @@ branch_labels = None
 depends_on = None
 
 
-def _id() -> sa.Column:
+def _id() -> sa.Column[int]:
     return sa.Column("id", sa.Integer(), nullable=False)
 
 
