@@ -190,7 +190,7 @@ def api_transition(
     ``on-scene``, ``resolve`` (with ``outcome``), ``release`` (a dispatched unit declines:
     back to acknowledged) and ``accept`` (the dispatched unit's field account takes the alert;
     it stays dispatched, ``accepted`` true). 409 for a move the lifecycle does not allow."""
-    body = body or TransitionIn()
+    body = body or TransitionIn(note=None, unit=None, outcome=None)
     return service.move_alert(
         db, user, alert_id, action, note=body.note, unit=body.unit, outcome=body.outcome
     ).as_dict()

@@ -49,12 +49,18 @@ SUBCATEGORIES = ("assault", "robbery", "civilDisorder", "suspiciousAction", "cro
 class SensedEvent(Protocol):
     """What the correlator reads of an event (``perron.domain.events.Event`` has these)."""
 
-    id: Any
-    kind: str
-    station_code: str
-    zone: str | None
-    at: datetime
-    value: float | None
+    @property
+    def id(self) -> Any: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def station_code(self) -> str: ...
+    @property
+    def zone(self) -> str | None: ...
+    @property
+    def at(self) -> datetime: ...
+    @property
+    def value(self) -> float | None: ...
 
 
 class Rule(BaseModel):
@@ -430,20 +436,19 @@ class Correlator:
         Takes a :class:`perron.domain.events.Event` (read through its ``sensed()`` view, whose
         kind is the signal: ``person``, ``yell``, ``panic_button`` …) or anything with the
         fields of :class:`SensedEvent`."""
-        if isinstance(event, Event):
-            event = event.sensed()
-        states = self._by_signal.get(event.kind)
+        sensed: SensedEvent = event.sensed() if isinstance(event, Event) else event
+        states = self._by_signal.get(sensed.kind)
         if not states:
             return []
-        at = event.at
+        at = sensed.at
         t = at.timestamp()
-        eid = str(event.id)
+        eid = str(sensed.id)
         changes: list[AlertChange] = []
         for state in states:
-            hit = state.evaluate(event, t, eid)
+            hit = state.evaluate(sensed, t, eid)
             if hit is None:
                 continue
-            change = self._situation(state.rule, event, t, hit[0], hit[1])
+            change = self._situation(state.rule, sensed, t, hit[0], hit[1])
             if change is not None:
                 changes.append(change)
         return changes

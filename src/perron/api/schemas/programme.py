@@ -4,6 +4,7 @@ expert estimates, not measured."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from pydantic import Field
@@ -279,7 +280,7 @@ class Solution(Out):
     options_after_fixing: int
     lagrangian_bound: Number | None
     nodes: int | None
-    choices: list[Choice]
+    choices: Sequence[Choice]
 
 
 class Greedy(Out):
@@ -305,7 +306,7 @@ class ProgrammeChoice(Choice):
 
 
 class ProgrammeSolution(Solution):
-    choices: list[ProgrammeChoice]
+    choices: Sequence[ProgrammeChoice]
 
 
 class Robust(ProgrammeSolution):
