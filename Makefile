@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
+# the suite waits on servers and browsers much of the time: three processes keep two cores busy
+TEST_WORKERS ?= 3
 ASSETS  = src/perron/web/static/vendor/.installed
 export PERRON_DATA_DIR ?= $(CURDIR)/var
 
@@ -30,7 +32,7 @@ demo: setup
 
 # the coverage gate is [tool.coverage.report] fail_under in pyproject.toml
 test: setup
-	$(BIN)/python -m pytest -q --durations=20 --cov=perron --cov-report=term:skip-covered
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile --durations=20 --cov=perron --cov-report=term:skip-covered
 
 test-fast: setup
 	$(BIN)/python -m pytest -q -m "not e2e and not slow"
