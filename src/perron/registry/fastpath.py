@@ -217,9 +217,9 @@ def _columns(
             raise _Unsure("reported before occurred")
     else:
         reported = np.full(n, np.datetime64("NaT"), dtype="datetime64[us]")
-    for values in (occurred, reported):
-        years = values.astype("datetime64[Y]").astype(np.int64) + 1970
-        if (~np.isnat(values) & ((years < YEARS[0]) | (years > YEARS[1]))).any():
+    for stamps in (occurred, reported):
+        years = stamps.astype("datetime64[Y]").astype(np.int64) + 1970
+        if (~np.isnat(stamps) & ((years < YEARS[0]) | (years > YEARS[1]))).any():
             raise _Unsure("year out of range")
     out: dict[str, Any] = {"party_ref": refs, "category": s["category"].tolist()}
     nothing = [None] * n
@@ -256,12 +256,12 @@ def _columns(
     out["level_crossing_id"] = crossing
     point = {}
     for name in ("lat", "lng"):
-        values = opt(name)
-        if values is nothing:
+        column = opt(name)
+        if column is nothing:
             point[name] = np.full(n, np.nan)
             out[name] = nothing
             continue
-        text = np.array(values, dtype=object)
+        text = np.array(column, dtype=object)
         given = text != None  # noqa: E711 - elementwise
         number = np.full(n, np.nan)
         try:
@@ -282,18 +282,18 @@ def _columns(
     if (has_lat & ~inside).any():
         raise _Unsure("point")
     located = (station != "").to_numpy(dtype=bool) | has_lat
-    for values in (out["line_section"], crossing):
-        if values is not nothing:
-            located |= np.array([v is not None for v in values], dtype=bool)
+    for located_by in (out["line_section"], crossing):
+        if located_by is not nothing:
+            located |= np.array([v is not None for v in located_by], dtype=bool)
     if n and not located.all():
         raise _Unsure("no location")
     for name in FACT_FIELDS:
         if name in profile.person_fields and name in s:
-            values = opt(name)
+            raw = opt(name)
             cache: dict[str, str] = {}
-            for v in set(values) - {None}:
+            for v in set(raw) - {None}:
                 cache[v] = v if is_pseudonym(v) else pseudonymise(v, key)
-            out[name] = [cache.get(v) if v is not None else None for v in values]
+            out[name] = [cache.get(v) if v is not None else None for v in raw]
         elif name in profile.person_fields:
             out[name] = nothing
     out.setdefault("person_ref", nothing)
@@ -362,7 +362,7 @@ def import_csv(
     if sqlite:
         # a large import touches every index page: give this connection a big page cache
         # for the duration of the import (the default of 2 MB makes SQLite re-read pages)
-        cache = conn.exec_driver_sql("PRAGMA cache_size").scalar()
+        cache = conn.exec_driver_sql("PRAGMA cache_size").scalar_one()
         kib = min(CACHE_MAX_KIB, max(CACHE_KIB, n * CACHE_KIB_PER_ROW))
         conn.exec_driver_sql(f"PRAGMA cache_size={-kib}")
     try:
@@ -439,7 +439,9 @@ def _write_new(
     # several rows per statement: binding is the same, stepping the statement is not
     per_statement = max(1, ROW_VALUES // width)
     full = head + ", ".join([one_row] * per_statement)
-    cursor = conn.connection.driver_connection.cursor()
+    driver = conn.connection.driver_connection
+    assert driver is not None  # an open connection of the session
+    cursor = driver.cursor()
     rebuild: list[str] = []
     step = per_statement * (CHUNK * 10 // per_statement)
     for start in range(0, n, step):

@@ -208,7 +208,7 @@ class _Parser:
                 ok = False
         if not ok:
             return {}
-        facts = {k: out.get(k) for k in FACT_FIELDS}
+        facts: dict[str, Any] = {k: out.get(k) for k in FACT_FIELDS}
         facts["severity"] = facts["severity"] or Severity.MEDIUM.value
         facts["status"] = facts["status"] or Status.OPEN.value
         try:
@@ -379,7 +379,7 @@ def write(
             if not changes:
                 result.unchanged += 1
                 continue
-            incident = session.get(Incident, old.id)
+            incident = session.get_one(Incident, old.id)
             incident.version += 1
             for key, value in changes.items():
                 setattr(incident, key, value)
@@ -414,7 +414,7 @@ def write(
             chunk = new[start : start + CHUNK]
             _bulk_insert(
                 session,
-                Incident.__table__.name,
+                Incident.__tablename__,
                 incident_cols,
                 (
                     (
@@ -450,7 +450,7 @@ def write(
             chunk = new[start : start + CHUNK]
             _bulk_insert(
                 session,
-                IncidentVersion.__table__.name,
+                IncidentVersion.__tablename__,
                 version_cols,
                 (
                     (*(r[k] for k in FACT_FIELDS), ids[r["party_ref"]], 1, now, author, None)

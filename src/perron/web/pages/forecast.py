@@ -76,14 +76,14 @@ async def forecast_page(
     settings = request.app.state.settings
     lang = request.query_params.get("lang") or request.cookies.get("perron_lang") or "nl"
     lang = lang if lang in ("nl", "en") else "nl"
-    model = model if model in PRODUCTION_MODELS else DEFAULT_MODEL
+    chosen: str = model if model is not None and model in PRODUCTION_MODELS else DEFAULT_MODEL
     error = None
     night = wk = None
     try:
         night = await run_in_threadpool(
-            tonight, None, _date(start), model, None, settings, lang=lang, top=25
+            tonight, None, _date(start), chosen, None, settings, lang=lang, top=25
         )
-        wk = await run_in_threadpool(week_view, None, _date(start), model, None, settings, lang)
+        wk = await run_in_threadpool(week_view, None, _date(start), chosen, None, settings, lang)
     except DataError as exc:
         error = str(exc)
     report = load_backtest(settings)
@@ -99,7 +99,7 @@ async def forecast_page(
             "heat": _heat(wk) if wk else [],
             "report": report,
             "charts": _charts(report),
-            "model": model,
+            "model": chosen,
             "models": list(PRODUCTION_MODELS),
             "default_model": DEFAULT_MODEL,
             "as_date": date.fromisoformat,
