@@ -34,6 +34,7 @@ GROUPS: dict[str, str] = {
     "perron.effect.outcomes": "effect outcomes (perron.effect.outcomes.Outcome)",
     "perron.military.rules": "military path rules (perron.military.rules.PathRule)",
     "perron.joint.measures": "joint measures (perron.joint.measures.MeasureSpec)",
+    "perron.programme.evidence": "evidence sources for the measure catalogue (a function)",
 }
 
 #: The distribution whose entry points are the built-ins.

@@ -83,3 +83,27 @@ def test_credible_local_evidence_is_pooled_with_the_literature(engine):
     option = next(m for m in inst.measures if m.code == "cctv")
     assert option.effect == pytest.approx(got.effect.estimate)
     assert option.low == pytest.approx(got.effect.low)
+
+
+def test_the_optimiser_uses_the_party_s_own_evidence_through_the_evidence_registry(engine):
+    from perron.programme.evidence import EVIDENCE, with_evidence
+    from perron.programme.portfolio import _built
+    from perron.registry.synthetic import generate
+
+    assert "effect" in EVIDENCE.names()  # declared as an entry point, like a plugin's
+    with transaction(engine) as s:
+        generate(s, 2023, seed=4, scale=0.2)
+        _, inst_before, *_ = _built(s, ADMIN, 1e6, None)
+        before = next(m for m in inst_before.measures if m.code == "cctv")
+        assert before.effect == pytest.approx(load_catalogue().get("cctv").effect.estimate)
+        _store(s, -0.4, synthetic=False)
+    with transaction(engine) as s:
+        pooled = with_evidence(s, ADMIN, load_catalogue()).get("cctv")
+        assert pooled != load_catalogue().get("cctv")
+        _, inst, *_ = _built(s, ADMIN, 1e6, None)  # not the instance remembered before
+        option = next(m for m in inst.measures if m.code == "cctv")
+        assert option.effect == pytest.approx(pooled.effect.estimate)
+        # a party without the evaluation optimises on the literature
+        _, inst_other, *_ = _built(s, OTHER, 1e6, None)
+        other = next(m for m in inst_other.measures if m.code == "cctv")
+        assert other.effect == pytest.approx(load_catalogue().get("cctv").effect.estimate)

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from perron.programme.catalogue import Catalogue, load_catalogue
 from perron.programme.deals import running_measures
+from perron.programme.evidence import fingerprint, with_evidence
 from perron.programme.need import need_index
 from perron.programme.optimiser import (
     Instance,
@@ -143,10 +144,10 @@ def _built(
     remembered per data version) and the running deals stay the same."""
     from perron.programme.optimiser import build_options
 
-    cat = load_catalogue()
+    cat = with_evidence(session, actor, load_catalogue())
     need = need_index(session, actor, resamples=0)
     fixed = tuple(sorted((k, tuple(v)) for k, v in running_measures(session).items()))
-    key = (id(need), max_measures, fixed, cat.version, cat.path)
+    key = (id(need), max_measures, fixed, cat.version, cat.path, fingerprint(cat))
     hit = _BUILT.get(key)
     if hit is None or hit[0] is not need:
         inst, facts = build_instance(session, actor, budget, cat, need, max_measures)
