@@ -75,6 +75,10 @@ def camera_mappings() -> list[Mapping]:
     return out
 
 
+#: the time of the first message of a counted run (``--count``) unless ``--start`` says
+COUNT_START = 1767600000.0  # 2026-01-05T08:00:00Z, a Monday morning
+
+
 class Stream:
     """An endless stream of (topic, payload) messages, reproducible by ``seed``.
 
@@ -238,21 +242,38 @@ def publish(
     client_id: str | None = None,
     on_progress: Callable[[int], None] | None = None,
     incident_rate: float = INCIDENT_RATE,
+    count: int | None = None,
+    start: float | None = None,
 ) -> dict:
     """Publish the stream at ``rate`` messages/s for ``duration`` s with QoS 1; wait for the
-    broker's acknowledgements. Returns counts and the achieved rate."""
+    broker's acknowledgements. Returns counts and the achieved rate.
+
+    With ``count``, exactly ``count`` messages are published (``duration`` is not used) and the
+    stream runs on a clock of its own: message ``i`` is at ``start + i / rate`` (``start``
+    defaults to :data:`COUNT_START`), so a seed always gives the same messages."""
     from perron.live.mqtt import Publisher
 
     pub = Publisher(host, port, client_id or f"perron-sim-{seed}-{time.time_ns()}")
-    stream = Stream(seed, incident_rate=incident_rate)
-    start = time.monotonic()
+    if count is not None:
+        t0 = COUNT_START if start is None else start
+        made = iter(range(count + 1))
+        stream = Stream(
+            seed, clock=lambda: t0 + next(made, count) / rate, incident_rate=incident_rate
+        )
+    else:
+        stream = Stream(seed, incident_rate=incident_rate)
+    begin = time.monotonic()
     sent = 0
     try:
         while True:
-            elapsed = time.monotonic() - start
-            if elapsed >= duration:
+            elapsed = time.monotonic() - begin
+            if count is not None and sent >= count:
+                break
+            if count is None and elapsed >= duration:
                 break
             due = int(elapsed * rate) + 1
+            if count is not None:
+                due = min(due, count)
             while sent < due:
                 if pub.pending() >= MAX_PENDING:
                     # the broker lags: wait for acknowledgements (paho message ids are 16-bit)
@@ -263,11 +284,11 @@ def publish(
                 sent += 1
             if on_progress is not None:
                 on_progress(sent)
-            time.sleep(min(0.005, max(0.0, (sent / rate) - (time.monotonic() - start))))
+            time.sleep(min(0.005, max(0.0, (sent / rate) - (time.monotonic() - begin))))
         acked = pub.wait(60)
     finally:
         pub.close()
-    took = time.monotonic() - start
+    took = time.monotonic() - begin
     return {
         "published": sent,
         "acknowledged_by_broker": acked,

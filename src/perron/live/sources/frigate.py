@@ -33,6 +33,15 @@ def _json(payload: bytes) -> dict[str, Any]:
     return data
 
 
+def _unknown(ctx: Any, camera: str) -> list[Event]:
+    """No events for a camera that is not in the registry; the engine is told (it keeps the
+    message aside as a dead letter)."""
+    note = getattr(ctx, "note_unknown_camera", None)
+    if note is not None:
+        note(camera)
+    return []
+
+
 def _num(obj: dict[str, Any], key: str) -> float | None:
     v = obj.get(key)
     t = type(v)
@@ -78,7 +87,7 @@ def parse_event(data: dict[str, Any], ctx: Any, received_at: datetime) -> list[E
         zones = list(dict.fromkeys(current)) if len(current) > 1 else current
     where = ctx.registry.resolve(camera, zones)
     if where is None:
-        return []  # a camera that is not in the registry
+        return _unknown(ctx, camera)
     v = get("start_time")
     if type(v) is float or type(v) is int:
         start = float(v)
@@ -145,7 +154,7 @@ def parse_review(data: dict[str, Any], ctx: Any, received_at: datetime) -> list[
     zones = [z for z in review.get("zones") or () if isinstance(z, str)]
     where = ctx.registry.resolve(camera, zones)
     if where is None:
-        return []
+        return _unknown(ctx, camera)
     start = _num(after, "start_time")
     if start is None:
         raise SourceError("after.start_time: missing")
@@ -195,7 +204,7 @@ def parse_audio(
         return []
     where = ctx.registry.resolve(camera, ())
     if where is None:
-        return []
+        return _unknown(ctx, camera)
     ms = int(received_at.timestamp() * 1000)
     return [
         Event(
