@@ -251,6 +251,11 @@ class Ingestor:
         if not fresh:
             return result
         conn = session.connection()
+        for e in _echoes(conn, fresh.values()):
+            del fresh[e.id]
+            result.duplicates += 1
+        if not fresh:
+            return result
         if conn.dialect.name == "sqlite":
             new = self._insert_sqlite(conn, list(fresh.values()))
         else:
@@ -277,6 +282,42 @@ class Ingestor:
         if changes:
             result.alert_ids = apply_changes(session, changes, now=now, synthetic=self.synthetic)
         return result
+
+
+#: events without an id of their own (Frigate's audio ON messages) of one camera and type within
+#: this time are one: two workers, or a redelivery, give them different times of receipt
+ECHO_WINDOW = timedelta(seconds=5)
+
+
+def _echoes(conn, events) -> list[Event]:
+    """The events of ``events`` that have no id of their own and repeat a stored event: same
+    camera and label, within :data:`ECHO_WINDOW` (Frigate sends one ON per detection and an OFF
+    before the next, seconds later)."""
+    audio = [e for e in events if e.id.startswith("frigate-audio:")]
+    if not audio:
+        return []
+    lo = min(e.occurred_at for e in audio) - ECHO_WINDOW
+    hi = max(e.occurred_at for e in audio) + ECHO_WINDOW
+    stored: dict[tuple[str | None, str], list[datetime]] = {}
+    t = SensorEvent.__table__.c
+    for camera, label, at in conn.execute(
+        select(t.camera, t.label, t.occurred_at).where(
+            t.kind == "audio",
+            t.camera.in_({e.camera for e in audio}),
+            t.occurred_at >= lo,
+            t.occurred_at <= hi,
+        )
+    ):
+        if at.tzinfo is None:
+            at = at.replace(tzinfo=UTC)
+        stored.setdefault((camera, label), []).append(at)
+    out = []
+    for e in audio:
+        if any(
+            abs(at - e.occurred_at) <= ECHO_WINDOW for at in stored.get((e.camera, e.label), ())
+        ):
+            out.append(e)
+    return out
 
 
 def zone_parties(municipality_code: str | None, zone: str | None) -> frozenset[str]:

@@ -196,7 +196,9 @@ def parse_audio(
     """``ON`` of an audio type is one audio event; OFF, levels and transcriptions are ignored.
 
     The audio topics carry no id or time, so the event's id is made from the camera, the type
-    and the time of receipt (millisecond): a redelivery of the same message is not recognised.
+    and the time of receipt (millisecond); the store recognises a redelivery (or the same message
+    read by a second worker) as an ON of the same camera and type within a few seconds
+    (:data:`perron.live.ingest.ECHO_WINDOW`).
     """
     if audio_type in AUDIO_IGNORED:
         return []
