@@ -213,7 +213,12 @@ def test_two_workers_failover_loses_and_doubles_nothing(postgres_url, mqtt_broke
         assert all(n == 1 for _, n in per_key), [kn for kn in per_key if kn[1] > 1]
         assert letters == 0
         by_id = {w["client_id"]: w for w in health["workers"]}
-        assert by_id[a]["alive"] and by_id[b]["alive"]
+        assert _wait(
+            lambda: all(
+                w["alive"] for w in _status(sessions)["workers"] if w["client_id"] in (a, b)
+            ),
+            30,
+        )
         assert by_id[b]["takeovers"] >= 1
         assert len(by_id[a]["owned_stations"]) + len(by_id[b]["owned_stations"]) == n_stations
     finally:

@@ -92,17 +92,16 @@ def live_status_cmd(json_out: bool = typer.Option(False, "--json")) -> None:
         print_json(data)
         return
     for w in data["workers"]:
-        console.print(
+        typer.echo(
             f"{w['client_id']}\t{'alive' if w['alive'] else 'silent'}\t{w['host']}:{w['pid']}"
             f"\t{len(w['owned_stations'])} stations\tlag {w['lag_s']} s"
-            f"\tlast commit {w['last_commit_at'] or '-'}",
-            soft_wrap=True,
+            f"\tlast commit {w['last_commit_at'] or '-'}"
         )
     if not data["workers"]:
-        console.print("no live worker has reported yet")
-    console.print(f"stations without a live owner: {data['stations_unowned']}")
+        typer.echo("no live worker has reported yet")
+    typer.echo(f"stations without a live owner: {data['stations_unowned']}")
     for reason, n in data["dead_letters"].items():
-        console.print(f"dead letters ({reason}): {n}")
+        typer.echo(f"dead letters ({reason}): {n}")
 
 
 def simulate_cmd(

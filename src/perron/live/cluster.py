@@ -292,12 +292,13 @@ def status(session: Session, now: datetime | None = None, ttl_s: float = 6.0) ->
             leases.setdefault(owner, []).append(key[len(STATION) :])
     workers = []
     for w in session.scalars(select(LiveWorker).order_by(LiveWorker.client_id)):
+        ttl = timedelta(seconds=float((w.detail or {}).get("lease_s", ttl_s)))
         workers.append(
             {
                 "client_id": w.client_id,
                 "host": w.host,
                 "pid": w.pid,
-                "alive": w.heartbeat_at > now - timedelta(seconds=ttl_s),
+                "alive": w.heartbeat_at > now - ttl,
                 "started_at": w.started_at.isoformat(),
                 "heartbeat_at": w.heartbeat_at.isoformat(),
                 "last_commit_at": w.last_commit_at.isoformat() if w.last_commit_at else None,

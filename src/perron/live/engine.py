@@ -191,6 +191,7 @@ class LiveEngine:
                 "dead_letters": self.stats.dead_letters,
                 "alert_changes": self.stats.alerts,
                 "takeovers": self.stats.takeovers,
+                "lease_s": self.leases.ttl.total_seconds(),
                 "waiting": len(self.inbox) + sum(len(q) for q in self.pending.values()),
             },
         )
