@@ -65,11 +65,13 @@ INCIDENT_RATE = 0.0015  # share of the situations the stream starts that are rea
 MAX_PENDING = 20_000  # QoS 1 messages not yet acknowledged by the broker
 
 
-def camera_mappings() -> list[Mapping]:
+def camera_mappings(scale: int = 1) -> list[Mapping]:
+    """The synthetic camera registry: per station 2, 4 or 8 cameras by size, times ``scale``
+    (6 gives about 5,900 cameras, the national scale)."""
     out = []
     for st in bundle.stations():
         zones = default_zones(st.size_class, st.type)
-        for i in range(CAMERAS_BY_SIZE.get(st.size_class, 2)):
+        for i in range(CAMERAS_BY_SIZE.get(st.size_class, 2) * scale):
             zone = zones[i % len(zones)]
             out.append(Mapping(f"{st.code.lower()}_{zone}_{i + 1}", "", st.code, zone))
     return out
@@ -94,13 +96,14 @@ class Stream:
         seed: int = 1,
         clock: Callable[[], float] = time.time,
         incident_rate: float = INCIDENT_RATE,
+        cameras_scale: int = 1,
     ) -> None:
         self.rng = random.Random(seed)
         self.seed = seed
         self.clock = clock
         self.incident_rate = incident_rate
         self.cameras: dict[str, list[Mapping]] = {}
-        for m in camera_mappings():
+        for m in camera_mappings(cameras_scale):
             self.cameras.setdefault(m.station, []).append(m)
         self.stations = {s.code: s for s in bundle.stations()}
         self.codes = sorted(self.cameras)
