@@ -86,10 +86,15 @@ class StationLeases:
         self.owned: dict[str, int] = {}  # station → epoch of our lease
 
     def tick(
-        self, session: Session, stations: Iterable[str], now: datetime | None = None
+        self,
+        session: Session,
+        stations: Iterable[str],
+        now: datetime | None = None,
+        keep: set[str] | frozenset[str] = frozenset(),
     ) -> TickResult:
-        """Heartbeat: renew, take the fair share, give back the excess (in the caller's
-        transaction; commit it promptly, the lease rows are locked until then)."""
+        """Heartbeat: renew, take the fair share, give back the excess — but none of ``keep``
+        (stations with messages waiting) — in the caller's transaction; commit it promptly, the
+        lease rows are locked until then."""
         now = now or _now()
         codes = sorted(set(stations))
         before = set(self.owned)
@@ -125,10 +130,16 @@ class StationLeases:
         target = math.ceil(len(codes) / workers) if codes else 0
         until = now + self.ttl
         owned: dict[str, int] = {}
-        for x in mine[:target] if workers > 1 else mine:
+        # the excess goes back, idle stations first; a station with messages waiting is kept
+        mine.sort(key=lambda x: (x.key[len(STATION) :] not in keep, x.key))
+        excess = max(0, len(mine) - target) if workers > 1 else 0
+        give = [x for x in mine[len(mine) - excess :] if x.key[len(STATION) :] not in keep]
+        for x in mine:
+            if x in give:
+                continue
             x.expires_at = until
             owned[x.key[len(STATION) :]] = x.epoch
-        for x in mine[target:] if workers > 1 else []:
+        for x in give:
             x.owner, x.epoch, x.expires_at, x.acquired_at = None, x.epoch + 1, now, None
         for x in free[: max(0, target - len(owned))]:
             x.owner, x.epoch, x.expires_at, x.acquired_at = self.client_id, x.epoch + 1, until, now

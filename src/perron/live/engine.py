@@ -161,8 +161,9 @@ class LiveEngine:
                     if on_batch is not None:
                         on_batch(self.stats)
         finally:
+            # what is waiting is not acknowledged: the broker gives it to this worker again when it
+            # comes back, and the workers that take its stations over have it in their shadow
             try:
-                self._drain(client)
                 with self.sessions() as s, s.begin():
                     self.leases.release(s)
                     self._report(s)
@@ -196,23 +197,16 @@ class LiveEngine:
             },
         )
 
-    def _drain(self, client) -> None:
-        """Store what is waiting for the owned stations (before leases change hands)."""
-        for _ in range(1000):
-            if not self.pending and not self.letters:
-                return
-            if not self._handle(client):
-                return
-
     def _tick(self, client) -> None:
         """Heartbeat: report health, renew and rebalance the leases; warm up what was gained and
-        replay its shadow; hand what was lost to the shadow."""
-        self._drain(client)
+        replay its shadow; hand what was lost to the shadow. Only stations with nothing waiting
+        are given back to a newcomer (what waits has been read before the newcomer may have
+        subscribed)."""
         ctx = self.context()
         try:
             with self.sessions() as s, s.begin():
                 self._report(s)
-                got = self.leases.tick(s, ctx.stations)
+                got = self.leases.tick(s, ctx.stations, keep=set(self.pending))
         except DBAPIError as exc:
             log.error("lease heartbeat failed: %s", exc)
             self.stats.errors.append(str(exc)[:200])

@@ -285,14 +285,15 @@ class Ingestor:
 
 
 #: events without an id of their own (Frigate's audio ON messages) of one camera and type within
-#: this time are one: two workers, or a redelivery, give them different times of receipt
-ECHO_WINDOW = timedelta(seconds=5)
+#: this time are one: two workers, or a redelivery, give them different times of receipt. Frigate
+#: sends OFF only after a sound has not been heard for ``max_not_heard`` (30 s by default), so a
+#: second ON of one camera and type comes later than this.
+ECHO_WINDOW = timedelta(seconds=30)
 
 
 def _echoes(conn, events) -> list[Event]:
     """The events of ``events`` that have no id of their own and repeat a stored event: same
-    camera and label, within :data:`ECHO_WINDOW` (Frigate sends one ON per detection and an OFF
-    before the next, seconds later)."""
+    camera and label, within :data:`ECHO_WINDOW`."""
     audio = [e for e in events if e.id.startswith("frigate-audio:")]
     if not audio:
         return []
