@@ -212,3 +212,23 @@ def test_a_flood_from_one_station_does_not_hold_back_the_others(sqlite_url):
         assert len(eng.pending["ASD"]) == 5000 - 97
     finally:
         eng.engine.dispose()
+
+
+def test_live_and_simulate_name_the_bad_option():
+    from typer.testing import CliRunner
+
+    from perron.cli import app
+
+    runner = CliRunner()
+    r = runner.invoke(app, ["live"])
+    assert r.exit_code != 0 and "--mqtt" in r.output
+    r = runner.invoke(app, ["live", "--mqtt", "mqtt://127.0.0.1:1", "--lease-s", "0.5"])
+    assert r.exit_code != 0 and "--lease-s" in r.output
+    r = runner.invoke(app, ["simulate", "--mqtt", "mqtt://127.0.0.1:1", "--count", "0"])
+    assert r.exit_code != 0 and "--count" in r.output
+    r = runner.invoke(
+        app, ["simulate", "--mqtt", "mqtt://127.0.0.1:1", "--count", "5", "--start", "noon"]
+    )
+    assert r.exit_code != 0 and "--start" in r.output
+    r = runner.invoke(app, ["simulate", "--mqtt", "mqtt://127.0.0.1:1", "--start", "2026-01-01Z"])
+    assert r.exit_code != 0 and "--count" in r.output
