@@ -36,7 +36,7 @@ import math
 import os
 import socket
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -74,6 +74,8 @@ class TickResult:
     gained: set[str]
     lost: set[str]
     workers: int
+    #: of ``gained``, the stations another worker gave back (not taken from an expired lease)
+    handed_over: set[str] = field(default_factory=set)
 
 
 class StationLeases:
@@ -141,12 +143,26 @@ class StationLeases:
             owned[x.key[len(STATION) :]] = x.epoch
         for x in give:
             x.owner, x.epoch, x.expires_at, x.acquired_at = None, x.epoch + 1, now, None
+        handed: set[str] = set()
         for x in free[: max(0, target - len(owned))]:
+            if x.owner is None and x.epoch > 0:
+                handed.add(x.key[len(STATION) :])
             x.owner, x.epoch, x.expires_at, x.acquired_at = self.client_id, x.epoch + 1, until, now
             owned[x.key[len(STATION) :]] = x.epoch
         self.owned = owned
         session.flush()
-        return TickResult(set(owned) - before, before - set(owned), workers)
+        gained = set(owned) - before
+        return TickResult(gained, before - set(owned), workers, handed & gained)
+
+    def others_alive(self, session: Session, now: datetime | None = None) -> int:
+        now = now or _now()
+        if not self.clustered:
+            return 0
+        return session.scalar(
+            select(func.count())
+            .select_from(LiveWorker)
+            .where(LiveWorker.heartbeat_at > now - self.ttl, LiveWorker.client_id != self.client_id)
+        )
 
     def fence(self, session: Session, stations: Iterable[str]) -> set[str]:
         """The stations of ``stations`` whose lease is still ours with our epoch; their rows are
@@ -171,14 +187,15 @@ class StationLeases:
         return ok
 
     def release(self, session: Session) -> None:
-        """Give back every lease (a clean stop): the others take over at their next tick."""
+        """Let every lease expire now (a clean stop): the others take over at their next tick,
+        as from a stopped worker (replaying all their shadow: what waited here was not stored)."""
         self.owned = {}
         if not self.clustered:
             return
         session.execute(
             update(LiveLease)
             .where(LiveLease.owner == self.client_id, LiveLease.key.startswith(STATION))
-            .values(owner=None, epoch=LiveLease.epoch + 1, expires_at=_now(), acquired_at=None)
+            .values(expires_at=_now())
         )
 
 

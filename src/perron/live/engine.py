@@ -37,6 +37,12 @@ log = logging.getLogger("perron.live")
 REGISTRY_REFRESH_S = 30.0
 #: how long the messages of stations owned by others are kept for a takeover
 SHADOW_S = 60.0
+#: a worker that joins running ones reads (into its shadow) this long before it takes stations:
+#: what its session had queued while it was away is then older than HANDOVER_S
+JOIN_DELAY_S = 15.0
+#: of a station another worker gave back, the shadow of this last while is replayed (what that
+#: worker had read but not stored when it gave the station back)
+HANDOVER_S = 10.0
 
 
 @dataclass
@@ -79,6 +85,7 @@ class LiveEngine:
         lease_s: float = 6.0,
         tick_s: float = 1.0,
         shadow_s: float = SHADOW_S,
+        join_delay_s: float = JOIN_DELAY_S,
         max_payload: int = cluster.MAX_PAYLOAD,
     ) -> None:
         load_builtin()
@@ -105,6 +112,7 @@ class LiveEngine:
         )
         self.tick_s = tick_s
         self.shadow_s = shadow_s
+        self.join_delay_s = join_delay_s
         self.max_payload = max_payload
         self.pending: dict[str, deque[Item]] = {}
         self.shadow: deque[tuple[float, str, list[Event]]] = deque()
@@ -150,6 +158,20 @@ class LiveEngine:
             raise mqtt.MqttError(f"mqtt://{self.host}:{self.port} did not confirm the subscription")
         end = time.monotonic() + duration if duration else None
         try:
+            with self.sessions() as s:
+                others = self.leases.others_alive(s)
+            if others:
+                # others are running: read into the shadow first (no heartbeat yet, so they do
+                # not give stations to this worker before)
+                join_at = time.monotonic() + self.join_delay_s
+                log.info(
+                    "%s: %d other workers; joining in %.0f s",
+                    self.client_id,
+                    others,
+                    self.join_delay_s,
+                )
+                while not self.stop.is_set() and time.monotonic() < join_at:
+                    self._collect(client)
             self._tick(client)
             self.ready.set()
             while not self.stop.is_set() and (end is None or time.monotonic() < end):
@@ -226,7 +248,12 @@ class LiveEngine:
             with self.sessions() as s:
                 self.ingestor.warm_up(s, stations=sorted(got.gained))
             kept: deque[tuple[float, str, list[Event]]] = deque()
+            # a station taken from an expired lease: all its shadow (the old owner may have
+            # stored none of it); one given back: the last HANDOVER_S (the rest was stored)
+            recent = time.monotonic() - HANDOVER_S
             for entry in self.shadow:
+                if entry[1] in got.handed_over and entry[0] < recent:
+                    continue
                 if entry[1] in got.gained:
                     item = Item(entry[1], entry[2], None, 0, time.monotonic())
                     self.pending.setdefault(entry[1], deque()).append(item)
