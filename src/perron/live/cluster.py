@@ -21,7 +21,10 @@ correlation of one zone thus always runs in one process, in order.
   from the stored events (as after a restart), then stores its shadow of that station: what the
   old owner had not committed is found there (and stored once: event ids are unique and the
   insert skips stored ones). Messages are acknowledged only after the commit (owned stations) or
-  once in the shadow (others), so nothing acknowledged is lost while one worker lives.
+  once in the shadow (others), so nothing acknowledged is lost while one worker lives. A station
+  given back by a live worker (one with nothing waiting there) replays only the shadow's last
+  seconds; a worker that joins running ones reads a while before its first heartbeat, so what its
+  session queued while it was away is older than that and not stored twice.
 
 The times are the workers' clocks (keep them in NTP sync); a skew delays a takeover but cannot
 cause a double write, because the epoch, not the clock, fences the writes.
