@@ -108,3 +108,47 @@ def test_simulated_stream_through_the_broker_is_stored(sqlite_url, mqtt_broker):
         eng.stop.set()
         th.join(10)
         engine.dispose()
+
+
+def _received(mqtt_broker, args: list[str], n: int) -> list[tuple[str, bytes]]:
+    """Run `perron simulate` with ``args`` and return what a subscriber got (in order)."""
+    from perron.live import mqtt
+
+    got: list[tuple[str, bytes]] = []
+    done = threading.Event()
+    subscribed = threading.Event()
+    cl = mqtt.client(f"count-{uuid.uuid4().hex[:8]}")
+
+    def on_message(c, userdata, msg):
+        got.append((msg.topic, bytes(msg.payload)))
+        if len(got) >= n:
+            done.set()
+
+    cl.on_message = on_message
+    cl.on_subscribe = lambda *a: subscribed.set()
+    cl.on_connect = lambda c, *a: c.subscribe([("frigate/#", 1), ("perron/#", 1)])
+    mqtt.connect(cl, *mqtt_broker)
+    try:
+        assert subscribed.wait(20)
+        r = CliRunner().invoke(
+            app, ["simulate", "--mqtt", f"mqtt://{mqtt_broker[0]}:{mqtt_broker[1]}", *args]
+        )
+        assert r.exit_code == 0, r.output
+        if "--json" in args:
+            out = r.stdout
+            assert json.loads(out[out.index("{") :])["published"] == n
+        assert done.wait(30), f"{len(got)} of {n} arrived"
+    finally:
+        cl.disconnect()
+        cl.loop_stop()
+    return got
+
+
+@pytest.mark.mqtt
+def test_simulate_count_publishes_exactly_n_and_the_same_for_a_seed(mqtt_broker):
+    args = ["--count", "300", "--seed", "9", "--rate", "2000", "--json"]
+    first = _received(mqtt_broker, args, 300)
+    second = _received(mqtt_broker, args, 300)
+    other = _received(mqtt_broker, ["--count", "300", "--seed", "10", "--rate", "2000"], 300)
+    assert len(first) == 300 and first == second
+    assert len(other) == 300 and other != first

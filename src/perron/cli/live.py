@@ -25,19 +25,40 @@ cameras_app = typer.Typer(help="The camera registry: camera (and Frigate zone) â
 events_app = typer.Typer(help="Stored sensor events (metadata only).")
 
 
+live_app = typer.Typer(
+    help="The live engine (`perron live --mqtt URL`) and the health of its workers.",
+    invoke_without_command=True,
+    no_args_is_help=False,
+)
+
+
+@live_app.callback()
 def live_cmd(
-    mqtt_url: str = typer.Option(..., "--mqtt", help="The broker, mqtt://HOST:PORT"),
-    client_id: str = typer.Option("perron-live", help="MQTT client id (the persistent session)"),
+    ctx: typer.Context,
+    mqtt_url: str | None = typer.Option(None, "--mqtt", help="The broker, mqtt://HOST:PORT"),
+    client_id: str = typer.Option(
+        "perron-live", help="MQTT client id (the persistent session); one per worker"
+    ),
     batch_ms: float = typer.Option(50.0, help="Commit a batch at least this often (ms)"),
     batch_max: int = typer.Option(500, help="Commit a batch at this many messages"),
     duration: float | None = typer.Option(None, help="Stop after this many seconds"),
     synthetic: bool = typer.Option(False, help="Mark the alerts raised as synthetic"),
+    lease_s: float = typer.Option(
+        6.0, "--lease-s", help="A station lease lasts this long without renewal (PostgreSQL)"
+    ),
 ) -> None:
     """Run the live engine: read Frigate and generic events from the broker, store them,
-    correlate them and raise alerts."""
+    correlate them and raise alerts. Several workers (each its own --client-id) can share one
+    PostgreSQL database: the stations are divided among them by leases."""
+    if ctx.invoked_subcommand is not None:
+        return
     from perron.live.engine import LiveEngine
     from perron.live.mqtt import MqttError, parse_url
 
+    if mqtt_url is None:
+        fail("give --mqtt mqtt://HOST:PORT (or `perron live status`)")
+    if not 1 <= lease_s <= 300:
+        fail("--lease-s must be between 1 and 300 seconds")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     try:
         host, port = parse_url(mqtt_url)
@@ -51,9 +72,11 @@ def live_cmd(
         batch_ms=batch_ms,
         batch_max=batch_max,
         synthetic=synthetic,
+        lease_s=lease_s,
+        tick_s=min(1.0, lease_s / 4),
     )
     signal.signal(signal.SIGTERM, lambda *_: eng.stop.set())
-    console.print(f"live: reading mqtt://{host}:{port} ({', '.join(eng.topics)})")
+    console.print(f"live: {client_id} reading mqtt://{host}:{port} ({', '.join(eng.topics)})")
     try:
         stats = eng.run(duration)
     except MqttError as exc:
@@ -62,8 +85,33 @@ def live_cmd(
         stats = eng.stats
     out_console.print(
         f"live: {stats.messages} messages, {stats.stored} events stored, "
-        f"{stats.duplicates} duplicates, {stats.invalid} invalid, {stats.alerts} alert changes"
+        f"{stats.duplicates} duplicates, {stats.invalid} invalid "
+        f"({stats.dead_letters} kept aside), {stats.alerts} alert changes"
     )
+
+
+@live_app.command("status")
+def live_status_cmd(json_out: bool = typer.Option(False, "--json")) -> None:
+    """The live workers: alive or not, owned stations, lag, last commit; dead letters by
+    reason. Operational metadata only."""
+    from perron.live.cluster import status
+
+    with db_transaction() as s:
+        data = status(s)
+    if json_out:
+        print_json(data)
+        return
+    for w in data["workers"]:
+        typer.echo(
+            f"{w['client_id']}\t{'alive' if w['alive'] else 'silent'}\t{w['host']}:{w['pid']}"
+            f"\t{len(w['owned_stations'])} stations\tlag {w['lag_s']} s"
+            f"\tlast commit {w['last_commit_at'] or '-'}"
+        )
+    if not data["workers"]:
+        typer.echo("no live worker has reported yet")
+    typer.echo(f"stations without a live owner: {data['stations_unowned']}")
+    for reason, n in data["dead_letters"].items():
+        typer.echo(f"dead letters ({reason}): {n}")
 
 
 def simulate_cmd(
@@ -71,6 +119,17 @@ def simulate_cmd(
     rate: float = typer.Option(100.0, help="Messages per second"),
     duration: float = typer.Option(10.0, help="Seconds"),
     seed: int = typer.Option(1),
+    count: int | None = typer.Option(
+        None,
+        "--count",
+        help="Publish exactly this many messages (on a clock of their own: the same messages "
+        "for the same seed and --start), instead of --duration",
+    ),
+    start: str | None = typer.Option(
+        None,
+        "--start",
+        help="With --count: the time of the first message (ISO 8601, default 2026-01-05T08:00Z)",
+    ),
     incident_rate: float = typer.Option(
         0.0015, "--incident-rate", help="Share of the new situations that are real incidents"
     ),
@@ -92,12 +151,28 @@ def simulate_cmd(
         return
     if rate <= 0 or duration <= 0:
         fail("--rate and --duration must be positive")
+    if count is not None and count <= 0:
+        fail("--count must be positive")
+    start_t = None
+    if start is not None:
+        if count is None:
+            fail("--start goes with --count")
+        from datetime import datetime
+
+        try:
+            when = datetime.fromisoformat(start.replace("Z", "+00:00"))
+        except ValueError:
+            fail(f"--start: {start!r} is not an ISO 8601 time")
+        if when.tzinfo is None:
+            fail(f"--start: {start!r} has no time zone (add Z or +01:00)")
+        start_t = when.timestamp()
     if not 0 <= incident_rate <= 1:
         fail("--incident-rate must be between 0 and 1")
     try:
         host, port = parse_url(mqtt_url)
         with progress() as bar:
-            task = bar.add_task("simulate (synthetic)", total=int(rate * duration))
+            total = count if count is not None else int(rate * duration)
+            task = bar.add_task("simulate (synthetic)", total=total)
             result = simulator.publish(
                 host,
                 port,
@@ -105,6 +180,8 @@ def simulate_cmd(
                 duration=duration,
                 seed=seed,
                 incident_rate=incident_rate,
+                count=count,
+                start=start_t,
                 on_progress=lambda n: bar.update(task, completed=n),
             )
     except MqttError as exc:
@@ -175,7 +252,7 @@ def events_list_cmd(
 
 
 def register(app: typer.Typer) -> None:
-    app.command("live")(live_cmd)
+    app.add_typer(live_app, name="live")
     app.command("simulate")(simulate_cmd)
     app.add_typer(cameras_app, name="cameras")
     app.add_typer(events_app, name="events")

@@ -7,6 +7,13 @@ the alert changes they cause are committed in one transaction, and only then are
 acknowledged to the broker. A crash before the commit loses nothing (the broker redelivers); a
 crash between commit and acknowledgement causes a redelivery that the store recognises by the
 event id and ignores, so nothing is stored or alerted twice.
+
+Several engines (``--client-id`` each their own) can share one PostgreSQL database: each station
+is owned by one of them at a time through a lease (see :mod:`perron.live.cluster`). A batch is
+filled fairly: a round over the stations with messages waiting, one message of each per turn, so
+a flood from one station cannot hold back the others. Messages that cannot be read (malformed,
+oversized, an unknown camera or station) are counted and kept aside in ``live_dead_letter``
+with the reason, and acknowledged: they could never succeed.
 """
 
 from __future__ import annotations
@@ -20,13 +27,22 @@ from datetime import UTC, datetime
 
 from sqlalchemy.exc import DBAPIError
 
-from perron.live import mqtt
+from perron.domain.events import Event
+from perron.live import cluster, mqtt
 from perron.live.ingest import Context, Ingestor, Result
 from perron.live.sources import SourceError, adapter_for, all_topics, load_builtin
 from perron.store.db import WalCheckpointer, make_engine, session_factory
 
 log = logging.getLogger("perron.live")
 REGISTRY_REFRESH_S = 30.0
+#: how long the messages of stations owned by others are kept for a takeover
+SHADOW_S = 60.0
+#: a worker that joins running ones reads (into its shadow) this long before it takes stations:
+#: what its session had queued while it was away is then older than HANDOVER_S
+JOIN_DELAY_S = 15.0
+#: of a station another worker gave back, the shadow of this last while is replayed (what that
+#: worker had read but not stored when it gave the station back)
+HANDOVER_S = 10.0
 
 
 @dataclass
@@ -36,9 +52,23 @@ class Stats:
     duplicates: int = 0
     ignored: int = 0
     invalid: int = 0
+    dead_letters: int = 0
     alerts: int = 0
     batches: int = 0
+    shadowed: int = 0
+    takeovers: int = 0
     errors: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Item:
+    """A read message waiting to be stored: its events (one station) and what to acknowledge."""
+
+    station: str
+    events: list[Event]
+    mid: int | None  # None: acknowledged already (replayed from the shadow)
+    qos: int
+    arrived: float  # monotonic time of arrival
 
 
 class LiveEngine:
@@ -52,6 +82,11 @@ class LiveEngine:
         batch_ms: float = 50.0,
         batch_max: int = 500,
         synthetic: bool = False,
+        lease_s: float = 6.0,
+        tick_s: float = 1.0,
+        shadow_s: float = SHADOW_S,
+        join_delay_s: float = JOIN_DELAY_S,
+        max_payload: int = cluster.MAX_PAYLOAD,
     ) -> None:
         load_builtin()
         self.engine = make_engine(database_url)
@@ -67,11 +102,26 @@ class LiveEngine:
         self.inbox: deque[tuple[str, bytes, int, int]] = deque()
         self._arrived = threading.Event()  # set when a message arrives in an empty inbox
         self.stop = threading.Event()
-        self.ready = threading.Event()  # connected and subscribed
+        self.ready = threading.Event()  # connected, subscribed and leases taken
         self.subscribed = threading.Event()
         self.topics = all_topics()
         self._ctx: Context | None = None
         self._ctx_at = 0.0
+        self.leases = cluster.StationLeases(
+            client_id, ttl_s=lease_s, clustered=cluster.clustered(self.engine)
+        )
+        self.tick_s = tick_s
+        self.shadow_s = shadow_s
+        self.join_delay_s = join_delay_s
+        self.max_payload = max_payload
+        self.pending: dict[str, deque[Item]] = {}
+        self.shadow: deque[tuple[float, str, list[Event]]] = deque()
+        self.letters: list[tuple[cluster.DeadLetter, int, int]] = []
+        self.started_at = datetime.now(UTC)
+        self.last_commit_at: datetime | None = None
+        self.lag_s = 0.0
+        self._next_tick = 0.0
+        self._turn = 0
 
     # -- MQTT callbacks (network thread) ---------------------------------------------------
     def _on_connect(self, cl, userdata, flags, reason_code, properties) -> None:
@@ -98,9 +148,6 @@ class LiveEngine:
     def run(self, duration: float | None = None, on_batch=None) -> Stats:
         # commits stay short: SQLite's checkpoints run in a thread of their own
         self.checkpointer = WalCheckpointer(self.engine)
-        with self.sessions() as s:
-            replayed = self.ingestor.warm_up(s)
-        log.info("correlator warmed up with %d recent events", replayed)
         client = mqtt.client(self.client_id, clean_session=False, manual_ack=True)
         client.on_connect = self._on_connect
         client.on_message = self._on_message
@@ -109,101 +156,317 @@ class LiveEngine:
         if not self.subscribed.wait(10):
             client.loop_stop()
             raise mqtt.MqttError(f"mqtt://{self.host}:{self.port} did not confirm the subscription")
-        self.ready.set()
         end = time.monotonic() + duration if duration else None
         try:
+            with self.sessions() as s:
+                others = self.leases.others_alive(s)
+            if others:
+                # others are running: read into the shadow first (no heartbeat yet, so they do
+                # not give stations to this worker before)
+                join_at = time.monotonic() + self.join_delay_s
+                log.info(
+                    "%s: %d other workers; joining in %.0f s",
+                    self.client_id,
+                    others,
+                    self.join_delay_s,
+                )
+                while not self.stop.is_set() and time.monotonic() < join_at:
+                    self._collect(client)
+            self._tick(client)
+            self.ready.set()
             while not self.stop.is_set() and (end is None or time.monotonic() < end):
-                batch = self._collect()
-                if batch:
-                    self._handle(client, batch)
+                if time.monotonic() >= self._next_tick:
+                    self._tick(client)
+                self._collect(client)
+                if self.pending or self.letters:
+                    self._handle(client)
                     if on_batch is not None:
                         on_batch(self.stats)
         finally:
+            # what is waiting is not acknowledged: the broker gives it to this worker again when it
+            # comes back, and the workers that take its stations over have it in their shadow
+            try:
+                with self.sessions() as s, s.begin():
+                    self.leases.release(s)
+                    self._report(s)
+            except Exception as exc:  # noqa: BLE001 - a stop without the database
+                log.error("giving back the leases failed: %s", exc)
             client.disconnect()
             client.loop_stop()
             self.checkpointer.stop()
             self.engine.dispose()
         return self.stats
 
-    def _collect(self) -> list[tuple[str, bytes, int, int]]:
-        """The next batch: what arrives within ``batch_s`` of the first message, at most
-        ``batch_max`` messages (a backlog is taken at once)."""
+    # -- leases --------------------------------------------------------------------------------
+    def _report(self, s) -> None:
+        cluster.report_health(
+            s,
+            self.client_id,
+            started_at=self.started_at,
+            last_commit_at=self.last_commit_at,
+            lag_s=self.lag_s,
+            stations=len(self.leases.owned),
+            detail={
+                "messages": self.stats.messages,
+                "stored": self.stats.stored,
+                "duplicates": self.stats.duplicates,
+                "invalid": self.stats.invalid,
+                "dead_letters": self.stats.dead_letters,
+                "alert_changes": self.stats.alerts,
+                "takeovers": self.stats.takeovers,
+                "lease_s": self.leases.ttl.total_seconds(),
+                "waiting": len(self.inbox) + sum(len(q) for q in self.pending.values()),
+            },
+        )
+
+    def _tick(self, client) -> None:
+        """Heartbeat: report health, renew and rebalance the leases; warm up what was gained and
+        replay its shadow; hand what was lost to the shadow. Only stations with nothing waiting
+        are given back to a newcomer (what waits has been read before the newcomer may have
+        subscribed)."""
+        ctx = self.context()
+        try:
+            with self.sessions() as s, s.begin():
+                self._report(s)
+                got = self.leases.tick(s, ctx.stations, keep=set(self.pending))
+        except DBAPIError as exc:
+            log.error("lease heartbeat failed: %s", exc)
+            self.stats.errors.append(str(exc)[:200])
+            self._next_tick = time.monotonic() + self.tick_s
+            return
+        self._next_tick = time.monotonic() + self.tick_s
+        if got.lost:
+            log.info("%s: gave up %d stations", self.client_id, len(got.lost))
+            for code in got.lost:
+                for item in self.pending.pop(code, ()):
+                    self._to_shadow(client, item)
+        if got.gained:
+            if self.stats.batches:
+                self.stats.takeovers += 1
+            log.info("%s: took %d stations", self.client_id, len(got.gained))
+            self.ingestor.correlator.forget(got.gained)
+            with self.sessions() as s:
+                self.ingestor.warm_up(s, stations=sorted(got.gained))
+            kept: deque[tuple[float, str, list[Event]]] = deque()
+            # a station taken from an expired lease: all its shadow (the old owner may have
+            # stored none of it); one given back: the last HANDOVER_S (the rest was stored)
+            recent = time.monotonic() - HANDOVER_S
+            for entry in self.shadow:
+                if entry[1] in got.handed_over and entry[0] < recent:
+                    continue
+                if entry[1] in got.gained:
+                    item = Item(entry[1], entry[2], None, 0, time.monotonic())
+                    self.pending.setdefault(entry[1], deque()).append(item)
+                else:
+                    kept.append(entry)
+            self.shadow = kept
+
+    def _to_shadow(self, client, item: Item) -> None:
+        self.shadow.append((time.monotonic(), item.station, item.events))
+        self.stats.shadowed += 1
+        if item.mid is not None and item.qos > 0:
+            client.ack(item.mid, item.qos)
+        item.mid = None
+
+    # -- reading -------------------------------------------------------------------------------
+    def _collect(self, client) -> None:
+        """Read what arrived: wait up to ``batch_s`` after the first message (at most
+        ``batch_max``), then sort every message in the inbox to its station's queue."""
         inbox = self.inbox
-        if not inbox:
+        if not inbox and not self.pending:
             self._arrived.clear()
             # a message appended after the clear sets the event again, so none is missed
             if not inbox and not self._arrived.wait(0.2):
-                return []
-        deadline = time.monotonic() + self.batch_s
-        while len(inbox) < self.batch_max:
-            left = deadline - time.monotonic()
-            if left <= 0 or self.stop.is_set():
-                break
-            time.sleep(min(left, 0.002))
-        n = min(len(inbox), self.batch_max)
-        return [inbox.popleft() for _ in range(n)]
+                return
+        if not self.pending:
+            deadline = time.monotonic() + self.batch_s
+            while len(inbox) < self.batch_max:
+                left = deadline - time.monotonic()
+                if left <= 0 or self.stop.is_set():
+                    break
+                time.sleep(min(left, 0.002))
+        ctx = self.context()
+        received = datetime.now(UTC)
+        arrived = time.monotonic()
+        owned = self.leases.owned
+        for _ in range(len(inbox)):
+            topic, payload, mid, qos = inbox.popleft()
+            self.stats.messages += 1
+            events = self._read(ctx, topic, payload, mid, qos, received)
+            if events is None:
+                if qos > 0 and mid is not None and not self._letter_pending(mid):
+                    client.ack(mid, qos)
+                continue
+            item = Item(events[0].station_code, events, mid, qos, arrived)
+            if item.station in owned:
+                self.pending.setdefault(item.station, deque()).append(item)
+            else:
+                self._to_shadow(client, item)
+        # forget the shadow that no takeover can need any more
+        old = time.monotonic() - self.shadow_s
+        shadow = self.shadow
+        while shadow and shadow[0][0] < old:
+            shadow.popleft()
+
+    def _letter_pending(self, mid: int) -> bool:
+        return bool(self.letters) and self.letters[-1][1] == mid
+
+    def _read(self, ctx, topic, payload, mid, qos, received) -> list[Event] | None:
+        """The events of one message, or None (ignored, or kept aside as a dead letter)."""
+        if len(payload) > self.max_payload:
+            self._dead(topic, "oversized", f"{len(payload)} bytes", payload, mid, qos, received)
+            return None
+        adapter = adapter_for(topic)
+        if adapter is None:
+            self.stats.ignored += 1
+            return None
+        ctx.unknown_camera = None
+        try:
+            got = adapter(topic, payload, ctx, received)
+        except SourceError as exc:
+            text = str(exc)
+            reason = "unknown_station" if "unknown station" in text else "malformed"
+            self._dead(topic, reason, text, payload, mid, qos, received)
+            return None
+        except Exception as exc:  # noqa: BLE001 - an adapter's bug must not stop the worker
+            self._dead(topic, "malformed", f"adapter failed: {exc!r}", payload, mid, qos, received)
+            return None
+        if not got:
+            if ctx.unknown_camera is not None:
+                camera = ctx.unknown_camera
+                self._dead(
+                    topic, "unknown_camera", f"camera {camera!r}", payload, mid, qos, received
+                )
+                return None
+            self.stats.ignored += 1
+            return None
+        return got
+
+    def _dead(self, topic, reason, detail, payload, mid, qos, received) -> None:
+        self.stats.invalid += 1
+        log.warning("%s: %s (%s)", topic, reason, detail[:200])
+        self.letters.append(
+            (cluster.DeadLetter(topic, reason, detail, bytes(payload), received), mid, qos)
+        )
+
+    # -- storing -------------------------------------------------------------------------------
+    def _select(self) -> list[Item]:
+        """A fair batch: rounds over the stations with waiting messages, one of each per turn,
+        up to ``batch_max`` events."""
+        out: list[Item] = []
+        n = 0
+        codes = sorted(self.pending)
+        if not codes:
+            return out
+        start = self._turn % len(codes)
+        order = codes[start:] + codes[:start]
+        self._turn += 1
+        while n < self.batch_max and order:
+            rest = []
+            for code in order:
+                q = self.pending[code]
+                item = q.popleft()
+                out.append(item)
+                n += len(item.events)
+                if q:
+                    rest.append(code)
+                else:
+                    del self.pending[code]
+                if n >= self.batch_max:
+                    break
+            order = [c for c in rest if c in self.pending]
+        return out
 
     def _one_by_one(self, events) -> Result:
-        """Store the events of a refused batch singly; the ones refused again are dropped and
-        counted as invalid (retrying them could never succeed)."""
+        """Store the events of a refused batch singly; the ones refused again are kept aside."""
         total = Result()
         for e in events:
             try:
                 with self.sessions() as s, s.begin():
+                    if not self.leases.fence(s, [e.station_code]):
+                        continue
                     r = self.ingestor.process(s, [e])
             except DBAPIError:
                 raise
             except Exception as exc:  # noqa: BLE001
                 log.error("event %s refused: %s", e.id, exc)
                 self.stats.invalid += 1
+                self.letters.append(
+                    (
+                        cluster.DeadLetter(
+                            f"event:{e.source}",
+                            "refused",
+                            f"{e.id}: {exc}"[:2000],
+                            b"",
+                            e.received_at,
+                        ),
+                        None,
+                        0,
+                    )
+                )
                 continue
             total.stored += r.stored
             total.duplicates += r.duplicates
             total.alert_ids += r.alert_ids
         return total
 
-    def _handle(self, client, batch) -> None:
-        ctx = self.context()
-        received = datetime.now(UTC)
-        events = []
-        for topic, payload, _mid, _qos in batch:
-            adapter = adapter_for(topic)
-            if adapter is None:
-                self.stats.ignored += 1
-                continue
-            try:
-                got = adapter(topic, payload, ctx, received)
-            except SourceError as exc:
-                # An unreadable message can never succeed: it is counted, logged and acked.
-                self.stats.invalid += 1
-                log.warning("%s: %s", topic, exc)
-                continue
-            if not got:
-                self.stats.ignored += 1
-            events.extend(got)
+    def _handle(self, client) -> bool:
+        """Store one fair batch and the dead letters in one transaction, then acknowledge.
+        False when the database could not be reached (nothing acknowledged)."""
+        batch = self._select()
+        letters, self.letters = self.letters, []
         delay = 0.1
+        refused: list[Item] = []
+        events: list[Event] = []
         while True:
             try:
                 with self.sessions() as s, s.begin():
+                    ok = self.leases.fence(s, {i.station for i in batch})
+                    events = [e for i in batch if i.station in ok for e in i.events]
+                    refused = [i for i in batch if i.station not in ok]
                     result = self.ingestor.process(s, events)
+                    cluster.keep_aside(s, self.client_id, [d for d, _, _ in letters])
                 break
             except DBAPIError as exc:  # the database is away or busy: retry, do not ack
                 log.error("storing a batch failed, retrying: %s", exc)
                 self.stats.errors.append(str(exc)[:200])
                 if self.stop.wait(delay):
-                    return  # not acknowledged: the broker redelivers after restart
+                    # not acknowledged: the broker redelivers after restart
+                    for item in batch:
+                        self.pending.setdefault(item.station, deque()).appendleft(item)
+                    self.letters = letters + self.letters
+                    return False
                 delay = min(delay * 2, 5.0)
             except Exception as exc:  # noqa: BLE001 - an event the store refuses for good
                 log.error("a batch was refused (%s); storing its events one by one", exc)
                 self.stats.errors.append(str(exc)[:200])
+                with self.sessions() as s, s.begin():
+                    cluster.keep_aside(s, self.client_id, [d for d, _, _ in letters])
                 result = self._one_by_one(events)
+                if self.letters:
+                    with self.sessions() as s, s.begin():
+                        cluster.keep_aside(s, self.client_id, [d for d, _, _ in self.letters])
+                    self.stats.dead_letters += len(self.letters)
+                    self.letters = []
                 break
-        for _topic, _payload, mid, qos in batch:
-            if qos > 0:
+        now = time.monotonic()
+        for item in refused:  # the lease moved: the new owner has these in its shadow
+            self._to_shadow(client, item)
+        oldest = now
+        for item in batch:
+            if item.mid is not None and item.qos > 0:
+                client.ack(item.mid, item.qos)
+                item.mid = None
+            oldest = min(oldest, item.arrived)
+        for _d, mid, qos in letters:
+            if mid is not None and qos > 0:
                 client.ack(mid, qos)
         self.checkpointer.settle(self.engine)  # now and then the log starts over
-        self.stats.messages += len(batch)
+        self.last_commit_at = datetime.now(UTC)
+        self.lag_s = now - oldest if batch else 0.0
+        self.stats.dead_letters += len(letters)
         self.stats.stored += result.stored
         self.stats.duplicates += result.duplicates
         self.stats.alerts += len(result.alert_ids)
         self.stats.batches += 1
+        return True

@@ -17,7 +17,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
-from sqlalchemy import insert, select
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
 from perron.access import audit
@@ -49,6 +50,11 @@ class Context:
 
     registry: cameras.CameraRegistry
     stations: frozenset[str]
+    #: the camera of the last message an adapter could not place (cleared by the reader)
+    unknown_camera: str | None = None
+
+    def note_unknown_camera(self, camera: str) -> None:
+        self.unknown_camera = camera
 
     @classmethod
     def load(cls, session: Session) -> Context:
@@ -197,16 +203,23 @@ class Ingestor:
         }
         return [e for e in events if e.id in stored]
 
-    def warm_up(self, session: Session, now: datetime | None = None) -> int:
-        """Feed the recently stored events to the correlator without acting on its output (the
-        alerts they caused are stored already). Returns the number of events replayed."""
+    def warm_up(
+        self,
+        session: Session,
+        now: datetime | None = None,
+        stations: Sequence[str] | None = None,
+    ) -> int:
+        """Feed the recently stored events (of ``stations``, default all) to the correlator
+        without acting on its output (the alerts they caused are stored already). Returns the
+        number of events replayed."""
         since = (now or datetime.now(UTC)) - WARM_UP
         n = 0
-        rows = session.scalars(
-            select(SensorEvent)
-            .where(SensorEvent.occurred_at >= since)
-            .order_by(SensorEvent.occurred_at)
-        )
+        q = select(SensorEvent).where(SensorEvent.occurred_at >= since)
+        if stations is not None:
+            if not stations:
+                return 0
+            q = q.where(SensorEvent.station_code.in_(list(stations)))
+        rows = session.scalars(q.order_by(SensorEvent.occurred_at, SensorEvent.id))
         for row in rows:
             ev = Event(
                 id=row.id,
@@ -238,17 +251,27 @@ class Ingestor:
         if not fresh:
             return result
         conn = session.connection()
+        for e in _echoes(conn, fresh.values()):
+            del fresh[e.id]
+            result.duplicates += 1
+        if not fresh:
+            return result
         if conn.dialect.name == "sqlite":
             new = self._insert_sqlite(conn, list(fresh.values()))
         else:
-            ids = list(fresh)
-            known: set[str] = set()
-            for i in range(0, len(ids), 500):
-                part = ids[i : i + 500]
-                known.update(conn.scalars(select(SensorEvent.id).where(SensorEvent.id.in_(part))))
-            new = [e for e in fresh.values() if e.id not in known]
-            if new:
-                conn.execute(insert(SensorEvent.__table__), [event_row(e) for e in new])
+            # one statement that skips the stored ids and names the ones it added: safe with
+            # several writers (a concurrent insert of the same id waits, then is skipped)
+            stored: set[str] = set()
+            rows = [event_row(e) for e in fresh.values()]
+            for i in range(0, len(rows), 1000):
+                stmt = (
+                    pg_insert(SensorEvent.__table__)
+                    .values(rows[i : i + 1000])
+                    .on_conflict_do_nothing(index_elements=["id"])
+                    .returning(SensorEvent.__table__.c.id)
+                )
+                stored.update(conn.scalars(stmt))
+            new = [e for e in fresh.values() if e.id in stored]
         result.duplicates += len(fresh) - len(new)
         if not new:
             return result
@@ -259,6 +282,43 @@ class Ingestor:
         if changes:
             result.alert_ids = apply_changes(session, changes, now=now, synthetic=self.synthetic)
         return result
+
+
+#: events without an id of their own (Frigate's audio ON messages) of one camera and type within
+#: this time are one: two workers, or a redelivery, give them different times of receipt. Frigate
+#: sends OFF only after a sound has not been heard for ``max_not_heard`` (30 s by default), so a
+#: second ON of one camera and type comes later than this.
+ECHO_WINDOW = timedelta(seconds=30)
+
+
+def _echoes(conn, events) -> list[Event]:
+    """The events of ``events`` that have no id of their own and repeat a stored event: same
+    camera and label, within :data:`ECHO_WINDOW`."""
+    audio = [e for e in events if e.id.startswith("frigate-audio:")]
+    if not audio:
+        return []
+    lo = min(e.occurred_at for e in audio) - ECHO_WINDOW
+    hi = max(e.occurred_at for e in audio) + ECHO_WINDOW
+    stored: dict[tuple[str | None, str], list[datetime]] = {}
+    t = SensorEvent.__table__.c
+    for camera, label, at in conn.execute(
+        select(t.camera, t.label, t.occurred_at).where(
+            t.kind == "audio",
+            t.camera.in_({e.camera for e in audio}),
+            t.occurred_at >= lo,
+            t.occurred_at <= hi,
+        )
+    ):
+        if at.tzinfo is None:
+            at = at.replace(tzinfo=UTC)
+        stored.setdefault((camera, label), []).append(at)
+    out = []
+    for e in audio:
+        if any(
+            abs(at - e.occurred_at) <= ECHO_WINDOW for at in stored.get((e.camera, e.label), ())
+        ):
+            out.append(e)
+    return out
 
 
 def zone_parties(municipality_code: str | None, zone: str | None) -> frozenset[str]:

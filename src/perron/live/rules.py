@@ -430,6 +430,20 @@ class Correlator:
         """Every event kind some rule listens to."""
         return frozenset(self._by_signal)
 
+    def forget(self, stations: Iterable[str]) -> None:
+        """Drop what is known of ``stations`` (windows, dwell times, situations): before a live
+        worker that takes a station over warms it up again from the stored events."""
+        codes = frozenset(stations)
+        if not codes:
+            return
+        for states in self._by_signal.values():
+            for state in states:
+                for table in (state.windows, state.dwell):
+                    for key in [k for k in table if k[0] in codes]:
+                        del table[key]
+        for key in [k for k in self._situations if k.split(":")[1] in codes]:
+            del self._situations[key]
+
     def feed(self, event: Event | SensedEvent) -> list[AlertChange]:
         """Take one event; return the alert changes it causes (usually none).
 

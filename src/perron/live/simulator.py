@@ -64,14 +64,20 @@ INCIDENT_RATE = 0.0015  # share of the situations the stream starts that are rea
 MAX_PENDING = 20_000  # QoS 1 messages not yet acknowledged by the broker
 
 
-def camera_mappings() -> list[Mapping]:
+def camera_mappings(scale: int = 1) -> list[Mapping]:
+    """The synthetic camera registry: per station 2, 4 or 8 cameras by size, times ``scale``
+    (6 gives about 5,900 cameras, the national scale)."""
     out = []
     for st in bundle.stations():
         zones = default_zones(st.size_class, st.type)
-        for i in range(CAMERAS_BY_SIZE.get(st.size_class, 2)):
+        for i in range(CAMERAS_BY_SIZE.get(st.size_class, 2) * scale):
             zone = zones[i % len(zones)]
             out.append(Mapping(f"{st.code.lower()}_{zone}_{i + 1}", "", st.code, zone))
     return out
+
+
+#: the time of the first message of a counted run (``--count``) unless ``--start`` says
+COUNT_START = 1767600000.0  # 2026-01-05T08:00:00Z, a Monday morning
 
 
 class Stream:
@@ -89,13 +95,14 @@ class Stream:
         seed: int = 1,
         clock: Callable[[], float] = time.time,
         incident_rate: float = INCIDENT_RATE,
+        cameras_scale: int = 1,
     ) -> None:
         self.rng = random.Random(seed)
         self.seed = seed
         self.clock = clock
         self.incident_rate = incident_rate
         self.cameras: dict[str, list[Mapping]] = {}
-        for m in camera_mappings():
+        for m in camera_mappings(cameras_scale):
             self.cameras.setdefault(m.station, []).append(m)
         self.stations = {s.code: s for s in bundle.stations()}
         self.codes = sorted(self.cameras)
@@ -237,21 +244,38 @@ def publish(
     client_id: str | None = None,
     on_progress: Callable[[int], None] | None = None,
     incident_rate: float = INCIDENT_RATE,
+    count: int | None = None,
+    start: float | None = None,
 ) -> dict:
     """Publish the stream at ``rate`` messages/s for ``duration`` s with QoS 1; wait for the
-    broker's acknowledgements. Returns counts and the achieved rate."""
+    broker's acknowledgements. Returns counts and the achieved rate.
+
+    With ``count``, exactly ``count`` messages are published (``duration`` is not used) and the
+    stream runs on a clock of its own: message ``i`` is at ``start + i / rate`` (``start``
+    defaults to :data:`COUNT_START`), so a seed always gives the same messages."""
     from perron.live.mqtt import Publisher
 
     pub = Publisher(host, port, client_id or f"perron-sim-{seed}-{time.time_ns()}")
-    stream = Stream(seed, incident_rate=incident_rate)
-    start = time.monotonic()
+    if count is not None:
+        t0 = COUNT_START if start is None else start
+        made = iter(range(count + 1))
+        stream = Stream(
+            seed, clock=lambda: t0 + next(made, count) / rate, incident_rate=incident_rate
+        )
+    else:
+        stream = Stream(seed, incident_rate=incident_rate)
+    begin = time.monotonic()
     sent = 0
     try:
         while True:
-            elapsed = time.monotonic() - start
-            if elapsed >= duration:
+            elapsed = time.monotonic() - begin
+            if count is not None and sent >= count:
+                break
+            if count is None and elapsed >= duration:
                 break
             due = int(elapsed * rate) + 1
+            if count is not None:
+                due = min(due, count)
             while sent < due:
                 if pub.pending() >= MAX_PENDING:
                     # the broker lags: wait for acknowledgements (paho message ids are 16-bit)
@@ -262,11 +286,11 @@ def publish(
                 sent += 1
             if on_progress is not None:
                 on_progress(sent)
-            time.sleep(min(0.005, max(0.0, (sent / rate) - (time.monotonic() - start))))
+            time.sleep(min(0.005, max(0.0, (sent / rate) - (time.monotonic() - begin))))
         acked = pub.wait(60)
     finally:
         pub.close()
-    took = time.monotonic() - start
+    took = time.monotonic() - begin
     return {
         "published": sent,
         "acknowledged_by_broker": acked,

@@ -33,6 +33,15 @@ def _json(payload: bytes) -> dict[str, Any]:
     return data
 
 
+def _unknown(ctx: Any, camera: str) -> list[Event]:
+    """No events for a camera that is not in the registry; the engine is told (it keeps the
+    message aside as a dead letter)."""
+    note = getattr(ctx, "note_unknown_camera", None)
+    if note is not None:
+        note(camera)
+    return []
+
+
 def _num(obj: dict[str, Any], key: str) -> float | None:
     v = obj.get(key)
     # a number, not a bool (JSON true is no time)
@@ -77,7 +86,7 @@ def parse_event(data: dict[str, Any], ctx: Any, received_at: datetime) -> list[E
         zones = list(dict.fromkeys(current)) if len(current) > 1 else current
     where = ctx.registry.resolve(camera, zones)
     if where is None:
-        return []  # a camera that is not in the registry
+        return _unknown(ctx, camera)
     v = get("start_time")
     if type(v) is float or type(v) is int:
         start = float(v)
@@ -145,7 +154,7 @@ def parse_review(data: dict[str, Any], ctx: Any, received_at: datetime) -> list[
     zones = [z for z in review.get("zones") or () if isinstance(z, str)]
     where = ctx.registry.resolve(camera, zones)
     if where is None:
-        return []
+        return _unknown(ctx, camera)
     start = _num(after, "start_time")
     if start is None:
         raise SourceError("after.start_time: missing")
@@ -187,7 +196,9 @@ def parse_audio(
     """``ON`` of an audio type is one audio event; OFF, levels and transcriptions are ignored.
 
     The audio topics carry no id or time, so the event's id is made from the camera, the type
-    and the time of receipt (millisecond): a redelivery of the same message is not recognised.
+    and the time of receipt (millisecond); the store recognises a redelivery (or the same message
+    read by a second worker) as an ON of the same camera and type within a few seconds
+    (:data:`perron.live.ingest.ECHO_WINDOW`).
     """
     if audio_type in AUDIO_IGNORED:
         return []
@@ -195,7 +206,7 @@ def parse_audio(
         return []
     where = ctx.registry.resolve(camera, ())
     if where is None:
-        return []
+        return _unknown(ctx, camera)
     ms = int(received_at.timestamp() * 1000)
     return [
         Event(
