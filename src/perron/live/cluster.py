@@ -43,7 +43,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import CursorResult, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -62,8 +62,8 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _insert(session: Session):
-    return (postgresql if session.bind.dialect.name == "postgresql" else sqlite).insert
+def _insert(session: Session):  # the dialect's insert()
+    return (postgresql if session.get_bind().dialect.name == "postgresql" else sqlite).insert
 
 
 def clustered(session_or_engine: Any) -> bool:
@@ -161,11 +161,12 @@ class StationLeases:
         now = now or _now()
         if not self.clustered:
             return 0
-        return session.scalar(
+        alive = session.scalar(
             select(func.count())
             .select_from(LiveWorker)
             .where(LiveWorker.heartbeat_at > now - self.ttl, LiveWorker.client_id != self.client_id)
         )
+        return alive or 0
 
     def fence(self, session: Session, stations: Iterable[str]) -> set[str]:
         """The stations of ``stations`` whose lease is still ours with our epoch; their rows are
@@ -302,7 +303,7 @@ def keep_aside(session: Session, client_id: str, letters: Iterable[DeadLetter]) 
         for d in letters
     ]
     if rows:
-        session.execute(LiveDeadLetter.__table__.insert(), rows)
+        session.execute(insert(LiveDeadLetter), rows)
     return len(rows)
 
 
@@ -352,4 +353,5 @@ def status(session: Session, now: datetime | None = None, ttl_s: float = 6.0) ->
 
 def forget_workers(session: Session, before: datetime) -> int:
     """Remove the heartbeat rows of workers silent since ``before`` (housekeeping)."""
-    return session.execute(delete(LiveWorker).where(LiveWorker.heartbeat_at < before)).rowcount
+    done = session.execute(delete(LiveWorker).where(LiveWorker.heartbeat_at < before))
+    return done.rowcount if isinstance(done, CursorResult) else 0

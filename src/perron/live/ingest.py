@@ -265,7 +265,7 @@ class Ingestor:
             rows = [event_row(e) for e in fresh.values()]
             for i in range(0, len(rows), 1000):
                 stmt = (
-                    pg_insert(SensorEvent.__table__)
+                    pg_insert(SensorEvent)
                     .values(rows[i : i + 1000])
                     .on_conflict_do_nothing(index_elements=["id"])
                     .returning(SensorEvent.__table__.c.id)

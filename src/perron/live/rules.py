@@ -251,6 +251,15 @@ class RuleKind:
     ) -> tuple[tuple[str, ...], dict[str, Any]] | None:
         raise NotImplementedError
 
+    def forget(self, stations: frozenset[str]) -> None:
+        """Drop what the rule remembers of ``stations``: every dictionary attribute keyed by
+        :meth:`key` (station, zone) loses those stations' entries. A kind that keeps state in
+        another shape overrides this."""
+        for table in vars(self).values():
+            if isinstance(table, dict):
+                for k in [k for k in table if isinstance(k, tuple) and k and k[0] in stations]:
+                    del table[k]
+
 
 def _kind_class(name: str, obj: Any) -> type[RuleKind]:
     if not (isinstance(obj, type) and issubclass(obj, RuleKind)):
@@ -438,9 +447,7 @@ class Correlator:
             return
         for states in self._by_signal.values():
             for state in states:
-                for table in (state.windows, state.dwell):
-                    for key in [k for k in table if k[0] in codes]:
-                        del table[key]
+                state.kind.forget(codes)
         for key in [k for k in self._situations if k.split(":")[1] in codes]:
             del self._situations[key]
 

@@ -9,6 +9,8 @@ reason, for inspection.
 
 from __future__ import annotations
 
+from typing import Any
+
 from datetime import datetime
 
 from sqlalchemy import JSON, Float, Integer, String, Text
@@ -44,7 +46,7 @@ class LiveWorker(Base):
     last_commit_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     lag_s: Mapped[float] = mapped_column(Float, default=0.0)
     stations: Mapped[int] = mapped_column(Integer, default=0)
-    detail: Mapped[dict] = mapped_column(JSON)
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON)
 
 
 class LiveDeadLetter(Base):
