@@ -36,12 +36,13 @@ AUDIO = "frigate-audio:"
 
 def _cli(url: str, tmp_path, *args: str, log: str) -> subprocess.Popen:
     env = dict(os.environ, PERRON_DATABASE_URL=url, PERRON_DATA_DIR=str(tmp_path))
-    return subprocess.Popen(
-        [sys.executable, "-m", "perron.cli", *args],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=(tmp_path / f"{log}-{time.time_ns()}.log").open("w"),
-    )
+    with (tmp_path / f"{log}-{time.time_ns()}.log").open("w") as err:  # the child keeps its copy
+        return subprocess.Popen(
+            [sys.executable, "-m", "perron.cli", *args],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+        )
 
 
 def _worker(url, broker, cid, tmp_path) -> subprocess.Popen:
@@ -185,14 +186,17 @@ def test_two_workers_failover_loses_and_doubles_nothing(postgres_url, mqtt_broke
         assert sim.wait(120) == 0, "the simulator failed"
         assert killed_at < N, "the kill came too late to test anything"
         assert _wait(lambda: stored() == N, 60), f"stored {stored()} of {N}"
-        assert _wait(
-            lambda: all(
-                w["last_commit_at"] is not None
-                for w in _status(sessions)["workers"]
-                if w["client_id"] in (a, b)
-            ),
-            30,
-        )
+
+        # health: both alive with their stations; the survivor has committed (the restarted
+        # worker may find nothing left to store when the stream ended during its rejoin)
+        def healthy() -> bool:
+            by_id = {w["client_id"]: w for w in _status(sessions)["workers"]}
+            return (
+                all(by_id.get(c, {}).get("alive") and by_id[c]["owned_stations"] for c in (a, b))
+                and by_id[b]["last_commit_at"] is not None
+            )
+
+        assert _wait(healthy, 30), _status(sessions)["workers"]
         with sessions() as s:
             got_ids = set(s.scalars(select(SensorEvent.id)))
             per_key = s.execute(

@@ -33,8 +33,6 @@ _EXPORTS = {
     "is_pseudonym": "perron.access.pseudonym",
     "pseudonymise": "perron.access.pseudonym",
     "RetentionError": "perron.access.retention",
-    "erase": "perron.access.retention",
-    "purge": "perron.access.retention",
     "set_period": "perron.access.retention",
 }
 

@@ -37,6 +37,8 @@ _EXPORTS = {
     "import_file": "perron.registry.importers",
     "load_profile": "perron.registry.profiles",
     "load_profile_file": "perron.registry.profiles",
+    "erase": "perron.registry.retention",
+    "purge": "perron.registry.retention",
 }
 
 __all__ = sorted(_EXPORTS)
