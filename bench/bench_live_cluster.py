@@ -10,7 +10,11 @@ What it measures
     (de-duplication keys; equal when no situation is raised twice), p50/p99 event-to-alert
     latency (an alert's creation minus its first event's time) in normal running and for the
     alerts whose first event fell in the failover (from the kill until the survivor owned every
-    station, plus 5 s), and the takeover time (kill → survivor owns every station);
+    station, plus 5 s; new situations are started at fresh stations from the kill on so that
+    there are such alerts), and the takeover time (kill → survivor owns every station). The
+    published messages are compared with the stored rows by identity (the ids the adapters give
+    them; audio ONs, which have none, by count per camera and type); the rows that differ are
+    printed;
   * throughput with 1 and with 2 workers: ``--backlog`` messages published as fast as the
     broker takes them into the running worker(s) (the stations divided among them), and the time
     until every event is stored.
