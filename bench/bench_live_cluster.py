@@ -10,7 +10,11 @@ What it measures
     (de-duplication keys; equal when no situation is raised twice), p50/p99 event-to-alert
     latency (an alert's creation minus its first event's time) in normal running and for the
     alerts whose first event fell in the failover (from the kill until the survivor owned every
-    station, plus 5 s), and the takeover time (kill → survivor owns every station);
+    station, plus 5 s; new situations are started at fresh stations from the kill on so that
+    there are such alerts), and the takeover time (kill → survivor owns every station). The
+    published messages are compared with the stored rows by identity (the ids the adapters give
+    them; audio ONs, which have none, by count per camera and type); the rows that differ are
+    printed;
   * throughput with 1 and with 2 workers: ``--backlog`` messages published as fast as the
     broker takes them into the running worker(s) (the stations divided among them), and the time
     until every event is stored.
@@ -24,12 +28,14 @@ Usage: .venv/bin/python bench/bench_live_cluster.py [--minutes M] [--rate R] [--
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import signal
 import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -37,7 +43,9 @@ from pathlib import Path
 from sqlalchemy import func, select, text
 
 from perron.live import cameras, simulator
+from perron.live.ingest import Context
 from perron.live.mqtt import Publisher
+from perron.live.sources import adapter_for, load_builtin
 from perron.reference.load import load_reference
 from perron.store.db import make_engine, transaction, upgrade
 from perron.store.tables.cluster import LiveLease
@@ -159,6 +167,76 @@ def throughput(url, engine, broker, logdir, n_workers: int, backlog: int, seed: 
     }
 
 
+#: new situations started in the failover: a crowd above the limit at a fresh station's platform
+#: every FAILOVER_EVERY s for FAILOVER_FOR s from the kill on (the stations of both workers)
+FAILOVER_EVERY = 0.5
+FAILOVER_FOR = 15.0
+
+
+def fresh_platforms(stream: simulator.Stream, n: int) -> list[str]:
+    """``n`` stations with a platform camera where the stream has raised nothing yet."""
+    used = {code for _, code, _ in stream.incidents}
+    codes = sorted(
+        {m.station for m in simulator.camera_mappings(SCALE) if m.zone == "platform"} - used
+    )
+    return codes[:: max(1, len(codes) // n)][:n]
+
+
+def failover_incident(i: int, code: str) -> tuple[str, bytes]:
+    body = {
+        "id": f"bench-failover-{i}",
+        "source": "counter",
+        "kind": "crowd",
+        "station": code,
+        "zone": "platform",
+        "count": 300,
+        "occurred_at": datetime.now(UTC).isoformat(),
+    }
+    return "perron/events", json.dumps(body).encode()
+
+
+def reconcile(engine, messages: list[tuple[str, bytes]]) -> dict:
+    """Compare what was published with the stored rows: the ids the adapters give every message
+    (an audio ON has no id of its own: those are compared as counts per camera and type)."""
+    load_builtin()
+    with transaction(engine) as s:
+        ctx = Context.load(s)
+    at = datetime.now(UTC)
+    expected: dict[str, str] = {}
+    audio_pub: Counter = Counter()
+    unparsed = 0
+    for topic, payload in messages:
+        adapter = adapter_for(topic)
+        events = adapter(topic, payload, ctx, at) if adapter else []
+        if not events:
+            unparsed += 1
+        for e in events:
+            if e.kind == "audio":
+                audio_pub[(e.camera, e.label)] += 1
+            else:
+                expected[e.id] = topic
+    with engine.connect() as c:
+        rows = c.execute(select(SensorEvent.id, SensorEvent.camera, SensorEvent.label)).all()
+    audio_got: Counter = Counter()
+    stored_ids = set()
+    for rid, camera, label in rows:
+        if rid.startswith("frigate-audio:"):
+            audio_got[(camera, label)] += 1
+        else:
+            stored_ids.add(rid)
+    missing = sorted(set(expected) - stored_ids)
+    extra = sorted(stored_ids - set(expected))
+    audio_missing = {k: n - audio_got[k] for k, n in audio_pub.items() if n > audio_got[k]}
+    audio_extra = {k: n - audio_pub[k] for k, n in audio_got.items() if n > audio_pub[k]}
+    return {
+        "unparsed": unparsed,
+        "missing": missing,
+        "extra": extra,
+        "audio_missing": audio_missing,
+        "audio_extra": audio_extra,
+    }
+
+
 def failover_run(
     url, engine, broker, logdir, minutes: float, rate: float, burst: float, incident_rate: float
 ) -> dict:
@@ -173,6 +251,9 @@ def failover_run(
     start = time.monotonic()
     sent = 0
     killed_at = restarted_at = took_over_at = None
+    messages: list[tuple[str, bytes]] = []
+    burst_codes: list[str] = []
+    burst_i = 0
     kill_wall = None
     owned_log: list[tuple[float, dict]] = []
     next_check = 0.0
@@ -187,12 +268,22 @@ def failover_run(
             while sent < due:
                 if pub.pending() >= 20_000:
                     break
-                pub.publish(*next(stream))
+                msg = next(stream)
+                pub.publish(*msg)
+                messages.append(msg)
                 sent += 1
+            # new situations in the failover window, one every FAILOVER_EVERY s
+            if burst_codes and el >= killed_at + FAILOVER_EVERY * burst_i:
+                msg = failover_incident(burst_i, burst_codes.pop(0))
+                pub.publish(*msg)
+                messages.append(msg)
+                sent += 1
+                burst_i += 1
             if killed_at is None and el >= 0.4 * seconds:
                 procs[a].send_signal(signal.SIGKILL)
                 procs[a].wait(10)
                 killed_at, kill_wall = el, datetime.now(UTC)
+                burst_codes = fresh_platforms(stream, int(FAILOVER_FOR / FAILOVER_EVERY))
             if killed_at is not None and took_over_at is None and now >= next_check:
                 o = owners(engine)
                 owned_log.append((el, o))
@@ -207,7 +298,7 @@ def failover_run(
     finally:
         pub.close()
     published = sent
-    drained = wait(lambda: count(engine) >= published, 300, 0.5)
+    drained = _drain(engine, published)
     rejoined = wait(lambda: len(owners(engine)) == 2, 60)
     stored = count(engine)
     with engine.connect() as c:
@@ -216,6 +307,7 @@ def failover_run(
         rows = c.execute(select(Alert.created_at, Alert.first_event_at)).all()
     for p in procs.values():
         stop(p)
+    diff = reconcile(engine, messages)
     fail_end = (
         kill_wall + timedelta(seconds=(took_over_at - killed_at) + 5)
         if took_over_at is not None
@@ -243,7 +335,25 @@ def failover_run(
         "rejoined": rejoined,
         "rate": rate,
         "burst": burst,
+        "diff": diff,
+        "failover_incidents": burst_i,
     }
+
+
+def _drain(engine, published: int) -> bool:
+    """Wait until every message is stored, or nothing more is stored for 30 s."""
+    last, since = -1, time.monotonic()
+    end = time.monotonic() + 300
+    while time.monotonic() < end:
+        n = count(engine)
+        if n >= published:
+            return True
+        if n != last:
+            last, since = n, time.monotonic()
+        elif time.monotonic() - since > 30:
+            return False
+        time.sleep(0.5)
+    return False
 
 
 def _burst_seconds(el: float) -> float:
@@ -259,6 +369,33 @@ def fmt(values: list[float]) -> str:
         f"p99 {percentile(values, 99):.0f} ms (p50 {percentile(values, 50):.0f} ms, "
         f"{len(values)} alerts)"
     )
+
+
+def _diff_count(d: dict) -> int:
+    return (
+        len(d["missing"])
+        + len(d["extra"])
+        + sum(d["audio_missing"].values())
+        + sum(d["audio_extra"].values())
+        + d["unparsed"]
+    )
+
+
+def _diff_text(d: dict) -> str:
+    missing = len(d["missing"]) + sum(d["audio_missing"].values())
+    extra = len(d["extra"]) + sum(d["audio_extra"].values())
+    audio = sum(d["audio_missing"].values()) + sum(d["audio_extra"].values())
+    return f"{missing} / {extra} (of which audio ONs: {audio}; unreadable: {d['unparsed']})"
+
+
+def print_diff(d: dict) -> None:
+    """The rows that differ, for inspection (not written to the report)."""
+    for name in ("missing", "extra"):
+        for rid in d[name][:30]:
+            print(f"{name}: {rid}")
+    for name in ("audio_missing", "audio_extra"):
+        for (camera, label), n in sorted(d[name].items())[:30]:
+            print(f"{name}: {camera} {label} ×{n}")
 
 
 def main() -> None:
@@ -310,6 +447,9 @@ def main() -> None:
         "10 min | " + ("**met**" if run["seconds"] >= 600 else "shortened") + " |",
         f"| events stored = messages published | {run['stored']:,} = {run['published']:,} | "
         f"equal | {'**met**' if run['stored'] == run['published'] else '**not met**'} |",
+        f"| published messages not stored / stored rows not published (by identity) | "
+        f"{_diff_text(run['diff'])} | none | "
+        f"{'**met**' if not _diff_count(run['diff']) else '**not met**'} |",
         f"| alerts = situations (distinct keys) | {run['alerts']:,} = {run['situations']:,} | "
         f"equal | {'**met**' if run['alerts'] == run['situations'] else '**not met**'} |",
         f"| event-to-alert latency, normal running | {fmt(run['normal'])} | | |",
@@ -333,7 +473,13 @@ def main() -> None:
         f"| ratio 2 workers / 1 worker | {ratio:.2f} | | |",
         "",
         f"Worker A was killed at {run['killed_at']:.0f} s and started again at "
-        f"{run['restarted_at']:.0f} s. Event-to-alert latency is an alert's creation time minus "
+        f"{run['restarted_at']:.0f} s. From the kill on, {run['failover_incidents']} new "
+        f"situations were started, one every {FAILOVER_EVERY:g} s for {FAILOVER_FOR:g} s (a "
+        "crowd above the limit at a platform of a station with no alert yet, of either worker); "
+        "the failover latency is of the alerts whose first event fell between the kill and 5 s "
+        "after the takeover. Stored and published are compared by identity: the bench reads "
+        "every message it published with the adapters and looks up the event ids among the "
+        "stored rows (audio ONs, which carry no id, by their count per camera and type). Event-to-alert latency is an alert's creation time minus "
         "the time of its first event (for Frigate events the time in the message, for audio the "
         "time of receipt). Throughput: a burst of messages published as fast as the broker takes "
         "them into the running worker(s), divided by the time until all are stored; with two "
@@ -347,6 +493,7 @@ def main() -> None:
         " (incidents are over-represented to have enough alerts to take percentiles of).",
     ]
     body = "\n".join(lines)
+    print_diff(run["diff"])
     print(body)
     if not args.no_write:
         write_section("Live cluster: two workers on PostgreSQL, failover", body)

@@ -62,6 +62,13 @@ HOURLY = (
 ORDINARY = (("person", 0.8), ("bicycle", 0.12), ("car", 0.05), ("dog", 0.03))
 INCIDENT_RATE = 0.0015  # share of the situations the stream starts that are real incidents
 MAX_PENDING = 20_000  # QoS 1 messages not yet acknowledged by the broker
+AUDIO_TYPES = ("yell", "scream")
+#: the least time between two audio ONs of one camera and type. Frigate sends ON when a sound
+#: type starts and OFF only after it has not been heard for ``max_not_heard`` (30 s by default);
+#: a new ON can only follow that OFF. The stream keeps twice that apart, since the store times an
+#: audio event by its receipt (the topic carries no time) and a worker that catches up on a
+#: backlog receives messages closer together than they were sent.
+AUDIO_REPEAT_S = 60.0
 
 
 def camera_mappings(scale: int = 1) -> list[Mapping]:
@@ -114,6 +121,7 @@ class Stream:
         # messages still to come: (time, order, arguments of _frigate), encoded when sent
         self._due: list[tuple[float, int, tuple]] = []
         self._order = 0
+        self._heard: dict[tuple[str, str], float] = {}  # (camera, audio type) -> its last ON
 
     def _pick_station(self, t: float) -> str:
         hour = datetime.fromtimestamp(t, LOCAL_TZ).hour
@@ -214,10 +222,22 @@ class Stream:
             first = ("perron/events", json.dumps(body).encode())
         else:
             kind = "aggression"
-            cam = self.rng.choice(cams)
+            # a camera whose sound type is still ON (Frigate has not sent OFF) sends no new ON
+            free = [
+                (c, a)
+                for c in cams
+                for a in AUDIO_TYPES
+                if t - self._heard.get((c.camera, a), -AUDIO_REPEAT_S) >= AUDIO_REPEAT_S
+            ]
             oid = self._oid(t)
-            first = (f"frigate/{cam.camera}/audio/{self.rng.choice(('yell', 'scream'))}", b"ON")
-            self._later(t, (oid, cam.camera, "person", "new", t, t, 0.88))
+            if free:
+                cam, sound = self.rng.choice(free)
+                self._heard[(cam.camera, sound)] = t
+                first = (f"frigate/{cam.camera}/audio/{sound}", b"ON")
+                self._later(t, (oid, cam.camera, "person", "new", t, t, 0.88))
+            else:  # every camera here already hears one: only the person is new
+                cam = self.rng.choice(cams)
+                first = self._frigate(oid, cam.camera, "person", "new", t, t, 0.88)
         self.incidents.append((kind, code, cam.zone))
         return first
 
