@@ -499,3 +499,31 @@ def test_a_party_file_is_imported_for_the_users_party_alike(
     again = fe.import_file("gm-op", path)  # the same file from another party is theirs
     assert again.ok, again.message
     assert _incidents(db_url) == [("gm0344", "W1"), ("ns", "W1")]
+
+
+# --- API tokens: the command line (the installation's operator) and the API (the owner) -------
+
+
+def test_revoking_a_token_is_refused_and_recorded_alike(settings, client, db_url):
+    world = _seed(db_url)
+    api = Api(world, client)  # one token per user, named "front-ends"
+    mine = api._answer(client.get("/api/auth/tokens", headers=api._h("ns-op")))
+    [token] = mine.body["tokens"]
+    # someone else's token is not found through the API, as an unknown one is on the command line
+    theirs = api._answer(client.delete(f"/api/auth/tokens/{token['id']}", headers=api._h("gm-op")))
+    assert not theirs.ok and theirs.status == 404
+    unknown = runner.invoke(cli_app, ["tokens", "revoke", "999999"])
+    assert unknown.exit_code == 1
+    assert " ".join(unknown.stderr.split()) == "error: no token 999999"
+    assert theirs.message == f"no token {token['id']}"
+    # the owner revokes through the API, the installation through the command line
+    done = api._answer(client.delete(f"/api/auth/tokens/{token['id']}", headers=api._h("ns-op")))
+    assert done.ok and done.body["active"] is False
+    [other] = api._answer(client.get("/api/auth/tokens", headers=api._h("gm-op"))).body["tokens"]
+    cli = runner.invoke(cli_app, ["tokens", "revoke", str(other["id"])])
+    assert cli.exit_code == 0, cli.output
+    listed = json.loads(runner.invoke(cli_app, ["tokens", "list", "--json"]).stdout)
+    revoked = {r["id"] for r in listed if r["revoked_at"]}
+    assert revoked == {token["id"], other["id"]}
+    actions = _audit_actions(db_url)
+    assert ("token.revoke", "ns-op") in actions and ("token.revoke", "cli") in actions
