@@ -527,3 +527,26 @@ def test_revoking_a_token_is_refused_and_recorded_alike(settings, client, db_url
     assert revoked == {token["id"], other["id"]}
     actions = _audit_actions(db_url)
     assert ("token.revoke", "ns-op") in actions and ("token.revoke", "cli") in actions
+
+
+# --- stations: the API and the station page -----------------------------------------------------
+
+
+def test_a_station_and_an_unknown_code_are_shown_alike(settings, client, db_url):
+    world = _seed(db_url)
+    Web(world, client)._login("ns-view")
+    shown = client.get("/api/stations/ut")
+    assert shown.status_code == 200
+    station = shown.json()
+    page = client.get("/stations/ut")
+    assert page.status_code == 200
+    assert station["name"] in page.text
+    for neighbour in station["neighbours"]:  # the page's map has the same neighbours
+        assert neighbour["name"] in page.text
+    missing = client.get("/api/stations/ZZZQ")
+    assert missing.status_code == 404
+    assert missing.json()["title"] == "Station not found"
+    assert missing.json()["detail"] == (
+        "there is no station with code 'ZZZQ'; see /api/stations for the codes"
+    )
+    assert client.get("/stations/ZZZQ").status_code == 404
