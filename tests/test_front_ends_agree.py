@@ -468,6 +468,8 @@ def test_an_incident_is_corrected_by_its_own_party_alike(front, settings, client
     naive = fe.correct("ns-op", incident, {"occurred_at": "2024-05-01T23:00:00"}, "later")
     assert not naive.ok
     assert naive.message == "occurred_at: needs a timezone (e.g. +01:00 or Z)"
+    short = fe.correct("ns-op", incident, {"category": "theft"}, "ok")
+    assert not short.ok and short.status in (None, 422)  # a reason of 3 characters at least
     assert _versions(db_url) == [(1, "nuisance", "seed")]  # nothing was written
     done = fe.correct("ns-op", incident, {"category": "theft"}, "wrong category")
     assert done.ok, done.message

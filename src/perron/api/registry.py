@@ -219,7 +219,7 @@ def get_links(
 
 class Correction(BaseModel):
     reason: str = Field(
-        min_length=3,
+        min_length=registry_service.MIN_REASON,
         max_length=incidents_service.REASON_LIMIT,
         description="Why the record is corrected (kept on record).",
     )

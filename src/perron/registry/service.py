@@ -40,6 +40,8 @@ WRITERS = frozenset({Role.ADMIN, Role.ANALYST, Role.OPERATOR})
 #: roles that propose, list and decide links between reports
 LINKERS = frozenset({Role.ADMIN, Role.ANALYST})
 LINK_STATUSES = ("proposed", "confirmed", "rejected")
+#: the shortest reason a correction is given with (the API's request model says the same)
+MIN_REASON = 3
 
 Progress = Callable[[str, int, int], None]
 
@@ -196,6 +198,10 @@ def correct_incident(
             f"{', '.join(sorted(m.CORRECTABLE))}",
             "changes",
         )
+    if not isinstance(reason, str) or not reason.strip():
+        raise Invalid("a correction needs a reason", "reason")
+    if len(reason.strip()) < MIN_REASON:
+        raise Invalid(f"a reason needs at least {MIN_REASON} characters", "reason")
     key = int(row._mapping["id"])
     try:
         version = incidents.correct(
@@ -203,7 +209,8 @@ def correct_incident(
         )
     except incidents.RegistryError as exc:
         field = str(exc).partition(":")[0] if ":" in str(exc) else None
-        raise Invalid(str(exc), field if field in m.CORRECTABLE else None) from None
+        known = field in m.CORRECTABLE or field == "reason"
+        raise Invalid(str(exc), field if known else None) from None
     return Corrected(str(incident_id), version, incidents.history(session, key))
 
 
