@@ -8,9 +8,12 @@ console's requests for an operator. A refusal carries the same message everywher
 
 from __future__ import annotations
 
+import html
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -24,9 +27,12 @@ from perron.cli import app as cli_app
 from perron.domain.parties import Role
 from perron.live.alerts import apply_changes, transition
 from perron.live.units import create_unit, update_unit
+from perron.registry.importers import import_file
+from perron.registry.profiles import GENERIC
 from perron.store.db import make_engine, transaction
 from perron.store.tables.access import AuditEntry
 from perron.store.tables.accounts import User
+from perron.store.tables.registry import Incident, IncidentVersion
 
 runner = CliRunner()
 
@@ -146,6 +152,14 @@ class Cli:
     def audit_log(self, user: str) -> Answer:
         return self._run("audit", "log", "--user", user)
 
+    def correct(self, user: str, incident: int, changes: dict[str, str], reason: str) -> Answer:
+        sets = [arg for k, v in changes.items() for arg in ("--set", f"{k}={v}")]
+        args = ["incidents", "correct", str(incident), *sets, "--reason", reason]
+        return self._run(*args, "--user", user)
+
+    def import_file(self, user: str, path: Path) -> Answer:
+        return self._run("incidents", "import", str(path), "--profile", "generic", "--user", user)
+
 
 class Api:
     name = "api"
@@ -160,8 +174,8 @@ class Api:
         engine.dispose()
 
     def _answer(self, r) -> Answer:
-        if r.status_code == 200:
-            return Answer(True, r.json(), status=200)
+        if r.status_code in (200, 201):
+            return Answer(True, r.json(), status=r.status_code)
         assert r.headers["content-type"].startswith("application/problem+json"), r.text
         doc = r.json()
         return Answer(False, message=doc["detail"], status=r.status_code, field=doc.get("field"))
@@ -183,6 +197,14 @@ class Api:
 
     def audit_log(self, user: str) -> Answer:
         return self._answer(self.client.get("/api/audit/entries", headers=self._h(user)))
+
+    def correct(self, user: str, incident: int, changes: dict[str, str], reason: str) -> Answer:
+        r = self.client.post(
+            f"/api/incidents/{incident}/corrections",
+            json={"changes": changes, "reason": reason},
+            headers=self._h(user),
+        )
+        return self._answer(r)
 
 
 class Web:
@@ -235,6 +257,21 @@ class Web:
         if r.status_code == 200:
             return Answer(True, r.json(), status=200)
         return Answer(False, message=r.json()["detail"], status=r.status_code)
+
+    def import_file(self, user: str, path: Path) -> Answer:
+        """The import page's form: the result block, or the page's message."""
+        self._login(user)
+        r = self.client.post(
+            "/incidents/import",
+            files={"file": (path.name, path.read_bytes(), "text/csv")},
+            data={"profile": "generic"},
+        )
+        assert r.status_code == 200, r.text
+        if 'data-testid="import-result"' in r.text:
+            return Answer(True)
+        found = re.search(r'data-testid="import-error">([^<]*)<', r.text)
+        assert found, r.text
+        return Answer(False, message=html.unescape(found.group(1)))
 
 
 FRONT_ENDS = [Cli, Api, Web]
@@ -377,3 +414,141 @@ def test_an_unknown_incident_is_not_found_alike(settings, client, db_url):
         "/api/incidents/INC-NOPE", params={"purpose": "analysis"}, headers=api._h("ns-admin")
     )
     assert r.status_code == 404 and r.json()["detail"] == message
+
+
+# --- the registry's writes --------------------------------------------------------------------
+
+INCIDENTS = "ref,category,occurred_at,station,zone\n"
+
+
+def _incident_of_ns(db_url: str) -> int:
+    """One incident reported by NS (imported by the installation)."""
+    engine = make_engine(db_url)
+    with transaction(engine) as s:
+        data = (INCIDENTS + "S1,nuisance,2024-05-01T22:10:00+02:00,UT,platform\n").encode()
+        import_file(s, Path("ns.csv"), "ns", GENERIC, "seed", data=data)
+        incident = s.query(Incident).one().id
+    engine.dispose()
+    return incident
+
+
+def _versions(db_url: str) -> list[tuple[int, str, str]]:
+    engine = make_engine(db_url)
+    with transaction(engine) as s:
+        rows = [
+            (v.version, v.category, v.recorded_by)
+            for v in s.query(IncidentVersion).order_by(IncidentVersion.version)
+        ]
+    engine.dispose()
+    return rows
+
+
+def _incidents(db_url: str) -> list[tuple[str, str]]:
+    engine = make_engine(db_url)
+    with transaction(engine) as s:
+        rows = sorted((i.party_code, i.party_ref) for i in s.query(Incident))
+    engine.dispose()
+    return rows
+
+
+@pytest.mark.parametrize("front", SCRIPTED, ids=lambda f: f.name)
+def test_an_incident_is_corrected_by_its_own_party_alike(front, settings, client, db_url):
+    world, fe = _make(front, settings, client, db_url)
+    incident = _incident_of_ns(db_url)
+    viewer = fe.correct("ns-view", incident, {"category": "theft"}, "wrong category")
+    assert not viewer.ok and viewer.message == "the role 'viewer' cannot correct incidents"
+    assert viewer.status in (None, 403)
+    other = fe.correct("gm-op", incident, {"category": "theft"}, "wrong category")
+    assert not other.ok
+    assert other.message == f"no incident {incident} of your party (gm0344) to correct"
+    assert other.status in (None, 404)
+    unknown = fe.correct("ns-op", incident, {"colour": "red"}, "wrong colour")
+    assert not unknown.ok and unknown.message.startswith("cannot correct colour; correctable")
+    assert unknown.field == "changes" and unknown.status in (None, 422)
+    naive = fe.correct("ns-op", incident, {"occurred_at": "2024-05-01T23:00:00"}, "later")
+    assert not naive.ok
+    assert naive.message == "occurred_at: needs a timezone (e.g. +01:00 or Z)"
+    short = fe.correct("ns-op", incident, {"category": "theft"}, "ok")
+    assert not short.ok and short.status in (None, 422)  # a reason of 3 characters at least
+    assert _versions(db_url) == [(1, "nuisance", "seed")]  # nothing was written
+    done = fe.correct("ns-op", incident, {"category": "theft"}, "wrong category")
+    assert done.ok, done.message
+    assert (str(done.body["id"]), done.body["version"]) == (str(incident), 2)
+    assert _versions(db_url) == [(1, "nuisance", "seed"), (2, "theft", "ns-op")]
+    assert ("incident.correct", "ns-op") in _audit_actions(db_url)
+
+
+IMPORTING = [Cli, Web]  # the API has no import (a party's file arrives as a file)
+
+
+@pytest.mark.parametrize("front", IMPORTING, ids=lambda f: f.name)
+def test_a_party_file_is_imported_for_the_users_party_alike(
+    front, settings, client, db_url, tmp_path
+):
+    world, fe = _make(front, settings, client, db_url)
+    path = tmp_path / "ns.csv"
+    path.write_text(INCIDENTS + "W1,nuisance,2024-05-01T22:10:00+02:00,UT,platform\n")
+    refused = fe.import_file("ns-view", path)
+    assert not refused.ok
+    assert refused.message == (
+        "the role 'viewer' cannot import incidents; admins, analysts and operators can"
+    )
+    assert _incidents(db_url) == []
+    done = fe.import_file("ns-op", path)
+    assert done.ok, done.message
+    assert _incidents(db_url) == [("ns", "W1")]  # the user's own party
+    assert _versions(db_url) == [(1, "nuisance", "ns-op")]  # recorded under their name
+    again = fe.import_file("gm-op", path)  # the same file from another party is theirs
+    assert again.ok, again.message
+    assert _incidents(db_url) == [("gm0344", "W1"), ("ns", "W1")]
+
+
+# --- API tokens: the command line (the installation's operator) and the API (the owner) -------
+
+
+def test_revoking_a_token_is_refused_and_recorded_alike(settings, client, db_url):
+    world = _seed(db_url)
+    api = Api(world, client)  # one token per user, named "front-ends"
+    mine = api._answer(client.get("/api/auth/tokens", headers=api._h("ns-op")))
+    [token] = mine.body["tokens"]
+    # someone else's token is not found through the API, as an unknown one is on the command line
+    theirs = api._answer(client.delete(f"/api/auth/tokens/{token['id']}", headers=api._h("gm-op")))
+    assert not theirs.ok and theirs.status == 404
+    unknown = runner.invoke(cli_app, ["tokens", "revoke", "999999"])
+    assert unknown.exit_code == 1
+    assert " ".join(unknown.stderr.split()) == "error: no token 999999"
+    assert theirs.message == f"no token {token['id']}"
+    # the owner revokes through the API, the installation through the command line
+    done = api._answer(client.delete(f"/api/auth/tokens/{token['id']}", headers=api._h("ns-op")))
+    assert done.ok and done.body["active"] is False
+    [other] = api._answer(client.get("/api/auth/tokens", headers=api._h("gm-op"))).body["tokens"]
+    cli = runner.invoke(cli_app, ["tokens", "revoke", str(other["id"])])
+    assert cli.exit_code == 0, cli.output
+    listed = json.loads(runner.invoke(cli_app, ["tokens", "list", "--json"]).stdout)
+    revoked = {r["id"] for r in listed if r["revoked_at"]}
+    assert revoked == {token["id"], other["id"]}
+    actions = _audit_actions(db_url)
+    assert ("token.revoke", "ns-op") in actions and ("token.revoke", "cli") in actions
+
+
+# --- stations: the API and the station page -----------------------------------------------------
+
+
+def test_a_station_and_an_unknown_code_are_shown_alike(settings, client, db_url):
+    world = _seed(db_url)
+    Web(world, client)._login("ns-view")
+    shown = client.get("/api/stations/ut")
+    assert shown.status_code == 200
+    station = shown.json()
+    page = client.get("/stations/ut")
+    assert page.status_code == 200
+    assert station["name"] in page.text
+    for neighbour in station["neighbours"]:  # the page's map has the same neighbours
+        assert neighbour["name"] in page.text
+    missing = client.get("/api/stations/ZZZQ")
+    assert missing.status_code == 404
+    assert missing.json()["title"] == "Station not found"
+    assert missing.json()["detail"] == (
+        "there is no station with code 'ZZZQ'; see /api/stations for the codes"
+    )
+    assert client.get("/stations/ZZZQ").status_code == 404

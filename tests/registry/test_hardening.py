@@ -17,7 +17,9 @@ import registry_read_seed as seed_data
 from perron.access import accounts, agreements
 from perron.access.pseudonym import is_pseudonym
 from perron.domain.incidents import TEXT_LIMITS, IncidentFacts
+from perron.domain.parties import Role
 from perron.registry import exports, importers, incidents, profiles, queries
+from perron.registry import service as registry_service
 from perron.store.db import make_engine, transaction
 from perron.store.tables.registry import Incident, IncidentVersion
 
@@ -83,8 +85,10 @@ def test_the_import_form_refuses_a_profile_path(client, db_url, tmp_path):
 def test_a_correction_pseudonymises_the_person(session):
     iid = seed_data.add_one(session, "ns", seed_data.VANDALISM, "UT", 1)
     session.commit()
-    v = agreements.viewer_for(session, "ns", "operator", "op")
-    queries.correct(session, v, iid, {"person_ref": "Jan Jansen 1970-01-01"}, "named later")
+    operator = accounts.Principal(0, "op", "op", "ns", Role.OPERATOR)
+    registry_service.correct_incident(
+        session, operator, iid, {"person_ref": "Jan Jansen 1970-01-01"}, "named later"
+    )
     session.commit()
     stored = session.scalar(select(Incident.person_ref).where(Incident.id == int(iid)))
     versions = session.scalars(

@@ -22,11 +22,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from perron.access import accounts, audit
 from perron.access import agreements as agreement_store
-from perron.access import audit
 from perron.access.actors import Actor, Installation, principal_of
 from perron.access.policy import Purpose
-from perron.domain.errors import Forbidden, Invalid, NotFound
+from perron.domain.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
 from perron.domain.parties import PartyKind, Role
 from perron.store.tables.accounts import Party
 
@@ -215,3 +215,124 @@ __all__ = [
     "revoke_agreement",
     "verify_audit",
 ]
+
+
+# --- accounts and API tokens ------------------------------------------------------------------
+
+
+def _account_error(exc: accounts.AccountError) -> ServiceError:
+    text = str(exc)
+    if "exists already" in text:
+        return Conflict(text, "username")
+    field = next(
+        (
+            f
+            for f, word in (("role", "role"), ("party", "party"), ("password", "password"))
+            if text.startswith(f"unknown {word}") or text.startswith(word)
+        ),
+        None,
+    )
+    return Invalid(text, field)
+
+
+def create_user(
+    session: Session,
+    actor: Actor,
+    *,
+    username: str,
+    password: str,
+    party: str,
+    role: str,
+    display_name: str | None = None,
+) -> dict[str, Any]:
+    """Create a user of ``party`` with ``role``: the installation for any party, an admin for
+    their own party. Refused: an unknown party or role, a taken name, a weak password.
+    Recorded in the audit trail (``user.create``, never the password)."""
+    if not isinstance(actor, Installation):
+        if actor.role is not Role.ADMIN:
+            raise Forbidden("users are created by an admin of their party")
+        if party != actor.party_code:
+            raise Forbidden(f"{actor.username} creates users of {actor.party_code} only")
+    try:
+        made = accounts.create_user(session, username, password, party, role, display_name)
+    except accounts.AccountError as exc:
+        raise _account_error(exc) from None
+    audit.record(
+        session,
+        actor=actor.username,
+        party=actor.party_code if not isinstance(actor, Installation) else party,
+        purpose="administration",
+        action="user.create",
+        subject=f"user/{made.user_id}",
+        detail={"username": made.username, "party": party, "role": role},
+    )
+    return {
+        "username": made.username,
+        "name": made.display_name,
+        "party": made.party_code,
+        "role": made.role.value,
+        "active": True,
+    }
+
+
+def list_users(session: Session, actor: Actor) -> list[dict[str, Any]]:
+    """The accounts: every one for the installation, their own party's for an admin."""
+    rows = accounts.list_users(session)
+    if isinstance(actor, Installation):
+        return rows
+    if actor.role is not Role.ADMIN:
+        raise Forbidden("the users of a party are listed to its admins")
+    return [r for r in rows if r["party"] == actor.party_code]
+
+
+def mint_token(
+    session: Session,
+    actor: Actor,
+    *,
+    name: str,
+    days: int | None = None,
+    default_days: int = 30,
+    max_days: int = 90,
+) -> tuple[str, accounts.TokenInfo]:
+    """A new API token for the logged-in user (from a web session only; a token cannot mint
+    tokens); returns the secret (shown once) and its listing. Audited as ``token.create``."""
+    principal = principal_of(actor)
+    if principal is None:
+        raise Forbidden("an API token belongs to a user: create it from their web session")
+    try:
+        return accounts.mint_token(
+            session, principal, name, days, default_days=default_days, max_days=max_days
+        )
+    except accounts.TokenForbidden as exc:
+        raise Forbidden(str(exc)) from None
+    except accounts.TokenError as exc:
+        raise InvalidToken(str(exc), "days" if "lives" in str(exc) else "name") from None
+
+
+class InvalidToken(Invalid):
+    """A token request that cannot be carried out (a name or lifetime out of bounds)."""
+
+    title = "Invalid token request"
+
+
+def list_tokens(
+    session: Session, actor: Actor, *, user: str | None = None
+) -> list[accounts.TokenInfo]:
+    """API tokens (never their secrets), newest first: a user's own; every token (or those of
+    ``user``) for the installation."""
+    principal = principal_of(actor)
+    if principal is not None and user and user != principal.username:
+        raise Forbidden(f"{principal.username} lists their own tokens only")
+    rows = accounts.list_tokens(session, principal)
+    return [t for t in rows if t.user == user] if user else rows
+
+
+def revoke_token(session: Session, actor: Actor, token_id: int) -> accounts.TokenInfo:
+    """Revoke an API token (it stops working at once): a user their own (another's is not
+    found), the installation any. Audited as ``token.revoke``."""
+    if not 0 < token_id < 2**63:
+        raise NotFound(f"no token {token_id}")
+    try:
+        return accounts.revoke_token(session, token_id, principal_of(actor), actor=actor.username)
+    except accounts.TokenNotFound as exc:
+        raise NotFound(str(exc)) from None

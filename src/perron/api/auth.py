@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
 from perron.access import accounts
+from perron.access import service as access_service
 from perron.api.problems import Problem, problem_responses
 from perron.api.schemas import Out, Timestamp
 from perron.http.deps import SESSION_COOKIE, AppSettings, CurrentUser, DbSession, remote_of
@@ -90,19 +91,14 @@ def new_token(
 ) -> dict[str, Any]:
     """Create an API token for the logged-in user (from a web session only; a token cannot
     mint tokens); the secret is shown once. Every token expires."""
-    try:
-        secret, info = accounts.mint_token(
-            db,
-            user,
-            body.name,
-            body.days,
-            default_days=settings.token_lifetime_days,
-            max_days=settings.token_max_lifetime_days,
-        )
-    except accounts.TokenForbidden as exc:
-        raise Problem(403, "Forbidden", str(exc)) from None
-    except accounts.TokenError as exc:
-        raise Problem(422, "Invalid token request", str(exc)) from None
+    secret, info = access_service.mint_token(
+        db,
+        user,
+        name=body.name,
+        days=body.days,
+        default_days=settings.token_lifetime_days,
+        max_days=settings.token_max_lifetime_days,
+    )
     out = info.as_dict()
     return {"token": secret, **{k: out[k] for k in ("id", "name", "created_at", "expires_at")}}
 
@@ -128,7 +124,7 @@ class TokenList(Out):
 @router.get("/tokens", response_model=TokenList, responses=problem_responses(401))
 def my_tokens(user: CurrentUser, db: DbSession) -> dict[str, Any]:
     """The user's API tokens (never their secrets), active, expired and revoked."""
-    return {"tokens": [t.as_dict() for t in accounts.list_tokens(db, user)]}
+    return {"tokens": [t.as_dict() for t in access_service.list_tokens(db, user)]}
 
 
 @router.delete(
@@ -136,10 +132,7 @@ def my_tokens(user: CurrentUser, db: DbSession) -> dict[str, Any]:
 )
 def revoke_token(token_id: int, user: CurrentUser, db: DbSession) -> dict[str, Any]:
     """Revoke one of the user's API tokens; it stops working at once."""
-    try:
-        return accounts.revoke_token(db, token_id, user).as_dict()
-    except accounts.TokenNotFound as exc:
-        raise Problem(404, "Not Found", str(exc)) from None
+    return access_service.revoke_token(db, user, token_id).as_dict()
 
 
 @router.post(

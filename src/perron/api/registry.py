@@ -22,6 +22,7 @@ from perron.api.schemas import registry as schemas
 from perron.interop.exporters import exporter
 from perron.registry import exports, queries
 from perron.registry import incidents as incidents_service
+from perron.registry import service as registry_service
 
 router = APIRouter(prefix="/api", tags=["registry"], responses={403: PROBLEM_SCHEMA})
 
@@ -218,7 +219,7 @@ def get_links(
 
 class Correction(BaseModel):
     reason: str = Field(
-        min_length=3,
+        min_length=registry_service.MIN_REASON,
         max_length=incidents_service.REASON_LIMIT,
         description="Why the record is corrected (kept on record).",
     )
@@ -241,9 +242,10 @@ def correct_incident(
     user: CurrentUser,
     correction: Annotated[Correction, Body()],
 ) -> dict[str, Any]:
-    return queries.correct(
-        db, _viewer(db, user), incident_id, correction.changes, correction.reason
+    done = registry_service.correct_incident(
+        db, user, incident_id, correction.changes, correction.reason
     )
+    return {"id": done.incident_id, "version": done.version}
 
 
 @router.get(

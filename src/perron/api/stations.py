@@ -13,7 +13,7 @@ from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel
 
 from perron.api.deps import DbSession
-from perron.api.problems import Problem, problem_responses
+from perron.api.problems import problem_responses
 from perron.api.schemas import GeoJSON
 from perron.reference import service
 
@@ -111,14 +111,7 @@ def list_stations(
     summary="One station with zones and neighbours",
 )
 def get_station(code: str, db: DbSession) -> dict[str, Any]:
-    detail = service.station_detail(db, code)
-    if detail is None:
-        raise Problem(
-            404,
-            "Station not found",
-            f"there is no station with code {code!r}; see /api/stations for the codes",
-        )
-    return detail
+    return service.show_station(db, code)
 
 
 @router.get(

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import typer
 
-from perron.access import accounts
-from perron.cli.common import db_transaction, fail, out_console, print_json
+from perron.access import service
+from perron.cli.common import acting, call_service, out_console, print_json
 from perron.domain.parties import Role
 
 app = typer.Typer(help="User accounts.", no_args_is_help=True)
@@ -24,19 +24,24 @@ def add(
     """Create a user of a party with a role."""
     if password is None:
         password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
-    try:
-        with db_transaction() as session:
-            accounts.create_user(session, username, password, party, role.value, name)
-    except accounts.AccountError as exc:
-        fail(str(exc))
+    call_service(
+        lambda s: service.create_user(
+            s,
+            acting(s),
+            username=username,
+            password=password,
+            party=party,
+            role=role.value,
+            display_name=name,
+        )
+    )
     out_console.print(f"user [bold]{username}[/bold] ({role.value} at {party}) created")
 
 
 @app.command("list")
 def list_users(json_out: bool = typer.Option(False, "--json")) -> None:
     """List the users."""
-    with db_transaction() as session:
-        rows = accounts.list_users(session)
+    rows = call_service(lambda s: service.list_users(s, acting(s)))
     if json_out:
         print_json(rows)
     else:
@@ -53,10 +58,9 @@ def tokens_list(
     json_out: bool = typer.Option(False, "--json"),
 ) -> None:
     """List the API tokens (never their secrets): active, expired and revoked."""
-    with db_transaction() as session:
-        rows = [t.as_dict() for t in accounts.list_tokens(session)]
-    if user:
-        rows = [r for r in rows if r["user"] == user]
+    rows = [
+        t.as_dict() for t in call_service(lambda s: service.list_tokens(s, acting(s), user=user))
+    ]
     if json_out:
         print_json(rows)
         return
@@ -68,9 +72,5 @@ def tokens_list(
 @tokens_app.command("revoke")
 def tokens_revoke(token_id: int = typer.Argument(..., help="the token's id (see list)")) -> None:
     """Revoke an API token; it stops working at once."""
-    try:
-        with db_transaction() as session:
-            info = accounts.revoke_token(session, token_id, actor="cli")
-    except accounts.TokenNotFound as exc:
-        fail(str(exc))
+    info = call_service(lambda s: service.revoke_token(s, acting(s, name="cli"), token_id))
     out_console.print(f"token {info.id} ({info.name}, {info.user}) revoked")

@@ -2,26 +2,30 @@
 
 from __future__ import annotations
 
-import getpass
 from pathlib import Path
 
 import typer
 
-from perron.cli.common import console, db_transaction, fail, out_console, print_json, progress
-from perron.domain.local_time import LOCAL_TZ
-from perron.registry import incidents, linking
-from perron.registry.importers import ImportRejected, ImportResult, import_file
-from perron.registry.profiles import BUILT_IN, load_profile, load_profile_file
+from perron.cli.common import (
+    acting,
+    call_service,
+    console,
+    db_transaction,
+    fail,
+    out_console,
+    print_json,
+    progress,
+)
+from perron.domain.errors import Forbidden, Invalid, NotFound
+from perron.registry import incidents, service
+from perron.registry.importers import ImportRejected, ImportResult
+from perron.registry.profiles import BUILT_IN
 
 incidents_app = typer.Typer(help="The national incident registry.", no_args_is_help=True)
 links_app = typer.Typer(help="Reports of the same event by several parties.", no_args_is_help=True)
 incidents_app.add_typer(links_app, name="links")
 
 JSON = typer.Option(False, "--json", help="print the result as JSON")
-
-
-def _author() -> str:
-    return f"cli:{getpass.getuser()}"
 
 
 def _bar_callback(bar, task):
@@ -55,31 +59,39 @@ def _report(result: ImportResult, json_out: bool) -> None:
     )
 
 
+USER = typer.Option(
+    None, "--user", help="Act as this user (their party and role; default: the installation)."
+)
+#: exit codes of the registry's write commands: 2 bad input, 3 refused, 4 not found
+EXIT_CODES: dict[type, int] = {Invalid: 2, Forbidden: 3, NotFound: 4}
+
+
 @incidents_app.command("import")
 def import_cmd(
     file: Path = typer.Argument(..., exists=True, dir_okay=False, help="CSV, XLSX or JSON file"),
-    party: str = typer.Option(..., help="the reporting party's code, e.g. ns, prorail, politie"),
+    party: str = typer.Option(
+        None, help="the reporting party's code, e.g. ns, prorail, politie (a user's own party)"
+    ),
     profile: str = typer.Option(
         None, help=f"mapping profile: {', '.join(BUILT_IN)} or a TOML file"
     ),
+    user: str | None = USER,
     json_out: bool = JSON,
 ) -> None:
     """Import a party's incident file; a file with any wrong row is rejected whole."""
     try:
-        chosen = (
-            None  # the party's own, or generic when the file has the generic columns
-            if profile is None
-            else load_profile(profile, party)
-            if profile in BUILT_IN
-            else load_profile_file(Path(profile))  # a party's own TOML profile on this machine
-        )
-    except ValueError as exc:
-        fail(str(exc), 2)
-    try:
-        with progress() as bar, db_transaction() as session:
+        with progress() as bar:
             task = bar.add_task("reading", total=None)
-            result = import_file(
-                session, file, party, chosen, _author(), progress=_bar_callback(bar, task)
+            result = call_service(
+                lambda s: service.import_incidents(
+                    s,
+                    acting(s, user),
+                    file,
+                    party=party,
+                    profile=profile,
+                    progress=_bar_callback(bar, task),
+                ),
+                codes=EXIT_CODES,
             )
     except ImportRejected as exc:
         _report(exc.result, json_out)
@@ -97,15 +109,20 @@ def import_disruptions_cmd(
     json_out: bool = JSON,
 ) -> None:
     """Import every safety-related disruption as an incident of the public source (idempotent)."""
-    from perron.registry.disruptions import default_disruptions_file, import_disruptions
+    from perron.registry.disruptions import default_disruptions_file
 
     file = file or default_disruptions_file()
     if file is None or not file.exists():
         fail("give the disruption file: perron incidents import-disruptions FILE", 2)
     try:
-        with progress() as bar, db_transaction() as session:
+        with progress() as bar:
             task = bar.add_task("reading", total=None)
-            result = import_disruptions(session, file, _author(), _bar_callback(bar, task))
+            result = call_service(
+                lambda s: service.import_disruptions(
+                    s, acting(s), file, progress=_bar_callback(bar, task)
+                ),
+                codes=EXIT_CODES,
+            )
     except ImportRejected as exc:
         _report(exc.result, json_out)
         raise typer.Exit(1) from None
@@ -120,15 +137,15 @@ def generate_cmd(
     json_out: bool = JSON,
 ) -> None:
     """Generate synthetic social-safety incidents for every party (marked synthetic)."""
-    from perron.registry.synthetic import generate
-
-    out = []
-    with progress() as bar, db_transaction() as session:
+    with progress() as bar:
         task = bar.add_task("generating", total=None)
-        for y in year:
-            out += [
-                r.as_dict() for r in generate(session, y, seed, scale, _bar_callback(bar, task))
-            ]
+        results = call_service(
+            lambda s: service.generate_synthetic(
+                s, acting(s), years=year, seed=seed, scale=scale, progress=_bar_callback(bar, task)
+            ),
+            codes=EXIT_CODES,
+        )
+    out = [r.as_dict() for r in results]
     if json_out:
         print_json(out)
     else:
@@ -151,26 +168,10 @@ def summary_cmd(json_out: bool = JSON) -> None:
             out_console.print(f"  {name:32} {n:>8}")
 
 
-def _change_value(field: str, value: str):
-    """A correction's value from the command line, in the model's type."""
-    from datetime import datetime
-
-    from perron.access.pseudonym import is_pseudonym, pseudonymise
-
-    if value == "":
-        return None
-    if field in ("occurred_at", "reported_at"):
-        dt = datetime.fromisoformat(value)
-        return dt if dt.tzinfo else dt.replace(tzinfo=LOCAL_TZ)
-    if field in ("lat", "lng"):
-        return float(value)
-    if field == "level_crossing_id":
-        return int(value)
-    if field == "station_code":
-        return value.upper()
-    if field == "person_ref":
-        return value if is_pseudonym(value) else pseudonymise(value)
-    return value
+def _change_value(value: str) -> str | None:
+    """A correction's value from the command line: text, or nothing for an empty value (the
+    service reads times, numbers, codes and person identifiers from text)."""
+    return value if value != "" else None
 
 
 @incidents_app.command("correct")
@@ -178,39 +179,38 @@ def correct_cmd(
     incident_id: int = typer.Argument(..., help="the incident's id"),
     change: list[str] = typer.Option(..., "--set", help="FIELD=VALUE, e.g. category=theft"),
     reason: str = typer.Option(..., help="why the incident is corrected (required)"),
+    user: str | None = USER,
     json_out: bool = JSON,
 ) -> None:
     """Correct an incident: a new version with author, time and reason; nothing is overwritten."""
-    changes = {}
+    changes: dict[str, str | None] = {}
     for item in change:
         field, sep, value = item.partition("=")
         if not sep:
             fail(f"--set {item!r}: give FIELD=VALUE", 2)
-        try:
-            changes[field.strip()] = _change_value(field.strip(), value.strip())
-        except ValueError as exc:
-            fail(f"--set {item!r}: {exc}", 2)
-    try:
-        with db_transaction() as session:
-            version = incidents.correct_incident(session, incident_id, changes, _author(), reason)
-            history = incidents.history(session, incident_id)
-    except incidents.RegistryError as exc:
-        fail(str(exc))
+        changes[field.strip()] = _change_value(value.strip())
+    done = call_service(
+        lambda s: service.correct_incident(s, acting(s, user), incident_id, changes, reason),
+        codes=EXIT_CODES,
+    )
     if json_out:
-        print_json({"id": incident_id, "version": version, "history": history})
+        print_json({"id": incident_id, "version": done.version, "history": done.history})
     else:
-        out_console.print(f"incident {incident_id}: version {version}")
+        out_console.print(f"incident {incident_id}: version {done.version}")
 
 
 @links_app.command("propose")
 def links_propose(
     window: int = typer.Option(30, help="minutes between the reports at most"),
     km: float = typer.Option(2.0, help="kilometres between the stations at most"),
+    user: str | None = USER,
     json_out: bool = JSON,
 ) -> None:
     """Propose links between reports of the same event by different parties."""
-    with db_transaction() as session:
-        found = linking.propose_links(session, window_minutes=window, max_km=km, actor=_author())
+    found = call_service(
+        lambda s: service.propose_links(s, acting(s, user), window_minutes=window, max_km=km),
+        codes=EXIT_CODES,
+    )
     if json_out:
         print_json([p.__dict__ for p in found])
     else:
@@ -220,11 +220,13 @@ def links_propose(
 @links_app.command("list")
 def links_list(
     status: str = typer.Option("proposed", help="proposed, confirmed or rejected"),
+    user: str | None = USER,
     json_out: bool = JSON,
 ) -> None:
     """List links by status."""
-    with db_transaction() as session:
-        rows = linking.list_links(session, status)
+    rows = call_service(
+        lambda s: service.list_links(s, acting(s, user), status=status), codes=EXIT_CODES
+    )
     if json_out:
         print_json(rows)
     else:
@@ -235,40 +237,36 @@ def links_list(
             )
 
 
-def _decide(link_id: int, confirm: bool, party: str, json_out: bool) -> None:
-    try:
-        with db_transaction() as session:
-            link = linking.decide_link(session, link_id, confirm, _author(), party)
-    except linking.LinkError as exc:
-        fail(str(exc))
+def _decide(link_id: int, confirm: bool, party: str | None, user: str | None, json_out: bool):
+    link = call_service(
+        lambda s: service.decide_link(
+            s, acting(s, user), link_id, confirm=confirm, party=None if user else party
+        ),
+        codes=EXIT_CODES,
+    )
     if json_out:
-        print_json(
-            {
-                "id": link.id,
-                "incident_id": link.incident_id,
-                "linked_id": link.linked_id,
-                "status": link.status,
-                "decided_by": link.decided_by,
-                "decided_at": link.decided_at,
-            }
-        )
+        print_json(link.as_dict())
     else:
         out_console.print(f"link {link.id}: {link.status}")
 
 
-PARTY = typer.Option("prorail", help="the analyst's party")
+PARTY = typer.Option("prorail", help="the analyst's party (without --user)")
 
 
 @links_app.command("confirm")
-def links_confirm(link_id: int, party: str = PARTY, json_out: bool = JSON) -> None:
+def links_confirm(
+    link_id: int, party: str = PARTY, user: str | None = USER, json_out: bool = JSON
+) -> None:
     """Confirm that two reports are the same event (it then counts once)."""
-    _decide(link_id, True, party, json_out)
+    _decide(link_id, True, party, user, json_out)
 
 
 @links_app.command("reject")
-def links_reject(link_id: int, party: str = PARTY, json_out: bool = JSON) -> None:
+def links_reject(
+    link_id: int, party: str = PARTY, user: str | None = USER, json_out: bool = JSON
+) -> None:
     """Reject a proposed link."""
-    _decide(link_id, False, party, json_out)
+    _decide(link_id, False, party, user, json_out)
 
 
 def register(app: typer.Typer) -> None:

@@ -1,4 +1,10 @@
-"""Queries on the reference data in the store: stations, neighbours, the network as GeoJSON."""
+"""Queries on the reference data in the store: stations, neighbours, the network as GeoJSON.
+
+The service functions of the station pages and the stations API: :func:`list_stations`,
+:func:`show_station` (one station with its zones and neighbours; an unknown code is
+:class:`StationNotFound`) and :func:`station_map` (the station and its neighbours with their
+coordinates, for a map). Reference data is public: they take no actor (a front end may still
+ask its users to log in first)."""
 
 from __future__ import annotations
 
@@ -8,6 +14,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from perron.domain.errors import Invalid, NotFound
 from perron.domain.zones import ZONE_BY_CODE
 from perron.store.tables.reference import Municipality, Station, TrackLink, Zone
 
@@ -38,6 +45,8 @@ def list_stations(
     q: str | None = None,
 ) -> list[dict[str, Any]]:
     """Stations matching every given filter, largest first."""
+    if size_class and size_class not in SIZE_CLASSES:
+        raise Invalid(f"size_class is one of {', '.join(SIZE_CLASSES)}", "size_class")
     stmt = select(Station, Municipality.name).join(Municipality)
     if type_:
         stmt = stmt.where(Station.type == type_)
@@ -99,6 +108,57 @@ def station_detail(session: Session, code: str) -> dict[str, Any] | None:
     ]
     detail["neighbours"] = neighbours(session, station.code)
     return detail
+
+
+class StationNotFound(NotFound):
+    """No station has this code."""
+
+    title = "Station not found"
+
+
+def show_station(session: Session, code: str) -> dict[str, Any]:
+    """One station with its zones and its neighbours on the network; StationNotFound for a
+    code no station has."""
+    detail = station_detail(session, code)
+    if detail is None:
+        raise StationNotFound(
+            f"there is no station with code {code!r}; see /api/stations for the codes"
+        )
+    return detail
+
+
+def station_map(session: Session, detail: dict[str, Any]) -> dict[str, Any]:
+    """The station of ``detail`` (from :func:`show_station`) and its neighbours with their
+    coordinates, for the small map of a station page."""
+    codes = [n["code"] for n in detail["neighbours"]]
+    coords = {
+        s.code: (s.lat, s.lng)
+        for s in session.scalars(select(Station).where(Station.code.in_(codes))).all()
+    }
+    return {
+        "station": {
+            "code": detail["code"],
+            "name": detail["name"],
+            "lat": detail["lat"],
+            "lng": detail["lng"],
+            "size_class": detail["size_class"],
+        },
+        "neighbours": [
+            {
+                "code": n["code"],
+                "name": n["name"],
+                "lat": coords[n["code"]][0],
+                "lng": coords[n["code"]][1],
+                "size_class": n["size_class"],
+                "distance_km": n["distance_km"],
+            }
+            for n in detail["neighbours"]
+            if n["code"] in coords
+        ],
+    }
+
+
+SIZE_CLASSES = ("small", "medium", "large")
 
 
 def network_geojson(session: Session) -> dict[str, Any]:

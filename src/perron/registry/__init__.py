@@ -1,5 +1,8 @@
 """The national incident registry: import, versions, linking, queries and exports.
 
+Its writes (import, correct, link decisions, the public and synthetic loads) are the service
+functions of :mod:`perron.registry.service`, which every front end calls.
+
 The public functions are named here; each is imported from its module on first use, so that
 importing the package stays cheap and free of cycles."""
 
@@ -12,7 +15,13 @@ from typing import Any
 _EXPORTS = {
     "RegistryError": "perron.registry.incidents",
     "record_incident": "perron.registry.incidents",
-    "correct_incident": "perron.registry.incidents",
+    "Corrected": "perron.registry.service",
+    "LinkDecided": "perron.registry.service",
+    "correct_incident": "perron.registry.service",
+    "generate_synthetic": "perron.registry.service",
+    "import_disruptions": "perron.registry.service",
+    "import_incidents": "perron.registry.service",
+    "may_write": "perron.registry.service",
     "history": "perron.registry.incidents",
     "summary": "perron.registry.incidents",
     "AccessDenied": "perron.registry.queries",
@@ -29,9 +38,9 @@ _EXPORTS = {
     "station_counts": "perron.registry.queries",
     "LinkError": "perron.registry.linking",
     "Proposal": "perron.registry.linking",
-    "decide_link": "perron.registry.linking",
-    "list_links": "perron.registry.linking",
-    "propose_links": "perron.registry.linking",
+    "decide_link": "perron.registry.service",
+    "list_links": "perron.registry.service",
+    "propose_links": "perron.registry.service",
     "ImportRejected": "perron.registry.importers",
     "ImportResult": "perron.registry.importers",
     "import_file": "perron.registry.importers",

@@ -307,35 +307,6 @@ def get_incident(
     return item
 
 
-def correct(
-    session: Session,
-    viewer: Viewer,
-    incident_id: Any,
-    changes: dict[str, Any],
-    reason: str,
-) -> dict[str, Any]:
-    """Correct an incident of the viewer's own party (a new version with a reason)."""
-    if viewer.role.value not in ("admin", "analyst", "operator"):
-        raise AccessDenied(f"the role {viewer.role.value!r} cannot correct incidents")
-    row = m.get_current(session, incident_id)
-    if row is None or m.owner_of(row) != viewer.party:
-        # another party's record is answered as a missing one (its owner is not told)
-        raise NotFound(
-            f"no incident {str(incident_id)[:40]} of your party ({viewer.party}) to correct"
-        )
-    unknown = set(changes) - m.CORRECTABLE
-    if unknown:
-        raise QueryError(
-            f"cannot correct {', '.join(sorted(unknown))}; correctable fields: "
-            f"{', '.join(sorted(m.CORRECTABLE))}"
-        )
-    try:
-        version = m.correct(session, row, changes, reason, viewer.username, viewer.party)
-    except ValueError as exc:
-        raise QueryError(str(exc)) from None
-    return {"id": str(incident_id), "version": version}
-
-
 # ---- aggregates ---------------------------------------------------------------------------
 
 GROUPINGS = (
@@ -845,7 +816,6 @@ __all__ = [
     "Page",
     "QueryError",
     "aggregate",
-    "correct",
     "explain_access",
     "export",
     "get_incident",

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Request
-from sqlalchemy import select
 from starlette.responses import Response
 
 from perron.http.deps import DbSession
 from perron.reference import service
 from perron.reference.bundle import SIZE_LARGE_ABOVE, SIZE_SMALL_BELOW
-from perron.store.tables.reference import Station
 from perron.web import auth
 from perron.web.render import PageUser, render
 
@@ -41,40 +37,11 @@ def national_map(request: Request, user: PageUser) -> Response:
     )
 
 
-def _map_data(db, detail: dict[str, Any]) -> dict[str, Any]:
-    """The station and its neighbours with coordinates, for the small map on the page."""
-    codes = [n["code"] for n in detail["neighbours"]]
-    coords = {
-        s.code: (s.lat, s.lng)
-        for s in db.scalars(select(Station).where(Station.code.in_(codes))).all()
-    }
-    return {
-        "station": {
-            "code": detail["code"],
-            "name": detail["name"],
-            "lat": detail["lat"],
-            "lng": detail["lng"],
-            "size_class": detail["size_class"],
-        },
-        "neighbours": [
-            {
-                "code": n["code"],
-                "name": n["name"],
-                "lat": coords[n["code"]][0],
-                "lng": coords[n["code"]][1],
-                "size_class": n["size_class"],
-                "distance_km": n["distance_km"],
-            }
-            for n in detail["neighbours"]
-            if n["code"] in coords
-        ],
-    }
-
-
 @router.get("/stations/{code}")
 def station_page(code: str, request: Request, user: PageUser, db: DbSession) -> Response:
-    detail = service.station_detail(db, code)
-    if detail is None:
+    try:
+        detail = service.show_station(db, code)
+    except service.StationNotFound:
         return render(request, "home/station_missing.html", {"code": code}, status_code=404)
     zones = {
         "station": [z for z in detail["zones"] if z["domain"] == "station"],
@@ -87,7 +54,7 @@ def station_page(code: str, request: Request, user: PageUser, db: DbSession) -> 
             "leaflet": True,
             "station": detail,
             "zones": zones,
-            "map_data": _map_data(db, detail),
+            "map_data": service.station_map(db, detail),
             "sections": STATION_SECTIONS,
         },
     )

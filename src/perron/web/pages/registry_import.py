@@ -9,20 +9,21 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 
-from perron.domain.parties import Role
+from perron.domain.errors import ServiceError
 from perron.http.deps import DbSession
-from perron.registry.importers import ImportRejected, import_file
-from perron.registry.profiles import BUILT_IN, load_profile
+from perron.registry import service
+from perron.registry.importers import ImportRejected
+from perron.registry.profiles import BUILT_IN
 from perron.web.render import PageUser, render
+from perron.web.service_errors import service_message
 
 router = APIRouter(include_in_schema=False)
 
 MAX_BYTES = 50 * 1024 * 1024
-ROLES = (Role.ADMIN, Role.ANALYST, Role.OPERATOR)
 
 
 def _page(request: Request, user, **context) -> Response:
-    allowed = user.role in ROLES
+    allowed = service.may_write(user)
     return render(
         request,
         "registry/import.html",
@@ -49,22 +50,17 @@ async def import_upload(
     profile: Annotated[str, Form()] = "",
 ) -> Response:
     """Import the uploaded file for the user's own party (a party imports only its own data)."""
-    if user.role not in ROLES:
-        return _page(request, user, error="import.not_allowed")
     data = await file.read(MAX_BYTES + 1)
     name = Path(file.filename or "upload.csv").name
     if len(data) > MAX_BYTES:
         return _page(request, user, error="import.too_large")
     try:
         # no profile chosen: the party's own, or generic for a file in the generic columns
-        chosen = load_profile(profile, user.party_code) if profile else None
-        result = import_file(
-            db, Path(name), user.party_code, chosen, f"web:{user.username}", data=data
-        )
+        result = service.import_incidents(db, user, Path(name), profile=profile, data=data)
     except ImportRejected as exc:
         db.rollback()
         return _page(request, user, rejected=exc.result)
-    except ValueError as exc:
+    except ServiceError as exc:
         db.rollback()
-        return _page(request, user, error_text=str(exc))
+        return _page(request, user, error_text=service_message(exc))
     return _page(request, user, result=result)
