@@ -4,6 +4,7 @@ across workers (on PostgreSQL)."""
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -47,7 +48,10 @@ def test_start_and_stop():
         await tasks.stop()
         return first, again, running, tasks.running
 
-    assert asyncio.run(scenario()) == (True, False, True, False)
+    # in a thread of its own: a browser test of the same process (Playwright's sync API) may
+    # hold a running event loop in the main thread
+    with ThreadPoolExecutor(1) as pool:
+        assert pool.submit(asyncio.run, scenario()).result() == (True, False, True, False)
     assert AlertTasks(sessions=None, interval=0).start() is False  # switched off
 
 
