@@ -3,9 +3,12 @@ loaded when the first page that needs them is asked for, not when the server sta
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
 import sys
+from collections.abc import Mapping
 from types import ModuleType
+from typing import Any
 
 
 def lazy_module(name: str) -> ModuleType:
@@ -21,3 +24,14 @@ def lazy_module(name: str) -> ModuleType:
     sys.modules[name] = module
     loader.exec_module(module)
     return module
+
+
+def exported(package: str, exports: Mapping[str, str], name: str) -> Any:
+    """What a package's ``__getattr__`` answers for ``name``: the public name imported from its
+    module in ``exports`` (name → module) on first use, then kept in the package."""
+    module = exports.get(name)
+    if module is None:
+        raise AttributeError(f"module {package!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    setattr(sys.modules[package], name, value)
+    return value

@@ -4,8 +4,9 @@ The public functions are named here; each is imported from its module on first u
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
+
+from perron.lazy import exported as _exported
 
 #: every public name and the module it comes from
 _EXPORTS = {
@@ -41,12 +42,7 @@ __all__ = sorted(_EXPORTS)
 
 
 def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+    return _exported(__name__, _EXPORTS, name)
 
 
 def __dir__() -> list[str]:

@@ -8,8 +8,9 @@ importing the package stays cheap and free of cycles."""
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
+
+from perron.lazy import exported as _exported
 
 #: every public name and the module it comes from
 _EXPORTS = {
@@ -54,12 +55,7 @@ __all__ = sorted(_EXPORTS)
 
 
 def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+    return _exported(__name__, _EXPORTS, name)
 
 
 def __dir__() -> list[str]:
