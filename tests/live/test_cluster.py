@@ -45,7 +45,7 @@ def _cli(url: str, tmp_path, *args: str, log: str) -> subprocess.Popen:
         )
 
 
-def _worker(url, broker, cid, tmp_path) -> subprocess.Popen:
+def _worker(url, broker, cid, tmp_path, *extra: str) -> subprocess.Popen:
     return _cli(
         url,
         tmp_path,
@@ -56,6 +56,7 @@ def _worker(url, broker, cid, tmp_path) -> subprocess.Popen:
         cid,
         "--lease-s",
         "3",
+        *extra,
         log=cid,
     )
 
@@ -312,3 +313,110 @@ def _reasons(sessions) -> list[str]:
 def _status(sessions) -> dict:
     with sessions() as s:
         return status(s)
+
+
+def _lag(sessions, client_id: str) -> float:
+    from perron.store.tables.cluster import LiveWorker
+
+    with sessions() as s:
+        return s.scalar(select(LiveWorker.lag_s).where(LiveWorker.client_id == client_id)) or 0.0
+
+
+def test_a_worker_killed_far_behind_loses_nothing(postgres_url, mqtt_broker, tmp_path):
+    """A worker killed while it is seconds behind, after a burst far above what the workers store
+    per second (in which stations also move between them when a busy worker misses a lease
+    renewal): the survivor kept every message the killed worker had not stored and stores it."""
+    n = 6000
+    engine = make_engine(postgres_url)
+    sessions = session_factory(engine)
+    with transaction(engine) as s:
+        cameras.replace(s, simulator.camera_mappings())
+    start = (datetime.now(UTC) - timedelta(minutes=2)).timestamp()
+    tag = uuid.uuid4().hex[:6]
+    a, b = f"lag-a-{tag}", f"lag-b-{tag}"
+    workers = {a: _worker(postgres_url, mqtt_broker, a, tmp_path)}
+    sim = None
+    try:
+        workers[b] = _worker(postgres_url, mqtt_broker, b, tmp_path)
+        with sessions() as s:
+            n_stations = len(Context.load(s).stations)
+        assert _wait(
+            lambda: len(o := _owners(sessions)) == 2 and sum(o.values()) == n_stations, 60
+        ), _owners(sessions)
+        # far more than the workers store per second, all at once: a backlog builds up
+        sim = _cli(
+            postgres_url,
+            tmp_path,
+            "simulate",
+            "--mqtt",
+            f"mqtt://{mqtt_broker[0]}:{mqtt_broker[1]}",
+            "--count",
+            str(n),
+            "--seed",
+            "7",
+            "--rate",
+            "50000",
+            "--start",
+            datetime.fromtimestamp(start, UTC).isoformat(),
+            log="simulate",
+        )
+
+        def stored() -> int:
+            with engine.connect() as c:
+                return c.execute(select(func.count()).select_from(SensorEvent)).scalar_one()
+
+        behind = _wait(lambda: _lag(sessions, a) > 4.0 and stored() < n - 500, 90)
+        lag = _lag(sessions, a)
+        assert behind, f"worker a did not fall behind (lag {lag:.1f} s, {stored()} stored)"
+        workers[a].send_signal(signal.SIGKILL)
+        workers[a].wait(10)
+        killed_at = stored()
+        assert sim.wait(120) == 0, "the simulator failed"
+        assert _wait(lambda: _owners(sessions) == {b: n_stations}, 60), _owners(sessions)
+        assert killed_at < n
+        final = [0]
+
+        def settled() -> bool:
+            # done when nothing has been added for a while (no fixed count to wait for)
+            now = stored()
+            if now == final[0] and _lag(sessions, b) == 0.0:
+                return True
+            final[0] = now
+            time.sleep(3)
+            return False
+
+        assert _wait(settled, 180)
+        with sessions() as s:
+            got = s.execute(
+                select(SensorEvent.id).where(~SensorEvent.id.startswith(AUDIO))
+            ).scalars()
+            got_ids = set(got)
+            n_audio = s.scalar(
+                select(func.count())
+                .select_from(SensorEvent)
+                .where(SensorEvent.id.startswith(AUDIO))
+            )
+        with sessions() as s:
+            ctx = Context.load(s)
+        expected, audio = set(), 0
+        load_builtin()
+        made = iter(range(n + 1))
+        stream = simulator.Stream(7, clock=lambda: start + next(made, n) / 50000)
+        received = datetime.now(UTC)
+        for _ in range(n):
+            topic, payload = next(stream)
+            for e in adapter_for(topic)(topic, payload, ctx, received):
+                if e.id.startswith(AUDIO):
+                    audio += 1
+                else:
+                    expected.add(e.id)
+        missing = expected - got_ids
+        assert not missing, f"{len(missing)} of {len(expected)} events lost (lag was {lag:.1f} s)"
+        assert got_ids == expected
+        assert n_audio == audio
+    finally:
+        if sim is not None and sim.poll() is None:
+            sim.kill()
+        for proc in workers.values():
+            _stop(proc)
+        engine.dispose()

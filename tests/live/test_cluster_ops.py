@@ -136,6 +136,62 @@ def test_leases_divide_fence_and_move(postgres_url):
     engine.dispose()
 
 
+def test_a_lagging_worker_gives_back_what_it_read_after_the_newcomer_joined(postgres_url):
+    """Stations with messages waiting are given back once what was read of them before the
+    newcomer joined is stored, however much waits after that."""
+    engine = make_engine(postgres_url)
+    sessions = session_factory(engine)
+    stations = ["ASD", "UT", "RTD", "GVC"]
+    a, b = StationLeases("a", ttl_s=25), StationLeases("b", ttl_s=25)
+    t0 = datetime.now(UTC)
+
+    def beat(leases, now, joined=None, lag=0.0, waiting=None):
+        with sessions() as s, s.begin():
+            report_health(
+                s,
+                leases.client_id,
+                started_at=t0,
+                last_commit_at=None,
+                lag_s=lag,
+                stations=len(leases.owned),
+                detail={"joined_at": joined.isoformat() if joined else None},
+                now=now,
+            )
+            return leases.tick(s, stations, now=now, waiting_since=waiting)
+
+    joined_a = t0
+    assert beat(a, t0, joined_a, lag=40.0).gained == set(stations)
+    # b joins at t0+10 s; a has messages waiting at every station, two of them read before
+    joined_b = t0 + timedelta(seconds=10)
+    got = beat(b, joined_b, joined_b)
+    assert got.gained == set() and got.workers == 2
+    waiting = {
+        "ASD": joined_b - timedelta(seconds=30),  # read long before b joined: kept
+        "GVC": joined_b - timedelta(seconds=30),
+        "RTD": joined_b + timedelta(seconds=1),  # read after b joined: may go
+        "UT": joined_b - timedelta(seconds=1),  # within the margin: may go
+    }
+    got = beat(a, joined_b + timedelta(seconds=1), joined_a, waiting=waiting)
+    assert got.lost == {"RTD", "UT"} and set(a.owned) == {"ASD", "GVC"}
+    got = beat(b, joined_b + timedelta(seconds=2), joined_b)
+    assert got.gained == {"RTD", "UT"} == got.handed_over
+    # a newcomer that states no joining time: a keeps every station with messages waiting
+    with sessions() as s, s.begin():
+        report_health(
+            s,
+            "b",
+            started_at=t0,
+            last_commit_at=None,
+            lag_s=0,
+            stations=2,
+            detail={},
+            now=joined_b + timedelta(seconds=3),
+        )
+    got = beat(a, joined_b + timedelta(seconds=3), joined_a, waiting=dict.fromkeys(stations, t0))
+    assert got.lost == set()
+    engine.dispose()
+
+
 def test_leader_lease_has_one_holder(postgres_url):
     engine = make_engine(postgres_url)
     sessions = session_factory(engine)

@@ -46,6 +46,12 @@ def live_cmd(
     lease_s: float = typer.Option(
         6.0, "--lease-s", help="A station lease lasts this long without renewal (PostgreSQL)"
     ),
+    shadow_s: float = typer.Option(
+        600.0,
+        "--shadow-s",
+        help="Keep a message of another worker's station at most this long waiting for that "
+        "worker to store it, for a takeover (PostgreSQL)",
+    ),
 ) -> None:
     """Run the live engine: read Frigate and generic events from the broker, store them,
     correlate them and raise alerts. Several workers (each its own --client-id) can share one
@@ -59,6 +65,8 @@ def live_cmd(
         fail("give --mqtt mqtt://HOST:PORT (or `perron live status`)")
     if not 1 <= lease_s <= 300:
         fail("--lease-s must be between 1 and 300 seconds")
+    if not 1 <= shadow_s <= 3600:
+        fail("--shadow-s must be between 1 and 3600 seconds")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     try:
         host, port = parse_url(mqtt_url)
@@ -74,6 +82,7 @@ def live_cmd(
         synthetic=synthetic,
         lease_s=lease_s,
         tick_s=min(1.0, lease_s / 4),
+        shadow_s=shadow_s,
     )
     signal.signal(signal.SIGTERM, lambda *_: eng.stop.set())
     console.print(f"live: {client_id} reading mqtt://{host}:{port} ({', '.join(eng.topics)})")

@@ -11,23 +11,37 @@ correlation of one zone thus always runs in one process, in order.
 - **Heartbeat** (every ``tick_s``): a worker renews its leases (``expires_at = now + ttl``), takes
   free or expired stations up to its fair share (all stations / live workers, rounded up), and
   gives back what exceeds it when more workers are alive (so a worker that comes back gets its
-  share again). Every change of owner increments the row's ``epoch``.
+  share again). Every change of owner increments the row's ``epoch``. Each worker reports its
+  lag: the age of the oldest message it has read and not yet stored.
 - **Fencing**: every batch of a worker, in the transaction that stores its events and alert
   changes, reads its stations' lease rows ``FOR SHARE`` and writes only the stations whose owner
   and epoch are still its own. A takeover updates the row ``FOR UPDATE``, so it waits for the
   batch to commit (and the new owner's warm-up reads it) or the batch sees the new owner and
   writes nothing for that station. Two workers never write one station's alerts.
+- **The shadow**: a worker keeps each message of a station it does not own until it finds the
+  message's events in the store (it looks the oldest up at every heartbeat, audio ONs as echoes
+  of a stored ON), at most ``shadow_s`` (600 s; what is dropped then is counted as
+  ``shadow_expired``). However far behind an owner falls, every message it has not stored is in
+  the others' shadows when it dies, and a station that moves back and forth keeps its messages.
 - **Takeover**: a worker that gains a station forgets what its correlator knew of it, warms it up
   from the stored events (as after a restart), then stores its shadow of that station: what the
   old owner had not committed is found there (and stored once: event ids are unique and the
   insert skips stored ones). Messages are acknowledged only after the commit (owned stations) or
-  once in the shadow (others), so nothing acknowledged is lost while one worker lives. A station
-  given back by a live worker (one with nothing waiting there) replays only the shadow's last
-  seconds; a worker that joins running ones reads a while before its first heartbeat, so what its
-  session queued while it was away is older than that and not stored twice.
+  once in the shadow (others), so nothing acknowledged is lost while one worker lives.
+- **Giving back**: each worker reports when it joined (``joined_at``, the end of its first read
+  after a start, :data:`perron.live.engine.JOIN_DELAY_S`, while it only fills its shadow). A
+  worker gives a station back only when everything of that station it read before the newest
+  other worker joined (less :data:`GIVE_MARGIN_S`) is stored, however much is waiting after
+  that; the worker that takes it replays its shadow of that station from
+  :data:`REPLAY_BEFORE_JOIN_S` before its own joining on. What its session had queued while it
+  was away (delivered in its first moments) is thus not replayed, and nothing the giver had not
+  stored is missed. An overloaded worker therefore still hands stations to a worker that comes
+  back, as fast as it works through what it read before.
 
-The times are the workers' clocks (keep them in NTP sync); a skew delays a takeover but cannot
-cause a double write, because the epoch, not the clock, fences the writes.
+The times are the workers' clocks (keep them in NTP sync). A skew delays a takeover but cannot
+cause a double write, because the epoch, not the clock, fences the writes; the giving back
+compares one worker's times of reading with another's joining time and allows the two to differ
+by :data:`REPLAY_BEFORE_JOIN_S` − :data:`GIVE_MARGIN_S` (3 s), skew included.
 
 On SQLite there is one worker: it owns every station and no lease is written (SQLite has no row
 locks to fence with).
@@ -56,6 +70,12 @@ MAX_PAYLOAD = 256 * 1024
 #: what is kept of a dead letter's payload
 KEPT_PAYLOAD = 4096
 DEAD_LETTER_REASONS = ("malformed", "oversized", "unknown_camera", "unknown_station", "refused")
+#: a station is given back once what was read of it before the newest worker joined, less this,
+#: is stored...
+GIVE_MARGIN_S = 2.0
+#: ...and its new owner replays its shadow of it from this long before its own joining on (the
+#: difference covers the two workers reading one message at slightly different times)
+REPLAY_BEFORE_JOIN_S = 5.0
 
 
 def _now() -> datetime:
@@ -81,6 +101,23 @@ class TickResult:
     handed_over: set[str] = field(default_factory=set)
 
 
+def _kept(waiting_since: dict[str, datetime], others: list[dict[str, Any] | None]) -> set[str]:
+    """The stations not to give back: those whose oldest waiting message was read before the
+    newest other worker joined (less GIVE_MARGIN_S). A worker that states no joining time (or
+    none alive) keeps every station with messages waiting."""
+    joined: list[datetime] = []
+    for detail in others:
+        raw = (detail or {}).get("joined_at")
+        try:
+            joined.append(datetime.fromisoformat(str(raw)))
+        except ValueError:  # None or not a time: a worker that states no joining time
+            return set(waiting_since)
+    if not joined:
+        return set(waiting_since)
+    horizon = max(joined) - timedelta(seconds=GIVE_MARGIN_S)
+    return {code for code, since in waiting_since.items() if since < horizon}
+
+
 class StationLeases:
     """The station leases of one worker (see the module documentation)."""
 
@@ -95,23 +132,25 @@ class StationLeases:
         session: Session,
         stations: Iterable[str],
         now: datetime | None = None,
-        keep: set[str] | frozenset[str] = frozenset(),
+        waiting_since: dict[str, datetime] | None = None,
     ) -> TickResult:
-        """Heartbeat: renew, take the fair share, give back the excess — but none of ``keep``
-        (stations with messages waiting) — in the caller's transaction; commit it promptly, the
-        lease rows are locked until then."""
+        """Heartbeat: renew, take the fair share, give back the excess — but not a station of
+        ``waiting_since`` (station → when the oldest message waiting for it was read) whose
+        oldest waiting message was read before the newest other worker joined — in the caller's
+        transaction; commit it promptly, the lease rows are locked until then."""
         now = now or _now()
         codes = sorted(set(stations))
         before = set(self.owned)
         if not self.clustered:
             self.owned = {c: 0 for c in codes}
             return TickResult(set(codes) - before, before - set(codes), 1)
-        alive = session.scalar(
-            select(func.count())
-            .select_from(LiveWorker)
-            .where(LiveWorker.heartbeat_at > now - self.ttl, LiveWorker.client_id != self.client_id)
-        )
-        workers = (alive or 0) + 1
+        alive = session.scalars(
+            select(LiveWorker.detail).where(
+                LiveWorker.heartbeat_at > now - self.ttl, LiveWorker.client_id != self.client_id
+            )
+        ).all()
+        workers = len(alive) + 1
+        keep = _kept(waiting_since or {}, list(alive))
         rows = [{"key": STATION + c, "owner": None, "epoch": 0, "expires_at": now} for c in codes]
         for i in range(0, len(rows), 1000):
             session.execute(
@@ -135,7 +174,7 @@ class StationLeases:
         target = math.ceil(len(codes) / workers) if codes else 0
         until = now + self.ttl
         owned: dict[str, int] = {}
-        # the excess goes back, idle stations first; a station with messages waiting is kept
+        # the excess goes back, idle stations first; a station kept (see above) is not given
         mine.sort(key=lambda x: (x.key[len(STATION) :] not in keep, x.key))
         excess = max(0, len(mine) - target) if workers > 1 else 0
         give = [x for x in mine[len(mine) - excess :] if x.key[len(STATION) :] not in keep]

@@ -29,20 +29,21 @@ from sqlalchemy.exc import DBAPIError
 
 from perron.domain.events import Event
 from perron.live import cluster, mqtt
-from perron.live.ingest import Context, Ingestor, Result
+from perron.live.ingest import Context, Ingestor, Result, stored_ids
 from perron.live.sources import SourceError, adapter_for, all_topics, load_builtin
 from perron.store.db import WalCheckpointer, make_engine, session_factory
 
 log = logging.getLogger("perron.live")
 REGISTRY_REFRESH_S = 30.0
-#: how long the messages of stations owned by others are kept for a takeover
-SHADOW_S = 60.0
+#: the longest a message of a station owned by another worker is kept in the shadow waiting for
+#: that worker to store it (it leaves the shadow as soon as it is found stored); beyond this it is
+#: dropped and counted (``shadow_expired``): an owner that far behind needs an operator
+SHADOW_S = 600.0
+#: every heartbeat, at most this many of the oldest events of the shadow are looked up in the store
+CONFIRM_MAX = 5000
 #: a worker that joins running ones reads (into its shadow) this long before it takes stations:
-#: what its session had queued while it was away is then older than HANDOVER_S
+#: what its session had queued while it was away arrives in that while
 JOIN_DELAY_S = 15.0
-#: of a station another worker gave back, the shadow of this last while is replayed (what that
-#: worker had read but not stored when it gave the station back)
-HANDOVER_S = 10.0
 
 
 @dataclass
@@ -56,6 +57,7 @@ class Stats:
     alerts: int = 0
     batches: int = 0
     shadowed: int = 0
+    shadow_expired: int = 0
     takeovers: int = 0
     errors: list[str] = field(default_factory=list)
 
@@ -69,6 +71,16 @@ class Item:
     mid: int | None  # None: acknowledged already (replayed from the shadow)
     qos: int
     arrived: float  # monotonic time of arrival
+
+
+@dataclass
+class Shadowed:
+    """A read message of a station another worker owns, kept until it is found stored."""
+
+    kept: float  # monotonic time it entered the shadow
+    arrived: float  # monotonic time it was read
+    station: str
+    events: list[Event]
 
 
 class LiveEngine:
@@ -115,11 +127,14 @@ class LiveEngine:
         self.join_delay_s = join_delay_s
         self.max_payload = max_payload
         self.pending: dict[str, deque[Item]] = {}
-        self.shadow: deque[tuple[float, str, list[Event]]] = deque()
+        self.shadow: deque[Shadowed] = deque()
         self.letters: list[tuple[cluster.DeadLetter, int | None, int]] = []
         self.started_at = datetime.now(UTC)
         self.last_commit_at: datetime | None = None
         self.lag_s = 0.0
+        #: when this worker joined (its first heartbeat), wall clock and monotonic
+        self.joined_at: datetime | None = None
+        self.joined_mono = 0.0
         self._next_tick = 0.0
         self._turn = 0
 
@@ -172,6 +187,7 @@ class LiveEngine:
                 )
                 while not self.stop.is_set() and time.monotonic() < join_at:
                     self._collect(client)
+            self.joined_at, self.joined_mono = datetime.now(UTC), time.monotonic()
             self._tick(client)
             self.ready.set()
             while not self.stop.is_set() and (end is None or time.monotonic() < end):
@@ -198,7 +214,14 @@ class LiveEngine:
         return self.stats
 
     # -- leases --------------------------------------------------------------------------------
+    def _oldest_waiting(self) -> float | None:
+        """The monotonic time of reading of the oldest message waiting to be stored."""
+        return min((q[0].arrived for q in self.pending.values() if q), default=None)
+
     def _report(self, s) -> None:
+        oldest = self._oldest_waiting()
+        # the lag: how long the oldest message waiting to be stored has waited
+        self.lag_s = time.monotonic() - oldest if oldest is not None else 0.0
         cluster.report_health(
             s,
             self.client_id,
@@ -216,19 +239,28 @@ class LiveEngine:
                 "takeovers": self.stats.takeovers,
                 "lease_s": self.leases.ttl.total_seconds(),
                 "waiting": len(self.inbox) + sum(len(q) for q in self.pending.values()),
+                "shadow": len(self.shadow),
+                "shadow_expired": self.stats.shadow_expired,
+                "joined_at": self.joined_at.isoformat() if self.joined_at else None,
             },
         )
 
     def _tick(self, client) -> None:
         """Heartbeat: report health, renew and rebalance the leases; warm up what was gained and
-        replay its shadow; hand what was lost to the shadow. Only stations with nothing waiting
-        are given back to a newcomer (what waits has been read before the newcomer may have
-        subscribed)."""
+        replay its shadow; hand what was lost to the shadow; forget what the shadow holds that is
+        stored. A station is given back only once what was read of it before the newest other
+        worker joined is stored (see :mod:`perron.live.cluster`)."""
         ctx = self.context()
+        wall = time.time() - time.monotonic()  # monotonic → wall clock
+        waiting = {
+            code: datetime.fromtimestamp(q[0].arrived + wall, UTC)
+            for code, q in self.pending.items()
+            if q
+        }
         try:
             with self.sessions() as s, s.begin():
                 self._report(s)
-                got = self.leases.tick(s, ctx.stations, keep=set(self.pending))
+                got = self.leases.tick(s, ctx.stations, waiting_since=waiting)
         except DBAPIError as exc:
             log.error("lease heartbeat failed: %s", exc)
             self.stats.errors.append(str(exc)[:200])
@@ -247,22 +279,51 @@ class LiveEngine:
             self.ingestor.correlator.forget(got.gained)
             with self.sessions() as s:
                 self.ingestor.warm_up(s, stations=sorted(got.gained))
-            kept: deque[tuple[float, str, list[Event]]] = deque()
+            kept: deque[Shadowed] = deque()
             # a station taken from an expired lease: all its shadow (the old owner may have
-            # stored none of it); one given back: the last HANDOVER_S (the rest was stored)
-            recent = time.monotonic() - HANDOVER_S
+            # stored none of it); one given back: what was read from shortly before this worker
+            # joined on (the giver stored what it had read before that)
+            since = self.joined_mono - cluster.REPLAY_BEFORE_JOIN_S
+            replay: list[Shadowed] = []
             for entry in self.shadow:
-                if entry[1] in got.handed_over and entry[0] < recent:
-                    continue
-                if entry[1] in got.gained:
-                    item = Item(entry[1], entry[2], None, 0, time.monotonic())
-                    self.pending.setdefault(entry[1], deque()).append(item)
-                else:
+                if entry.station not in got.gained:
                     kept.append(entry)
+                elif entry.station not in got.handed_over or entry.arrived >= since:
+                    replay.append(entry)
             self.shadow = kept
+            for entry in sorted(replay, key=lambda e: e.arrived):
+                item = Item(entry.station, entry.events, None, 0, entry.arrived)
+                self.pending.setdefault(entry.station, deque()).append(item)
+        self._confirm()
+
+    def _confirm(self) -> None:
+        """Forget the oldest messages of the shadow that are stored (at most CONFIRM_MAX events
+        looked up per heartbeat), and those kept longer than ``shadow_s``."""
+        shadow = self.shadow
+        old = time.monotonic() - self.shadow_s
+        while shadow and shadow[0].kept < old:
+            shadow.popleft()
+            self.stats.shadow_expired += 1
+        if not shadow:
+            return
+        head: list[Shadowed] = []
+        n = 0
+        while shadow and n < CONFIRM_MAX:
+            entry = shadow.popleft()
+            head.append(entry)
+            n += len(entry.events)
+        try:
+            with self.sessions() as s:
+                found = stored_ids(s.connection(), [e for x in head for e in x.events])
+        except DBAPIError as exc:
+            log.error("looking up the shadow failed: %s", exc)
+            found = set()
+        for entry in reversed(head):
+            if not all(e.id in found for e in entry.events):
+                shadow.appendleft(entry)
 
     def _to_shadow(self, client, item: Item) -> None:
-        self.shadow.append((time.monotonic(), item.station, item.events))
+        self.shadow.append(Shadowed(time.monotonic(), item.arrived, item.station, item.events))
         self.stats.shadowed += 1
         if item.mid is not None and item.qos > 0:
             client.ack(item.mid, item.qos)
@@ -302,11 +363,6 @@ class LiveEngine:
                 self.pending.setdefault(item.station, deque()).append(item)
             else:
                 self._to_shadow(client, item)
-        # forget the shadow that no takeover can need any more
-        old = time.monotonic() - self.shadow_s
-        shadow = self.shadow
-        while shadow and shadow[0][0] < old:
-            shadow.popleft()
 
     def _letter_pending(self, mid: int) -> bool:
         return bool(self.letters) and self.letters[-1][1] == mid
@@ -449,22 +505,18 @@ class LiveEngine:
                     self.stats.dead_letters += len(self.letters)
                     self.letters = []
                 break
-        now = time.monotonic()
         for item in refused:  # the lease moved: the new owner has these in its shadow
             self._to_shadow(client, item)
-        oldest = now
         for item in batch:
             if item.mid is not None and item.qos > 0:
                 client.ack(item.mid, item.qos)
                 item.mid = None
-            oldest = min(oldest, item.arrived)
         for _d, mid, qos in letters:
             if mid is not None and qos > 0:
                 client.ack(mid, qos)
         if self.checkpointer is not None:
             self.checkpointer.settle(self.engine)  # now and then the log starts over
         self.last_commit_at = datetime.now(UTC)
-        self.lag_s = now - oldest if batch else 0.0
         self.stats.dead_letters += len(letters)
         self.stats.stored += result.stored
         self.stats.duplicates += result.duplicates

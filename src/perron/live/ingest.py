@@ -321,6 +321,17 @@ def _echoes(conn, events) -> list[Event]:
     return out
 
 
+def stored_ids(conn, events: Sequence[Event]) -> set[str]:
+    """The ids of those of ``events`` that are in the store: by their id, and the audio events
+    (which have no id of their own) as an echo of a stored one (:func:`_echoes`)."""
+    found: set[str] = {e.id for e in _echoes(conn, events)}
+    ids = [e.id for e in events if not e.id.startswith("frigate-audio:")]
+    t = SensorEvent.__table__.c
+    for i in range(0, len(ids), 1000):
+        found.update(conn.scalars(select(t.id).where(t.id.in_(ids[i : i + 1000]))))
+    return found
+
+
 def zone_parties(municipality_code: str | None, zone: str | None) -> frozenset[str]:
     """The parties that manage ``zone`` of a station in ``municipality_code`` and so own the
     sensors and cameras there: NS and ProRail for the station domain (an event without a zone
