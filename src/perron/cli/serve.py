@@ -74,10 +74,10 @@ def warm_caches(cfg, delay: float = 3.0) -> None:
     time.sleep(delay)
     log = logging.getLogger("perron.warm")
     try:
-        from perron.monitor.service import station_scores
+        from perron.monitor.service import warm
 
         with session_factory(engine_for(cfg.database_url))() as session:
-            station_scores(session, "UT")
+            warm(session)
     except Exception as exc:  # a cold cache is slower, not wrong: never stop the server
         log.info("monitor cache not warmed: %s", exc)
     try:
