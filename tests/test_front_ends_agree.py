@@ -603,3 +603,21 @@ def test_the_stations_below_the_threshold_and_a_bad_item_are_answered_alike(
     actions = _audit_actions(db_url)
     assert actions.count(("monitor.below_threshold", "ns-view")) == 2
     assert ("monitor.overview", "ns-view") in actions
+
+
+# --- the forecast: command line, API and the forecast page --------------------------------------
+
+
+def test_a_forecast_from_the_registry_is_refused_alike(settings, client, db_url):
+    """The default source is the registry as the user sees it: a viewer (aggregates only) may
+    not read incidents in detail, and is told so in the same words everywhere."""
+    world = _seed(db_url)
+    cli, api, web = Cli(world, client), Api(world, client), Web(world, client)
+    by_cli = cli._run("forecast", "tonight", "--user", "ns-view")
+    by_api = api._answer(client.get("/api/forecast/tonight", headers=api._h("ns-view")))
+    assert not by_cli.ok and not by_api.ok and by_api.status == 403
+    assert by_cli.message == by_api.message
+    web._login("ns-view")
+    page = client.get("/forecast")
+    assert page.status_code == 200
+    assert by_api.message in html.unescape(page.text)

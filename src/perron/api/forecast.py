@@ -139,7 +139,7 @@ async def forecast_week(
     "/backtest",
     response_model=schemas.Backtest,
     response_model_exclude_unset=True,
-    responses=problem_responses(401, 404),
+    responses=problem_responses(401, 404, 422),
 )
 async def forecast_backtest(
     settings: AppSettings, user: CurrentUser, purpose: PurposeQ = Purpose.ANALYSIS
