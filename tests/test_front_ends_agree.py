@@ -552,3 +552,72 @@ def test_a_station_and_an_unknown_code_are_shown_alike(settings, client, db_url)
         "there is no station with code 'ZZZQ'; see /api/stations for the codes"
     )
     assert client.get("/stations/ZZZQ").status_code == 404
+
+
+# --- the perception monitor: command line, API and the monitor page ----------------------------
+
+
+def _survey(db_url: str) -> None:
+    from perron.access.actors import installation
+    from perron.monitor.generator import Targets
+    from perron.monitor.service import generate_into
+
+    small = Targets(
+        responses_per_year=6000,
+        evening_national={2024: 6.9},
+        below_threshold={2023: 3},
+        overall_national={2023: 7.2},
+        overall_range={},
+    )
+    engine = make_engine(db_url)
+    with transaction(engine) as s:
+        generate_into(s, installation("cli:test"), 5, [2023, 2024], targets=small)
+    engine.dispose()
+
+
+def test_the_stations_below_the_threshold_and_a_bad_item_are_answered_alike(
+    settings, client, db_url
+):
+    world = _seed(db_url)
+    _survey(db_url)
+    cli, api, web = Cli(world, client), Api(world, client), Web(world, client)
+    by_cli = cli._run("monitor", "below-threshold", "--year", "2024", "--user", "ns-view")
+    url = "/api/monitor/below-threshold?year=2024"
+    by_api = api._answer(client.get(url, headers=api._h("ns-view")))
+    assert by_cli.ok and by_api.ok, (by_cli.message, by_api.message)
+    codes = [e["code"] for e in by_api.body["stations"] + by_api.body["improved"]]
+    assert codes and [e["code"] for e in by_cli.body["stations"] + by_cli.body["improved"]] == codes
+    web._login("ns-view")
+    page = client.get("/monitor?year=2024")
+    assert page.status_code == 200
+    listed = re.findall(r'<tr data-status="[a-z]+">\s*<td><a href="/stations/([A-Z]+)"', page.text)
+    assert listed == codes
+    # the same refusal, naming the same field
+    bad_cli = cli._run("monitor", "scores", "--item", "happiness", "--user", "ns-view")
+    r = client.get("/api/monitor/scores?item=happiness", headers=api._h("ns-view"))
+    bad_api = api._answer(r)
+    assert not bad_cli.ok and not bad_api.ok and bad_api.status == 422
+    assert bad_cli.message == bad_api.message  # which names the item (the API's field)
+    assert bad_api.field == "item" and "unknown item" in bad_api.message
+    # every read is recorded under the reader's name, whichever front end it came through
+    actions = _audit_actions(db_url)
+    assert actions.count(("monitor.below_threshold", "ns-view")) == 2
+    assert ("monitor.overview", "ns-view") in actions
+
+
+# --- the forecast: command line, API and the forecast page --------------------------------------
+
+
+def test_a_forecast_from_the_registry_is_refused_alike(settings, client, db_url):
+    """The default source is the registry as the user sees it: a viewer (aggregates only) may
+    not read incidents in detail, and is told so in the same words everywhere."""
+    world = _seed(db_url)
+    cli, api, web = Cli(world, client), Api(world, client), Web(world, client)
+    by_cli = cli._run("forecast", "tonight", "--user", "ns-view")
+    by_api = api._answer(client.get("/api/forecast/tonight", headers=api._h("ns-view")))
+    assert not by_cli.ok and not by_api.ok and by_api.status == 403
+    assert by_cli.message == by_api.message
+    web._login("ns-view")
+    page = client.get("/forecast")
+    assert page.status_code == 200
+    assert by_api.message in html.unescape(page.text)

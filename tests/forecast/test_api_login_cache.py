@@ -53,7 +53,7 @@ def test_week_is_compact_and_cached(api, monkeypatch):
 
     r = api.post("/api/auth/login", json={"username": "an1", "password": "analyst-password-1"})
     assert r.status_code == 200
-    first = api.get("/api/forecast/week", params={"start": "2021-01-04"})
+    first = api.get("/api/forecast/week", params={"source": "disruptions", "start": "2021-01-04"})
     assert first.status_code == 200
     wk = first.json()
     names = {s["code"]: s["name"] for s in wk["stations"]}
@@ -62,7 +62,9 @@ def test_week_is_compact_and_cached(api, monkeypatch):
     with_drivers = [c for c in wk["cells"] if c.get("drivers")]
     assert with_drivers and all(c["rank"] <= wk["drivers_top"] for c in with_drivers)
 
-    night = api.get("/api/forecast/tonight", params={"date": "2021-01-04", "top": 5})
+    night = api.get(
+        "/api/forecast/tonight", params={"source": "disruptions", "date": "2021-01-04", "top": 5}
+    )
     assert night.status_code == 200 and len(night.json()["stations"]) == 5
 
     # a second call is served without computing the forecast again
@@ -70,7 +72,9 @@ def test_week_is_compact_and_cached(api, monkeypatch):
         raise AssertionError("computed again")
 
     monkeypatch.setattr(service, "forecast_cells", boom)
-    again = api.get("/api/forecast/week", params={"start": "2021-01-04"})
+    again = api.get("/api/forecast/week", params={"source": "disruptions", "start": "2021-01-04"})
     assert again.status_code == 200 and again.content == first.content
-    again_night = api.get("/api/forecast/tonight", params={"date": "2021-01-04", "top": 5})
+    again_night = api.get(
+        "/api/forecast/tonight", params={"source": "disruptions", "date": "2021-01-04", "top": 5}
+    )
     assert again_night.content == night.content

@@ -9,8 +9,11 @@ from typer.testing import CliRunner
 
 from forecast.synth import write_synthetic
 from perron.access import accounts
+from perron.access.actors import installation
 from perron.config import Settings, get_settings
 from perron.store.db import make_engine, transaction
+
+ACTOR = installation("cli:test")
 
 
 @pytest.fixture(scope="module")
@@ -110,7 +113,7 @@ def test_blend_forecast_is_the_geometric_mean_of_its_parts(env, synth_file):
     from perron.forecast.service import week
 
     got = {
-        m: week(synth_file, "2021-01-04", model=m, lang="en")
+        m: week(ACTOR, "analysis", synth_file, "2021-01-04", model=m, lang="en")
         for m in ("blend", "gradient_boosting", "empirical_bayes")
     }
     exp = {m: np.array([c["expected"] for c in r["cells"]]) for m, r in got.items()}
@@ -160,31 +163,54 @@ def test_api_and_web_page(client, synth_file):
     assert client.get("/forecast", follow_redirects=False).status_code in (302, 303, 401)
     client.post("/login", data={"username": "an1", "password": "analyst-password"})
     assert client.get("/api/forecast/backtest").status_code == 404
-    night = client.get("/api/forecast/tonight", params={"date": "2021-01-04", "top": 5}).json()
+    # the default source is the registry: an empty store says what to import, never a 500
+    empty = client.get("/api/forecast/tonight")
+    assert empty.status_code == 422, empty.text
+    assert "perron incidents import-disruptions" in empty.json()["detail"]
+    assert "perron incidents import-disruptions" in client.get("/forecast").text
+    night = client.get(
+        "/api/forecast/tonight", params={"source": "disruptions", "date": "2021-01-04", "top": 5}
+    ).json()
     assert len(night["stations"]) == 5 and night["stations"][0]["drivers"]
     assert night["model"] == "blend"
     for m in ("blend", "empirical_bayes"):
-        got = client.get("/api/forecast/tonight", params={"date": "2021-01-04", "model": m})
+        got = client.get(
+            "/api/forecast/tonight",
+            params={"source": "disruptions", "date": "2021-01-04", "model": m},
+        )
         assert got.status_code == 200 and got.json()["model"] == m
         assert got.json()["stations"][0]["drivers"]
-    assert client.get("/api/forecast/week", params={"model": "ensemble"}).status_code == 422
-    wk = client.get("/api/forecast/week", params={"start": "2021-01-04", "station": "ZL"}).json()
+    assert (
+        client.get(
+            "/api/forecast/week", params={"source": "disruptions", "model": "ensemble"}
+        ).status_code
+        == 422
+    )
+    wk = client.get(
+        "/api/forecast/week",
+        params={"source": "disruptions", "start": "2021-01-04", "station": "ZL"},
+    ).json()
     assert {c["station"] for c in wk["cells"]} == {"ZL"} and len(wk["cells"]) == 42
-    bad = client.get("/api/forecast/week", params={"station": "XXXX"})
+    bad = client.get("/api/forecast/week", params={"source": "disruptions", "station": "XXXX"})
     assert bad.status_code == 404
     assert bad.headers["content-type"].startswith("application/problem+json")
 
-    page = client.get("/forecast", params={"start": "2021-01-04"})
+    page = client.get("/forecast", params={"source": "disruptions", "start": "2021-01-04"})
     assert page.status_code == 200
     assert "Vanavond" in page.text and 'data-testid="forecast-map"' in page.text
     assert "Model blend;" in page.text and 'data-testid="forecast-models"' in page.text
-    eb = client.get("/forecast", params={"start": "2021-01-04", "model": "empirical_bayes"})
+    eb = client.get(
+        "/forecast",
+        params={"source": "disruptions", "start": "2021-01-04", "model": "empirical_bayes"},
+    )
     assert "Model empirical_bayes;" in eb.text
     assert 'data-testid="forecast-heat"' in page.text
     assert 'data-testid="backtest-missing"' in page.text
-    en = client.get("/forecast", params={"start": "2021-01-04", "lang": "en"})
+    en = client.get(
+        "/forecast", params={"source": "disruptions", "start": "2021-01-04", "lang": "en"}
+    )
     assert "Tonight" in en.text
-    frag = client.get("/forecast/stations/ZL/fragment")
+    frag = client.get("/forecast/stations/ZL/fragment?source=disruptions")
     assert frag.status_code == 200 and 'data-testid="station-forecast"' in frag.text
 
     # with a stored report the API serves it and the page shows the table and the charts
@@ -198,7 +224,7 @@ def test_api_and_web_page(client, synth_file):
         "model",
         "bound",
     }
-    page = client.get("/forecast", params={"start": "2021-01-04"})
+    page = client.get("/forecast", params={"source": "disruptions", "start": "2021-01-04"})
     assert 'data-testid="backtest-table"' in page.text and "hindsight_bound" in page.text
     assert 'id="chart-pai"' in page.text and 'id="chart-calibration"' in page.text
 
@@ -206,12 +232,14 @@ def test_api_and_web_page(client, synth_file):
 def test_the_pages_read_the_remembered_week_while_other_callers_get_a_copy(env, synth_file):
     from perron.forecast.service import week, week_view
 
-    shared = week_view(synth_file, "2021-01-04")
-    assert week_view(synth_file, "2021-01-04") is shared  # no copy per page request
-    mine = week(synth_file, "2021-01-04")
+    shared = week_view(ACTOR, "analysis", synth_file, "2021-01-04")
+    assert (
+        week_view(ACTOR, "analysis", synth_file, "2021-01-04") is shared
+    )  # no copy per page request
+    mine = week(ACTOR, "analysis", synth_file, "2021-01-04")
     assert mine is not shared and mine["cells"] == shared["cells"]
     first = shared["cells"][0]["expected"]
     mine["cells"][0]["expected"] = -1.0
     mine["cells"].clear()
     assert shared["cells"] and shared["cells"][0]["expected"] == first
-    assert week(synth_file, "2021-01-04")["cells"][0]["expected"] == first
+    assert week(ACTOR, "analysis", synth_file, "2021-01-04")["cells"][0]["expected"] == first

@@ -11,11 +11,13 @@ import pytest
 from typer.testing import CliRunner
 
 from perron.access import accounts, audit
+from perron.access.actors import installation
 from perron.domain import taxonomy
 from perron.forecast.service import Store, store_table, tonight
 from perron.registry.synthetic import generate
 from perron.store.db import make_engine, transaction
 
+ACTOR = installation("cli:test")
 SOCIAL = {c for c, v in taxonomy.CATEGORIES.items() if v.group == taxonomy.SOCIAL_SAFETY}
 
 
@@ -39,18 +41,24 @@ def test_the_registry_is_read_through_the_access_policy(store):
     # the same registry as the police sees it differs: each party its own (no agreements)
     police = store_table(Store("politie"), store)
     assert police != table and police.read_text(encoding="utf-8") != table.read_text("utf-8")
+    # the same incidents give the same table: a write elsewhere in the registry does not
+    # make a new file (nor a new data key and a retraining)
+    assert store_table(Store("ns"), store) == table
     engine = make_engine(store.database_url)
     with transaction(engine) as session:
-        reads = audit.entries(session, action="incident.occurrences")
+        reads = audit.entries(session, action="forecast.table")
     engine.dispose()
-    assert {(e["party"], e["purpose"]) for e in reads} >= {
+    assert [(e["detail"]["as_party"], e["purpose"]) for e in reads] == [
         ("ns", "analysis"),
         ("politie", "analysis"),
-    }
+        ("ns", "analysis"),
+    ]
 
 
 def test_social_safety_is_forecast_like_the_disruption_categories(store):
-    res = tonight(Store("ns"), model="empirical_bayes", categories=["social_safety"], top=5)
+    res = tonight(
+        ACTOR, "analysis", Store("ns"), model="empirical_bayes", categories=["social_safety"], top=5
+    )
     assert set(res["categories"]) == SOCIAL
     assert res["date"] == "2025-01-01" and res["data_until"] == "2024-12-31"
     assert len(res["stations"]) == 5
@@ -58,7 +66,9 @@ def test_social_safety_is_forecast_like_the_disruption_categories(store):
     ranks = [s["expected"] for s in res["stations"]]
     assert ranks == sorted(ranks, reverse=True)
 
-    one = tonight(Store("ns"), model="empirical_bayes", categories=["nuisance"], top=5)
+    one = tonight(
+        ACTOR, "analysis", Store("ns"), model="empirical_bayes", categories=["nuisance"], top=5
+    )
     assert one["categories"] == ["nuisance"]
     assert 0 < one["expected_total"] < res["expected_total"]
 

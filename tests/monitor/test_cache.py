@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from perron.access.actors import installation
 from perron.monitor import service, store
 from perron.monitor.generator import Targets
 from perron.store.db import make_engine, transaction
+
+ACTOR = installation("cli:test")
 
 SMALL = Targets(
     responses_per_year=6000,
@@ -26,41 +29,45 @@ def eng(db_url):
 
 def test_reports_are_reused_until_the_responses_change(eng):
     with transaction(eng) as s:
-        service.generate_into(s, 5, [2023, 2024], targets=SMALL)
+        service.generate_into(s, ACTOR, 5, [2023, 2024], targets=SMALL)
     with transaction(eng) as s:
-        first = service.scores(s, year=2024)
-        below = service.below_threshold(s, 2024)
-        mapped = service.map_scores(s, 2024)
-        assert service.available_years(s) == [2023, 2024]
+        first = service.scores(s, ACTOR, "analysis", year=2024)
+        below = service.below_threshold(s, ACTOR, "analysis", 2024)
+        mapped = service.map_scores(s, ACTOR, "analysis", 2024)
+        assert service.survey_years(s, ACTOR, "analysis")["years"] == [2023, 2024]
     with transaction(eng) as s:  # a new request: the same computed reports
-        assert service.scores(s, year=2024) is first
-        assert service.below_threshold(s, 2024) is below
-        assert service.map_scores(s, 2024) is mapped
-        assert service.scores(s, year=2023) is not first  # other arguments, other report
+        assert service.scores(s, ACTOR, "analysis", year=2024) is first
+        assert service.below_threshold(s, ACTOR, "analysis", 2024) is below
+        assert service.map_scores(s, ACTOR, "analysis", 2024) is mapped
+        assert (
+            service.scores(s, ACTOR, "analysis", year=2023) is not first
+        )  # other arguments, other report
     # the same seed and sizes again: the same number of rows, the same scores, and on SQLite
     # even the same ids; the reports are computed afresh all the same
     with transaction(eng) as s:
-        service.generate_into(s, 5, [2023, 2024], targets=SMALL)
-        inside = service.scores(s, year=2024)  # read in the writing transaction: fresh
+        service.generate_into(s, ACTOR, 5, [2023, 2024], targets=SMALL)
+        inside = service.scores(
+            s, ACTOR, "analysis", year=2024
+        )  # read in the writing transaction: fresh
         assert inside is not first
     with transaction(eng) as s:
-        again = service.scores(s, year=2024)
+        again = service.scores(s, ACTOR, "analysis", year=2024)
         assert again is not first and again is not inside
         assert again["national"]["mean"] == pytest.approx(first["national"]["mean"])
     # another seed: other responses, other scores
     with transaction(eng) as s:
-        service.generate_into(s, 6, [2024], targets=SMALL)
+        service.generate_into(s, ACTOR, 6, [2024], targets=SMALL)
     with transaction(eng) as s:
-        assert service.scores(s, year=2024) is not first
-        assert service.below_threshold(s, 2024) is not below
-        now = service.map_scores(s, 2024)
+        assert service.scores(s, ACTOR, "analysis", year=2024) is not first
+        assert service.below_threshold(s, ACTOR, "analysis", 2024) is not below
+        now = service.map_scores(s, ACTOR, "analysis", 2024)
         means = [st["mean"] for st in now["stations"]]
         assert means != [st["mean"] for st in mapped["stations"]]  # calibrated nationally only
 
 
 def test_another_process_writing_changes_the_version(eng):
     with transaction(eng) as s:
-        service.generate_into(s, 5, [2023], targets=SMALL)
+        service.generate_into(s, ACTOR, 5, [2023], targets=SMALL)
     with transaction(eng) as s:
         before = store.version(s)
         assert store.version(s) is before  # read once per session

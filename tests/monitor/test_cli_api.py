@@ -6,10 +6,13 @@ import pytest
 from typer.testing import CliRunner
 
 from perron.access import accounts
+from perron.access.actors import installation
 from perron.config import get_settings
 from perron.monitor import service
 from perron.monitor.generator import Targets
 from perron.store.db import make_engine, transaction
+
+ACTOR = installation("cli:test")
 
 
 @pytest.fixture
@@ -96,7 +99,7 @@ SMALL = Targets(
 def survey_db(db_url):
     engine = make_engine(db_url)
     with transaction(engine) as s:
-        service.generate_into(s, 3, [2023, 2024], targets=SMALL)
+        service.generate_into(s, ACTOR, 3, [2023, 2024], targets=SMALL)
         accounts.create_user(s, "analist", "analist-password-1", "prorail", "viewer", "Analist")
     engine.dispose()
     return db_url

@@ -3,6 +3,7 @@
 import pytest
 
 from conftest import login, screenshot
+from perron.access.actors import installation
 from perron.monitor import service
 from perron.monitor.generator import Targets
 from perron.store.db import make_engine, transaction
@@ -22,7 +23,7 @@ SMALL = Targets(
 def survey(live_server_db):
     engine = make_engine(live_server_db)
     with transaction(engine) as s:
-        service.generate_into(s, 4, [2023, 2024], targets=SMALL)
+        service.generate_into(s, installation("cli:test"), 4, [2023, 2024], targets=SMALL)
     engine.dispose()
 
 

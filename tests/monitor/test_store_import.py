@@ -6,12 +6,15 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
+from perron.access.actors import installation
 from perron.monitor import scores as sc
 from perron.monitor import service, store
 from perron.monitor.generator import Targets
 from perron.monitor.importer import ImportRejected, import_file
 from perron.store.db import make_engine, transaction
 from perron.store.tables.monitor import SurveyResponse
+
+ACTOR = installation("cli:test")
 
 HEADER = (
     "station,date,part_of_day,gender,age_band,frequency,"
@@ -117,17 +120,17 @@ def test_generate_replaces_synthetic_rows_keeps_imported_ones_and_scores_survive
     path.write_text("\n".join([HEADER, *GOOD]) + "\n")
     with transaction(eng) as s:
         import_file(s, path)
-        first = service.generate_into(s, 5, [2023, 2024], targets=SMALL)
+        first = service.generate_into(s, ACTOR, 5, [2023, 2024], targets=SMALL)
     assert first["responses"] == 12000 and first["replaced"] == 0
     with transaction(eng) as s:
-        again = service.generate_into(s, 5, [2023, 2024], targets=SMALL)
+        again = service.generate_into(s, ACTOR, 5, [2023, 2024], targets=SMALL)
         assert again["replaced"] == 12000
         assert _count(s) == 12003
         frame = store.load_frame(s, years=[2023])
     assert len(frame) == 6000 and frame["synthetic"].all()
     assert sc.count_below(sc.add_weights(frame)) == 3  # the calibration holds after the store
     with transaction(eng) as s:
-        report = service.below_threshold(s, 2024)
-        national = service.scores(s, year=2024)["national"]
+        report = service.below_threshold(s, ACTOR, "analysis", 2024)
+        national = service.scores(s, ACTOR, "analysis", year=2024)["national"]
     assert report["previous_count"] == 3 and report["synthetic"] is None  # mixed with real rows
     assert national["mean"] == pytest.approx(6.9, abs=0.01)

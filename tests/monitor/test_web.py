@@ -3,9 +3,12 @@
 import pytest
 
 from perron.access import accounts
+from perron.access.actors import installation
 from perron.monitor import service
 from perron.monitor.generator import Targets
 from perron.store.db import make_engine, transaction
+
+ACTOR = installation("cli:test")
 
 SMALL = Targets(
     responses_per_year=8000,
@@ -25,7 +28,7 @@ def _login(client, db_url, generate=True):
     engine = make_engine(db_url)
     with transaction(engine) as s:
         if generate:
-            service.generate_into(s, 9, [2023, 2024], targets=SMALL)
+            service.generate_into(s, ACTOR, 9, [2023, 2024], targets=SMALL)
         accounts.create_user(s, "kijker", "kijker-password-1", "ns", "viewer", "Kijker")
     engine.dispose()
     r = client.post("/api/auth/login", json={"username": "kijker", "password": "kijker-password-1"})
@@ -43,7 +46,7 @@ def test_monitor_page_shows_headline_figures_labelled_synthetic(client, db_url):
     below = service.below_threshold  # the list on the page is the service's list
     engine = make_engine(db_url)
     with transaction(engine) as s:
-        report = below(s, 2024)
+        report = below(s, ACTOR, "analysis", 2024)
     engine.dispose()
     assert html.count('<tr data-status="') == len(report["stations"]) + len(report["improved"])
     assert f"4 in 2023 → {report['count']} in 2024" in html

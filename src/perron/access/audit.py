@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import event, func, insert, select
 from sqlalchemy.orm import Session
 
-from perron.store.dialect import advisory_lock, is_postgresql, stream_rows
+from perron.store.dialect import append_lock, is_postgresql, stream_rows
 from perron.store.tables.access import AuditEntry
 
 GENESIS = "0" * 64
@@ -72,9 +72,10 @@ def entry_hash(
 
 
 def _lock(session: Session) -> None:
-    """Serialise appenders: on PostgreSQL an advisory lock held until the transaction ends;
-    SQLite has a single writer, and a concurrent writer that raced us fails on the primary key."""
-    advisory_lock(session, _LOCK_KEY)
+    """Serialise appenders until the transaction ends, before the head is read (on PostgreSQL
+    an advisory lock; on SQLite the write lock), so that concurrent audited requests queue
+    instead of reading the same head."""
+    append_lock(session, _LOCK_KEY, AuditEntry.__table__)
 
 
 @event.listens_for(Session, "after_soft_rollback")

@@ -1,7 +1,11 @@
 """API of the forecast capability: tonight, the week ahead, and the stored backtest report.
 
-Forecasts describe places and times only. A backtest takes minutes, so the API serves the
-report that ``perron forecast backtest`` (or ``perron demo``) stored in the data directory.
+Forecasts describe places and times only. By default they are made from the registry: the
+incidents the user may see for the stated purpose (through the access policy; each forecast
+read is recorded in the audit trail); ``source=disruptions`` forecasts from the public
+disruption file instead. A backtest takes minutes, so the API serves the report that
+``perron forecast backtest`` (or ``perron demo``) stored in the data directory. The rules are
+those of :mod:`perron.forecast.service`.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from perron.access.accounts import Principal
+from perron.access.policy import Purpose
 from perron.api.deps import AppSettings, CurrentUser, current_user
 from perron.api.problems import Problem, problem_responses
 from perron.api.schemas import forecast as schemas
@@ -33,19 +37,21 @@ DEFAULT_MODEL: Model = "blend"
 Lang = Literal["nl", "en"]
 
 
-Source = Literal["disruptions", "registry"]
+Source = Literal["registry", "disruptions"]
 SOURCE_HELP = (
-    "disruptions: the public disruption file; registry: the incidents in the store that you may "
-    "see for analysis, in any category of the taxonomy (social safety included)"
+    "registry (default): the incidents in the store that you may see for the purpose, in any "
+    "category of the taxonomy (social safety included); disruptions: the public disruption file"
 )
+PurposeQ = Annotated[
+    Purpose,
+    Query(description="Why you ask: operational, analysis or accountability (recorded)."),
+]
 
 
-def _data(source: str, user: Principal) -> Any:
-    from perron.forecast.service import Store
+def _data(source: str) -> Any:
+    from perron.forecast.service import Disruptions
 
-    if source == "registry":
-        return Store(user.party_code, user.role.value, user.username)
-    return None
+    return Disruptions() if source == "disruptions" else None
 
 
 def _categories(value: str | None) -> list[str] | None:
@@ -64,7 +70,7 @@ async def _call(fn, *args, **kwargs) -> Any:
         raise Problem(422, "Cannot make the forecast", str(exc)) from exc
 
 
-@router.get("/tonight", response_model=schemas.Tonight, responses=problem_responses(401, 422))
+@router.get("/tonight", response_model=schemas.Tonight, responses=problem_responses(401, 403, 422))
 async def forecast_tonight(
     settings: AppSettings,
     user: CurrentUser,
@@ -73,14 +79,17 @@ async def forecast_tonight(
     categories: Annotated[str | None, Query(description="comma-separated categories")] = None,
     top: Annotated[int, Query(ge=1, le=400)] = 25,
     lang: Lang = "nl",
-    source: Annotated[Source, Query(description=SOURCE_HELP)] = "disruptions",
+    source: Annotated[Source, Query(description=SOURCE_HELP)] = "registry",
+    purpose: PurposeQ = Purpose.ANALYSIS,
 ) -> Response:
     """Stations ranked by expected safety incidents tonight (16–24 h), with the main drivers."""
     from perron.forecast.service import tonight_payload
 
     body = await _call(
         tonight_payload,
-        _data(source, user),
+        user,
+        purpose,
+        _data(source),
         day,
         model,
         _categories(categories),
@@ -91,7 +100,7 @@ async def forecast_tonight(
     return Response(body, media_type="application/json")
 
 
-@router.get("/week", response_model=schemas.Week, responses=problem_responses(401, 404, 422))
+@router.get("/week", response_model=schemas.Week, responses=problem_responses(401, 403, 404, 422))
 async def forecast_week(
     settings: AppSettings,
     user: CurrentUser,
@@ -103,7 +112,8 @@ async def forecast_week(
     drivers_top: Annotated[
         int, Query(ge=0, le=20_000, description="cells (by rank) that carry their drivers")
     ] = 100,
-    source: Annotated[Source, Query(description=SOURCE_HELP)] = "disruptions",
+    source: Annotated[Source, Query(description=SOURCE_HELP)] = "registry",
+    purpose: PurposeQ = Purpose.ANALYSIS,
 ) -> Response:
     """Expected safety incidents per station, day and four-hour block for seven days. Station
     names are given once in ``stations``; the drivers only for the best-ranked cells."""
@@ -111,7 +121,9 @@ async def forecast_week(
 
     body = await _call(
         week_payload,
-        _data(source, user),
+        user,
+        purpose,
+        _data(source),
         start,
         model,
         _categories(categories),
@@ -127,13 +139,15 @@ async def forecast_week(
     "/backtest",
     response_model=schemas.Backtest,
     response_model_exclude_unset=True,
-    responses=problem_responses(401, 404),
+    responses=problem_responses(401, 404, 422),
 )
-async def forecast_backtest(settings: AppSettings) -> dict[str, Any]:
+async def forecast_backtest(
+    settings: AppSettings, user: CurrentUser, purpose: PurposeQ = Purpose.ANALYSIS
+) -> dict[str, Any]:
     """The stored rolling-origin backtest report (every model and baseline side by side)."""
-    from perron.forecast.service import load_backtest
+    from perron.forecast.service import backtest_report
 
-    rep = load_backtest(settings)
+    rep = backtest_report(user, purpose, settings)
     if rep is None:
         raise Problem(
             404,

@@ -15,8 +15,18 @@ app = typer.Typer(
 )
 
 DATA_HELP = (
+    "forecast from this disruption file (Rijden de Treinen format, plain or gzip-compressed) "
+    "instead of the registry; --data - is the real file of 2011–2023 shipped with Perron"
+)
+BACKTEST_DATA_HELP = (
     "disruption file (Rijden de Treinen format, plain or gzip-compressed); default: the real "
     "file of 2011–2023 shipped with Perron"
+)
+UserOpt = typer.Option(
+    None, "--user", help="Act as this user (their party and role; default: the installation)."
+)
+PurposeOpt = typer.Option(
+    "analysis", "--purpose", help="Why you ask: operational, analysis or accountability."
 )
 CAT_HELP = "comma-separated categories (default: every safety category)"
 #: the names of perron.forecast.service.PRODUCTION_MODELS and its DEFAULT_MODEL, kept here so
@@ -33,17 +43,23 @@ RegistryOpt = typer.Option(
     None,
     "--registry",
     metavar="PARTY",
-    help="forecast from the incidents in the store that PARTY's analysts may see (any category "
-    "of the taxonomy, social safety included) instead of a disruption file",
+    help="forecast from the incidents in the store that PARTY's analysts may see (default: "
+    "those the installation, or the --user, may see; any category of the taxonomy, social "
+    "safety included)",
 )
 
 
 def _source(data: Path | None, registry: str | None):
-    from perron.forecast.service import Store
+    """None (the registry as the actor sees it), a party's view, or a disruption file."""
+    from perron.forecast.service import Disruptions, Store
 
     if registry and data:
         fail("give --data or --registry, not both", 2)
-    return Store(registry) if registry else data
+    if registry:
+        return Store(registry)
+    if data is not None:
+        return Disruptions(None if str(data) == "-" else data)
+    return None
 
 
 def _cats(value: str | None) -> list[str] | None:
@@ -51,17 +67,28 @@ def _cats(value: str | None) -> list[str] | None:
 
 
 def _run(fn, *args, **kwargs):
+    from perron.domain.errors import ServiceError
     from perron.forecast.data import DataError
 
     try:
         return fn(*args, **kwargs)
+    except ServiceError as exc:
+        where = f" (field {exc.field})" if exc.field and exc.field not in str(exc) else ""
+        fail(f"{exc}{where}")
     except (DataError, ValueError) as exc:
         fail(str(exc))
 
 
+def _actor(user: str | None):
+    """The installation, or the user ``--user`` names."""
+    from perron.cli.common import acting, call_service
+
+    return call_service(lambda s: acting(s, user))
+
+
 @app.command("backtest")
 def backtest_cmd(
-    data: Path | None = typer.Option(None, "--data", help=DATA_HELP),
+    data: Path | None = typer.Option(None, "--data", help=BACKTEST_DATA_HELP),
     start: str = typer.Option("2022-01-01", "--from", help="first day of the first forecast week"),
     end: str = typer.Option("2023-12-31", "--to", help="last day of the backtest"),
     categories: str | None = typer.Option(None, "--categories", help=CAT_HELP),
@@ -71,9 +98,9 @@ def backtest_cmd(
 ) -> None:
     """Rolling-origin backtest: each week is forecast from data strictly before it."""
     from perron.forecast.backtest import run_backtest
-    from perron.forecast.service import resolve_data, save_backtest
+    from perron.forecast.service import Disruptions, resolve_data, save_backtest
 
-    path = _run(resolve_data, data)
+    path = _run(resolve_data, Disruptions(data))
     with progress() as bar:
         task = bar.add_task("backtest", total=None)
 
@@ -136,14 +163,18 @@ def train_cmd(
     ),
     model: str = typer.Option(DEFAULT_MODEL, "--model", help=MODEL_HELP),
     categories: str | None = typer.Option(None, "--categories", help=CAT_HELP),
+    user: str | None = UserOpt,
     json_out: bool = typer.Option(False, "--json", help="print the result as JSON"),
 ) -> None:
-    """Train a model and store it in the data directory."""
+    """Train a model and store it in the data directory (from the registry unless --data)."""
     from perron.forecast.service import train
 
+    actor = _actor(user)
     with progress() as bar:
         bar.add_task("training", total=None)
-        meta = _run(train, _source(data, registry), until, model, _cats(categories))
+        meta = _run(
+            train, actor, "analysis", _source(data, registry), until, model, _cats(categories)
+        )
     if json_out:
         print_json(meta)
     else:
@@ -164,12 +195,16 @@ def tonight_cmd(
     categories: str | None = typer.Option(None, "--categories", help=CAT_HELP),
     top: int = typer.Option(15, "--top", help="how many stations to show"),
     lang: str = typer.Option("nl", "--lang", help="nl or en for the explanations"),
+    user: str | None = UserOpt,
+    purpose: str = PurposeOpt,
     json_out: bool = typer.Option(False, "--json", help="print the ranking as JSON"),
 ) -> None:
     """Tonight (16–24 h): stations ranked by expected safety incidents, with the main drivers."""
     from perron.forecast.service import tonight
 
-    res = _run(tonight, _source(data, registry), day, model, _cats(categories), lang=lang, top=top)
+    actor = _actor(user)
+    source = _source(data, registry)
+    res = _run(tonight, actor, purpose, source, day, model, _cats(categories), lang=lang, top=top)
     if json_out:
         print_json(res)
         return
@@ -201,12 +236,16 @@ def week_cmd(
     categories: str | None = typer.Option(None, "--categories", help=CAT_HELP),
     lang: str = typer.Option("nl", "--lang", help="nl or en for the explanations"),
     top: int = typer.Option(20, "--top", help="station-blocks to show without --json"),
+    user: str | None = UserOpt,
+    purpose: str = PurposeOpt,
     json_out: bool = typer.Option(False, "--json", help="print every station × day × block"),
 ) -> None:
     """The forecast per station, day and four-hour block for seven days."""
     from perron.forecast.service import week
 
-    res = _run(week, _source(data, registry), start, model, _cats(categories), lang=lang)
+    actor = _actor(user)
+    source = _source(data, registry)
+    res = _run(week, actor, purpose, source, start, model, _cats(categories), lang=lang)
     if json_out:
         print_json(res)
         return

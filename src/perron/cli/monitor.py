@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from perron.cli.common import db_transaction, fail, out_console, print_json, progress
+from perron.cli.common import acting, call_service, fail, out_console, print_json, progress
 
 monitor_app = typer.Typer(
     help="Perception monitor: survey import, synthetic survey, weighted scores, under-6.0 list.",
@@ -18,6 +18,16 @@ monitor_app = typer.Typer(
 POPULATION_HELP = (
     "JSON file with the traveller population for the weights "
     '({"gender": {...}, "age_band": {...}}); default: PERRON_MONITOR_POPULATION or the built-in'
+)
+
+
+UserOpt = typer.Option(
+    None, "--user", help="Act as this user (their party and role; default: the installation)."
+)
+PurposeOpt = typer.Option(
+    "analysis",
+    "--purpose",
+    help="Why you read the scores: operational, analysis or accountability.",
 )
 
 
@@ -55,11 +65,13 @@ def generate_cmd(
     years: list[int] = typer.Option(
         None, "--year", help="year to generate (repeatable); default 2023, 2024 and 2025"
     ),
+    user: str | None = UserOpt,
     json_out: bool = typer.Option(False, "--json"),
 ) -> None:
     """Generate the synthetic survey (calibrated to the published figures) into the database.
 
-    Replaces the synthetic responses of those years; imported responses are kept."""
+    Replaces the synthetic responses of those years; imported responses are kept. The
+    installation's task (not with --user of a party)."""
     from perron.monitor.generator import DEFAULT_YEARS
     from perron.monitor.service import generate_into
 
@@ -70,11 +82,7 @@ def generate_cmd(
         def step(phase: str, done: int, total: int) -> None:
             bar.update(task, description=phase, completed=done, total=total or None)
 
-        try:
-            with db_transaction() as session:
-                summary = generate_into(session, seed, chosen, step=step)
-        except ValueError as exc:
-            fail(str(exc))
+        summary = call_service(lambda s: generate_into(s, acting(s, user), seed, chosen, step=step))
     if json_out:
         print_json(summary)
         return
@@ -88,23 +96,23 @@ def generate_cmd(
 def import_cmd(
     file: Path = typer.Argument(..., help="CSV or XLSX file with one response per row"),
     source: str = typer.Option(None, help="name of the source (default: file:<name>)"),
+    user: str | None = UserOpt,
     json_out: bool = typer.Option(False, "--json"),
 ) -> None:
-    """Import survey responses; nothing is written when any row is invalid."""
-    from perron.monitor.importer import ImportRejected, import_file
+    """Import survey responses; nothing is written when any row is invalid. Admins and analysts
+    of a party (--user) and the installation import."""
+    from perron.monitor.importer import ImportRejected
+    from perron.monitor.service import import_responses
 
     try:
         with progress() as bar:
             task = bar.add_task(f"importing {file.name}", total=None)
-            with db_transaction() as session:
-                report = import_file(session, file, source)
+            report = call_service(lambda s: import_responses(s, acting(s, user), file, source))
             bar.update(task, completed=1, total=1)
     except ImportRejected as exc:
         if json_out:
             print_json(exc.report.as_dict())
             raise SystemExit(1) from None
-        fail(str(exc))
-    except (OSError, ValueError) as exc:
         fail(str(exc))
     if json_out:
         print_json(report.as_dict())
@@ -132,30 +140,31 @@ def scores_cmd(
     station: str = typer.Option(None, "--station", help="also the scores of this station"),
     items: list[str] = typer.Option(None, "--item", help="item(s) to report (repeatable)"),
     population: Path = typer.Option(None, "--population", help=POPULATION_HELP),
+    user: str | None = UserOpt,
+    purpose: str = PurposeOpt,
     json_out: bool = typer.Option(False, "--json"),
 ) -> None:
-    """Weighted scores with 95 % intervals: national, by gender, by size class."""
+    """Weighted scores with 95 % intervals: national, by gender, by size class (of --year,
+    of --from/--to, else of the latest year)."""
     from perron.monitor.model import ITEMS
     from perron.monitor.service import scores
 
-    if year is None and start is None and end is None:
-        fail("give --year or --from/--to")
-    items = items or list(ITEMS)
-    unknown = [i for i in items if i not in ITEMS]
-    if unknown:
-        fail(f"unknown item(s) {unknown}; choose from {list(ITEMS)}")
     pop = _population(population)
-    with db_transaction() as session:
-        report = scores(
-            session,
+    first, last = _parse_day(start, "--from"), _parse_day(end, "--to")
+    report = call_service(
+        lambda s: scores(
+            s,
+            acting(s, user),
+            purpose,
             year=year,
-            start=_parse_day(start, "--from"),
-            end=_parse_day(end, "--to"),
-            station=station.upper() if station else None,
-            items=items,
-            headline=items[0] if len(items) == 1 else "safe_evening",
+            start=first,
+            end=last,
+            station=station,
+            items=items or None,
             population=pop,
         )
+    )
+    items = items or list(ITEMS)
     if json_out:
         print_json(report)
         return
@@ -179,17 +188,21 @@ def scores_cmd(
 
 @monitor_app.command("below-threshold")
 def below_threshold_cmd(
-    year: int = typer.Option(..., "--year"),
+    year: int = typer.Option(None, "--year", help="calendar year (default: the latest)"),
     threshold: float = typer.Option(6.0, help="threshold on feeling safe after 19:00"),
     population: Path = typer.Option(None, "--population", help=POPULATION_HELP),
+    user: str | None = UserOpt,
+    purpose: str = PurposeOpt,
     json_out: bool = typer.Option(False, "--json"),
 ) -> None:
     """Stations below 6.0 on feeling safe after 19:00, with trend against the year before."""
     from perron.monitor.service import below_threshold
 
     pop = _population(population)
-    with db_transaction() as session:
-        report = below_threshold(session, year, threshold, pop)
+    report = call_service(
+        lambda s: below_threshold(s, acting(s, user), purpose, year, threshold, pop)
+    )
+    year = report["year"]
     if json_out:
         print_json(report)
         return
@@ -212,6 +225,36 @@ def below_threshold_cmd(
             e["status"],
             "—" if gap is None else f"{gap:+.2f}",
         )
+    out_console.print(table)
+
+
+@monitor_app.command("station")
+def station_cmd(
+    code: str = typer.Argument(..., help="station code"),
+    population: Path = typer.Option(None, "--population", help=POPULATION_HELP),
+    user: str | None = UserOpt,
+    purpose: str = PurposeOpt,
+    json_out: bool = typer.Option(False, "--json"),
+) -> None:
+    """One station's scores per year and item (the trend)."""
+    from perron.monitor.service import station_scores
+
+    pop = _population(population)
+    report = call_service(lambda s: station_scores(s, acting(s, user), purpose, code, pop))
+    if json_out:
+        print_json(report)
+        return
+    if not report["years"]:
+        out_console.print(f"no responses for {report['code']}")
+        return
+    _synthetic_note(report["synthetic"])
+    years = sorted(report["years"])
+    table = Table(title=f"{report['code']} per year")
+    table.add_column("item")
+    for y in years:
+        table.add_column(y)
+    for item in report["years"][years[-1]]:
+        table.add_row(item, *(_fmt(report["years"][y][item]) for y in years))
     out_console.print(table)
 
 

@@ -58,7 +58,8 @@ def serve(
 
 def warm_caches(cfg, delay: float = 3.0) -> None:
     """Shortly after start, compute what the first visitors of the monitor and forecast pages
-    would otherwise wait for (weighted survey responses, this week's forecast), then move
+    would otherwise wait for (weighted survey responses; this week's forecast from the registry
+    as the parties whose users log in most see it, :func:`perron.forecast.service.warm`), then move
     everything alive by then out of the cyclic garbage collector's reach (``gc.freeze``).
 
     What is alive after start-up (modules, reference data, these caches: some 160,000
@@ -74,16 +75,17 @@ def warm_caches(cfg, delay: float = 3.0) -> None:
     time.sleep(delay)
     log = logging.getLogger("perron.warm")
     try:
-        from perron.monitor.service import station_scores
+        from perron.monitor import service as monitor
 
         with session_factory(engine_for(cfg.database_url))() as session:
-            station_scores(session, "UT")
+            monitor.warm(session)
     except Exception as exc:  # a cold cache is slower, not wrong: never stop the server
         log.info("monitor cache not warmed: %s", exc)
     try:
-        from perron.forecast.service import DEFAULT_MODEL, week
+        from perron.access.actors import installation
+        from perron.forecast.service import warm
 
-        week(None, None, DEFAULT_MODEL, None, cfg)
+        warm(installation("cli:serve"), cfg)  # the page's default: the week from the registry
     except Exception as exc:
         log.info("forecast cache not warmed: %s", exc)
     gc.collect()

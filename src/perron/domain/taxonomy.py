@@ -404,6 +404,17 @@ class UnmappedCause(KeyError):
     """A cause label that the taxonomy does not know: it must be mapped before import."""
 
 
+#: The communicated causes (``cause_nl``) of rows that report the aftermath of an earlier
+#: disruption: they repeat an incident already counted, so neither the registry's import nor
+#: the forecast counts them again.
+FOLLOW_UP_CAUSES = ("eerdere verstoring",)
+
+
+def is_follow_up(cause_nl: str) -> bool:
+    """Whether a disruption row with this communicated cause repeats an earlier one."""
+    return cause_nl.strip().lower() in FOLLOW_UP_CAUSES
+
+
 def category_for_disruption_cause(cause: str) -> str | None:
     """The category of a disruption's ``statistical_cause_nl``; None when not safety related."""
     try:

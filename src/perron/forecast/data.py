@@ -43,7 +43,7 @@ DISRUPTION_CATEGORIES: tuple[str, ...] = (
 SAFETY_CATEGORIES = DISRUPTION_CATEGORIES
 
 #: Rows communicated as the aftermath of an earlier disruption repeat an incident already counted.
-FOLLOW_UP_CAUSES = ("eerdere verstoring",)
+FOLLOW_UP_CAUSES = taxonomy.FOLLOW_UP_CAUSES
 
 _DISRUPTION_CAUSES = {k.lower(): v for k, v in taxonomy.DISRUPTION_CAUSES.items() if v}
 

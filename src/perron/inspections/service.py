@@ -958,7 +958,7 @@ def compare_with_monitor(session: Session, actor: Principal, station: str) -> di
     try:
         from perron.monitor.service import station_scores
 
-        report = station_scores(session, code)
+        report = station_scores(session, actor, "analysis", code)
         for year, items in report.get("years", {}).items():
             mean = (items.get("safe_evening") or {}).get("mean")
             if mean is not None:

@@ -11,12 +11,13 @@ from perron.lazy import exported as _exported
 
 #: every public name and the module it comes from
 _EXPORTS = {
-    "available_years": "perron.monitor.service",
     "below_threshold": "perron.monitor.service",
     "generate_into": "perron.monitor.service",
+    "import_responses": "perron.monitor.service",
     "map_scores": "perron.monitor.service",
-    "response_count": "perron.monitor.service",
+    "overview": "perron.monitor.service",
     "station_scores": "perron.monitor.service",
+    "survey_years": "perron.monitor.service",
 }
 
 __all__ = sorted(_EXPORTS)

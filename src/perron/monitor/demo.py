@@ -6,6 +6,7 @@ from datetime import date
 
 from sqlalchemy import func, select
 
+from perron.access.actors import installation
 from perron.config import Settings
 from perron.monitor import service
 from perron.monitor.generator import DEFAULT_YEARS, RESPONSES_PER_YEAR, synthetic_source
@@ -13,6 +14,8 @@ from perron.store.db import engine_for, transaction
 from perron.store.tables.monitor import SurveyResponse
 
 DEMO_SEED = 2025
+#: the demo's preparation acts as the installation
+DEMO_ACTOR = installation("perron-demo")
 
 
 def _present(session) -> bool:
@@ -38,11 +41,13 @@ def prepare(settings: Settings) -> str:
     with transaction(engine) as session:
         added = not _present(session)
         if added:
-            service.generate_into(session, DEMO_SEED, DEFAULT_YEARS)
+            service.generate_into(session, DEMO_ACTOR, DEMO_SEED, DEFAULT_YEARS)
     with transaction(engine) as session:
         last, prev = DEFAULT_YEARS[-1], DEFAULT_YEARS[-2]
-        national = service.scores(session, year=last, items=["safe_evening"])["national"]
-        below = service.below_threshold(session, prev)
+        national = service.scores(
+            session, DEMO_ACTOR, "analysis", year=last, items=["safe_evening"]
+        )["national"]
+        below = service.below_threshold(session, DEMO_ACTOR, "analysis", prev)
     state = "generated" if added else "present"
     return (
         f"monitor: synthetic survey {DEFAULT_YEARS[0]}–{last} {state} "

@@ -225,19 +225,21 @@ def _registry(
     return data, by_cat, ""
 
 
-def _forecast(settings: Any) -> tuple[ComponentData | None, str]:
-    """Tonight's evening forecast per station: the stored one, else one from a stored model."""
+def _forecast(settings: Any, actor: Any) -> tuple[ComponentData | None, str]:
+    """Tonight's evening forecast per station: the stored one (``perron demo`` stores it, from
+    the registry), else one from a stored model of the public disruption file. (Not from the
+    registry here: that read is a transaction of its own, which must not wait for the index's.)"""
     try:
-        from perron.forecast.service import forecast_dir, tonight
+        from perron.forecast.service import Disruptions, forecast_dir, tonight
     except ImportError:  # pragma: no cover - the forecast capability is not installed
         return None, "forecast: not installed"
     try:
         d = forecast_dir(settings)
         cached = d / "tonight.json"
-        if any(d.glob("model-*.pkl")):
-            res = tonight(settings=settings, top=400)
-        elif cached.exists():
+        if cached.exists():
             res = json.loads(cached.read_text())
+        elif any(d.glob("model-*.pkl")):
+            res = tonight(actor, "analysis", Disruptions(), settings=settings, top=400)
         else:
             return None, "forecast: no stored forecast (run `perron forecast train` or the demo)"
     except Exception as exc:  # a missing data file or model: the index goes on without it
@@ -468,7 +470,7 @@ def _need_index(
         data["harm_per_traveller"] = reg
     if note:
         notes.append(note)
-    fc, note = _forecast(settings)
+    fc, note = _forecast(settings, actor)
     if fc is not None:
         if len(fc.values) < 50:
             low = min(fc.values.values(), default=0.0)

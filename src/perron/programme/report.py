@@ -286,7 +286,7 @@ def progress_report(
 
         years = store.available_years(session)
         if years:
-            below = service.below_threshold(session, years[-1])
+            below = service.below_threshold(session, actor, "analysis", years[-1])
             monitor_synthetic = below.get("synthetic")
             under6 = [
                 {"code": s["code"], "name": s["name"], "mean": s["mean"], "status": s["status"]}
@@ -434,7 +434,7 @@ def station_factsheet(
     try:
         from perron.monitor import service
 
-        rep = service.station_scores(session, code)
+        rep = service.station_scores(session, actor, "analysis", code)
         years = {y: v for y, v in rep["years"].items() if v["safe_evening"]["mean"] is not None}
         monitor_synthetic = rep.get("synthetic")
     except ImportError:  # pragma: no cover

@@ -1,7 +1,8 @@
 """Import of the public disruption file of Rijden de Treinen as incidents.
 
 Every safety-related disruption (by its ``statistical_cause_nl``, mapped in
-:mod:`perron.domain.taxonomy`) becomes an incident of the public source ``rdt``, keyed on
+:mod:`perron.domain.taxonomy`) that is not the aftermath of an earlier one (``cause_nl``
+"eerdere verstoring": it repeats an incident already counted) becomes an incident of the public source ``rdt``, keyed on
 ``rdt_id``. A disruption names the stations of the affected stretch: the incident is placed at
 the first station named, with the others kept in ``other_stations`` and the stretch in
 ``line_section``. Disruptions that name no station are placed on their line section only
@@ -22,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from perron.domain.incidents import Source
 from perron.domain.local_time import LOCAL_TZ
-from perron.domain.taxonomy import UnmappedCause, category_for_disruption_cause
+from perron.domain.taxonomy import UnmappedCause, category_for_disruption_cause, is_follow_up
 from perron.reference.bundle import BundleError, read_data_file
 from perron.registry.importers import ImportRejected, ImportResult, Progress, RowError, write
 from perron.store.tables.reference import Station
@@ -90,8 +91,8 @@ def import_disruptions(
         except UnmappedCause as exc:
             fail("statistical_cause_nl", str(exc))
             continue
-        if category is None:
-            result.skipped += 1
+        if category is None or is_follow_up(row["cause_nl"] or ""):
+            result.skipped += 1  # not safety-related, or the aftermath of one already counted
             continue
         try:
             occurred = (

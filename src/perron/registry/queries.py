@@ -700,10 +700,14 @@ def occurrences(
     viewer: Viewer,
     purpose: Purpose | str,
     filters: Filters = Filters(),
+    *,
+    audit_read: bool = True,
 ) -> list[Occurrence]:
     """The station(s), time and category of every incident the viewer may see in detail
     (confirmed duplicates count once), oldest first; nothing else of them. Used by the
-    forecast; the read is audited like a list (without the rows)."""
+    forecast; the read is audited like a list (without the rows), unless ``audit_read`` is
+    False: then the caller records it (the forecast writes one entry per action, whether it
+    read the rows now or reused a table it made from them)."""
     purpose = Purpose(purpose)
     s = _detail_scope(viewer, purpose)
     q = (
@@ -718,6 +722,8 @@ def occurrences(
         if others:
             codes += [c for c in (x.strip() for x in others.split(",")) if c and c != station]
         out.append(Occurrence(tuple(codes), at, category))
+    if not audit_read:
+        return out
     _record_read(
         session,
         viewer,

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, FromClause, TableClause, delete, func, insert, text
+from sqlalchemy import Connection, FromClause, TableClause, delete, false, func, insert, text
 from sqlalchemy.orm import QueryableAttribute, Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -39,6 +39,18 @@ def advisory_lock(session: Session, key: int) -> None:
     SQLite has a single writer anyway, so there it does nothing."""
     if is_postgresql(session):
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
+
+
+def append_lock(session: Session, key: int, table: FromClause) -> None:
+    """Serialise appenders to ``table`` until the transaction ends, before they read where
+    to append: on PostgreSQL the advisory lock ``key``; on SQLite a write that changes nothing
+    (``DELETE ... WHERE 0``), which makes this transaction the one writer now (a concurrent
+    appender waits for the busy timeout instead of reading the same head and failing on its
+    primary key)."""
+    if is_postgresql(session):
+        advisory_lock(session, key)
+    else:
+        session.execute(delete(_table(table)).where(false()))
 
 
 def _table(table: FromClause) -> TableClause:

@@ -10,7 +10,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from perron.domain.errors import ServiceError
 from perron.web.render import PageUser, render
+from perron.web.service_errors import service_message
 
 router = APIRouter(include_in_schema=False)
 
@@ -60,18 +62,27 @@ def _charts(report: dict[str, Any] | None) -> dict[str, Any] | None:
     return {"pai": pai, "calibration": calib}
 
 
+#: the purpose the pages forecast for (recorded in the audit trail)
+PAGE_PURPOSE = "analysis"
+
+
+def _source(value: str | None) -> Any:
+    """The page's source: the registry as the user sees it, or ``?source=disruptions``."""
+    from perron.forecast.service import Disruptions
+
+    return Disruptions() if value == "disruptions" else None
+
+
 @router.get("/forecast", response_class=HTMLResponse)
 async def forecast_page(
-    request: Request, user: PageUser, start: str | None = None, model: str | None = None
+    request: Request,
+    user: PageUser,
+    start: str | None = None,
+    model: str | None = None,
+    source: str | None = None,
 ) -> Response:
     from perron.forecast.data import DataError
-    from perron.forecast.service import (
-        DEFAULT_MODEL,
-        PRODUCTION_MODELS,
-        load_backtest,
-        tonight,
-        week_view,
-    )
+    from perron.forecast.service import DEFAULT_MODEL, PRODUCTION_MODELS, load_backtest, outlook
 
     settings = request.app.state.settings
     lang = request.query_params.get("lang") or request.cookies.get("perron_lang") or "nl"
@@ -79,14 +90,15 @@ async def forecast_page(
     chosen: str = model if model is not None and model in PRODUCTION_MODELS else DEFAULT_MODEL
     error = None
     night = wk = None
+    report = None
     try:
-        night = await run_in_threadpool(
-            tonight, None, _date(start), chosen, None, settings, lang=lang, top=25
+        view = await run_in_threadpool(
+            outlook, user, PAGE_PURPOSE, _source(source), _date(start), chosen, settings, lang
         )
-        wk = await run_in_threadpool(week_view, None, _date(start), chosen, None, settings, lang)
-    except DataError as exc:
-        error = str(exc)
-    report = load_backtest(settings)
+        night, wk, report = view["tonight"], view["week"], view["report"]
+    except (DataError, ServiceError) as exc:
+        error = service_message(exc) if isinstance(exc, ServiceError) else str(exc)
+        report = load_backtest(settings)
     return render(
         request,
         "forecast/page.html",
@@ -103,40 +115,34 @@ async def forecast_page(
             "models": list(PRODUCTION_MODELS),
             "default_model": DEFAULT_MODEL,
             "as_date": date.fromisoformat,
+            "source": "disruptions" if source == "disruptions" else "registry",
         },
     )
 
 
 @router.get("/forecast/stations/{code}/fragment", response_class=HTMLResponse)
-async def station_fragment(code: str, request: Request, user: PageUser) -> Response:
+async def station_fragment(
+    code: str, request: Request, user: PageUser, source: str | None = None
+) -> Response:
     """The week ahead of one station (evening blocks), for the station page."""
     from perron.forecast.data import DataError
-    from perron.forecast.service import DEFAULT_MODEL, week_view
+    from perron.forecast.service import DEFAULT_MODEL, station_week
 
     settings = request.app.state.settings
     try:
-        wk = await run_in_threadpool(week_view, None, None, DEFAULT_MODEL, None, settings)
-    except DataError:
+        wk = await run_in_threadpool(
+            station_week, user, PAGE_PURPOSE, code, _source(source), None, DEFAULT_MODEL, settings
+        )
+    except (DataError, ServiceError):
         return HTMLResponse("", status_code=204)
-    code = code.upper()
-    cells = [c for c in wk["cells"] if c["station"] == code]
-    if not cells:
-        return HTMLResponse("", status_code=204)
-    rows: dict[str, dict[str, Any]] = {}
-    for c in cells:
-        if c["evening"]:
-            r = rows.setdefault(c["date"], {"date": c["date"], "rank": c["rank"]})
-            r[c["hours"]] = c["expected"]
-            r["rank"] = min(r["rank"], c["rank"])
-    best = min(cells, key=lambda c: c["rank"])
     return render(
         request,
         "forecast/station_fragment.html",
         {
-            "rows": list(rows.values()),
-            "drivers": best.get("drivers", []),
+            "rows": wk["rows"],
+            "drivers": wk["drivers"],
             "start": wk["start"],
-            "cells_total": len(wk["cells"]),
+            "cells_total": wk["cells_total"],
             "as_date": date.fromisoformat,
         },
     )

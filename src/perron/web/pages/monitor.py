@@ -11,6 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 
+from perron.domain.errors import NotFound
 from perron.http.deps import DbSession
 from perron.lazy import lazy_module
 from perron.monitor.model import EVENING, GENDERS, ITEMS, SIZE_CLASSES, THRESHOLD
@@ -23,6 +24,8 @@ store = lazy_module("perron.monitor.store")
 
 router = APIRouter(include_in_schema=False)
 
+#: the purpose the pages read the monitor for (recorded in the audit trail)
+PAGE_PURPOSE = "analysis"
 TREND_ITEMS = ("safe_evening", "safe_day", "overall")
 CHART = {"width": 420, "height": 200, "left": 36, "right": 14, "top": 12, "bottom": 26}
 Y_RANGE = (3.0, 10.0)
@@ -32,13 +35,12 @@ Y_RANGE = (3.0, 10.0)
 def monitor_page(
     request: Request, db: DbSession, user: PageUser, year: int | None = None
 ) -> Response:
-    years = service.available_years(db)
+    view = service.overview(db, user, PAGE_PURPOSE, year)
+    years = view["years"]
     if not years:
         return render(request, "monitor/page.html", {"empty": True, "years": []})
-    shown: int = year if year is not None and year in years else years[-1]
-    scores = service.scores(db, year=shown)
-    below = service.below_threshold(db, shown)
-    mapped = service.map_scores(db, shown)
+    shown: int = view["year"]
+    scores, below, mapped = view["scores"], view["below"], view["map"]
     national = scores["national"]
     bars = [
         {"group_kind": "gender", "group": g, **_bar(scores["by_gender"].get(g))}
@@ -152,9 +154,10 @@ def _trend_chart(report: dict[str, Any]) -> dict[str, Any] | None:
 def station_fragment(code: str, request: Request, db: DbSession, user: PageUser) -> Response:
     """Scores with intervals per item for the latest year and the trend over the years."""
     code = code.upper()
-    if not service.available_years(db):
+    try:
+        report = service.station_scores(db, user, PAGE_PURPOSE, code)
+    except NotFound:
         return HTMLResponse("", status_code=404)
-    report = service.station_scores(db, code)
     if not report["years"]:
         return HTMLResponse("", status_code=404)
     latest = str(report["latest_year"])

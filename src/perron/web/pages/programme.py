@@ -43,7 +43,7 @@ def _dashboard(db: Any, user: Any) -> dict[str, Any]:
 
         years = store.available_years(db)
         if years:
-            below = service.below_threshold(db, years[-1])
+            below = service.below_threshold(db, user, "analysis", years[-1])
             synthetic_monitor = below.get("synthetic")
             under6 = [
                 {**s, "lat": pos[s["code"]][0], "lng": pos[s["code"]][1]}
