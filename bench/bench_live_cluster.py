@@ -40,6 +40,7 @@ from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from rich.console import Console
 from sqlalchemy import func, select, text
 
 from perron.live import cameras, simulator
@@ -57,6 +58,8 @@ sys.path.insert(0, str(REPO / "tests"))
 from services import mosquitto_broker, postgres_cluster  # noqa: E402
 
 SCALE = 6
+#: progress of the run, on stderr
+log = Console(stderr=True)
 
 
 def worker(url: str, broker, cid: str, logdir: Path) -> subprocess.Popen:
@@ -257,12 +260,19 @@ def failover_run(
     kill_wall = None
     owned_log: list[tuple[float, dict]] = []
     next_check = 0.0
+    next_report = 30.0
     try:
         while True:
             now = time.monotonic()
             el = now - start
             if el >= seconds:
                 break
+            if el >= next_report:
+                next_report += 30.0
+                log.log(
+                    f"{el:5.0f} s: {sent} published, {pub.pending()} not yet acknowledged by "
+                    f"the broker, {count(engine)} stored, owners {owners(engine)}"
+                )
             # the offered rate: `rate`, and `burst` times it during 10 s of every minute
             due = int(rate * el + (burst - 1) * rate * _burst_seconds(el))
             while sent < due:
@@ -294,7 +304,8 @@ def failover_run(
                 procs[a] = worker(url, broker, a, logdir)
                 restarted_at = el
             time.sleep(0.002)
-        assert pub.wait(120)
+        if not pub.wait(300):
+            log.log(f"the broker did not acknowledge {pub.pending()} messages within 300 s")
     finally:
         pub.close()
     published = sent
@@ -349,6 +360,8 @@ def _drain(engine, published: int) -> bool:
         if n >= published:
             return True
         if n != last:
+            if n // 10_000 != last // 10_000:
+                log.log(f"draining: {n} of {published} stored")
             last, since = n, time.monotonic()
         elif time.monotonic() - since > 30:
             return False
@@ -411,12 +424,14 @@ def main() -> None:
         help="share of new situations that are incidents",
     )
     ap.add_argument("--no-write", action="store_true")
+    ap.add_argument("--logs", type=Path, help="keep the workers' logs in this directory")
     args = ap.parse_args()
     load = os.getloadavg()[0]
     with ExitStack() as stack:
         pg = stack.enter_context(postgres_cluster())
         broker = stack.enter_context(mosquitto_broker())
-        logdir = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+        logdir = args.logs or Path(stack.enter_context(tempfile.TemporaryDirectory()))
+        logdir.mkdir(parents=True, exist_ok=True)
         admin = make_engine(pg, isolation_level="AUTOCOMMIT")
         with admin.connect() as c:
             c.execute(text('CREATE DATABASE "bench_cluster"'))
@@ -428,7 +443,11 @@ def main() -> None:
             load_reference(s)
             cameras.replace(s, simulator.camera_mappings(SCALE))
         n_cameras = len(simulator.camera_mappings(SCALE))
-        tp = [throughput(url, engine, broker, logdir, n, args.backlog, seed=20 + n) for n in (1, 2)]
+        tp = []
+        for n in (1, 2):
+            log.log(f"throughput with {n} worker(s): a backlog of {args.backlog} messages")
+            tp.append(throughput(url, engine, broker, logdir, n, args.backlog, seed=20 + n))
+        log.log(f"failover run of {args.minutes:g} min")
         run = failover_run(
             url, engine, broker, logdir, args.minutes, args.rate, args.burst, args.incident_rate
         )

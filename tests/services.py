@@ -116,6 +116,6 @@ def postgres_cluster() -> Iterator[str]:
 @contextlib.contextmanager
 def mosquitto_broker() -> Iterator[tuple[str, int]]:
     """Start Mosquitto on a free port of 127.0.0.1; yield (host, port)."""
-    queue = "max_queued_messages 1000000\nmax_inflight_messages 0\n"
+    queue = "max_queued_messages 1000000\nmax_inflight_messages 10000\n"
     with local_broker(extra_conf=queue) as port:
         yield "127.0.0.1", port
