@@ -13,6 +13,11 @@ correlation of one zone thus always runs in one process, in order.
   gives back what exceeds it when more workers are alive (so a worker that comes back gets its
   share again). Every change of owner increments the row's ``epoch``. Each worker reports its
   lag: the age of the oldest message it has read and not yet stored.
+- **Lease keeper**: a thread of the worker renews its leases and heartbeat every ``tick_s`` while
+  the worker's loop is busy (a warm-up after a takeover, a large batch), as long as that loop has
+  come round within :data:`perron.live.engine.WATCHDOG_S`; a worker whose loop is stuck for longer
+  loses its stations. Without it, a busy worker would miss renewals, lose its stations, take
+  them back, warm them up again, and so on.
 - **Fencing**: every batch of a worker, in the transaction that stores its events and alert
   changes, reads its stations' lease rows ``FOR SHARE`` and writes only the stations whose owner
   and epoch are still its own. A takeover updates the row ``FOR UPDATE``, so it waits for the
@@ -228,6 +233,30 @@ class StationLeases:
             else:
                 self.owned.pop(code, None)
         return ok
+
+    def renew(self, session: Session, now: datetime | None = None) -> int:
+        """Extend the leases this worker holds (as it knows them) by ``ttl`` and touch its
+        heartbeat, in the caller's transaction, without taking or giving any: what a worker's
+        lease keeper does while the worker is busy (a long warm-up, a large batch). A lease
+        another worker has taken meanwhile is not touched (its owner differs)."""
+        now = now or _now()
+        if not self.clustered:
+            return 0
+        keys = sorted(STATION + c for c in list(self.owned))
+        renewed = 0
+        for i in range(0, len(keys), 1000):
+            done = session.execute(
+                update(LiveLease)
+                .where(LiveLease.key.in_(keys[i : i + 1000]), LiveLease.owner == self.client_id)
+                .values(expires_at=now + self.ttl)
+            )
+            renewed += done.rowcount if isinstance(done, CursorResult) else 0
+        session.execute(
+            update(LiveWorker)
+            .where(LiveWorker.client_id == self.client_id)
+            .values(heartbeat_at=now)
+        )
+        return renewed
 
     def release(self, session: Session) -> None:
         """Let every lease expire now (a clean stop): the others take over at their next tick,

@@ -41,6 +41,8 @@ REGISTRY_REFRESH_S = 30.0
 SHADOW_S = 600.0
 #: every heartbeat, at most this many of the oldest events of the shadow are looked up in the store
 CONFIRM_MAX = 5000
+#: the lease keeper renews the leases only while the worker's loop has come round within this
+WATCHDOG_S = 60.0
 #: a worker that joins running ones reads (into its shadow) this long before it takes stations:
 #: what its session had queued while it was away arrives in that while
 JOIN_DELAY_S = 15.0
@@ -137,6 +139,9 @@ class LiveEngine:
         self.joined_mono = 0.0
         self._next_tick = 0.0
         self._turn = 0
+        #: monotonic time the loop last came round (the lease keeper's watchdog)
+        self._progress_at = time.monotonic()
+        self._keeper_stop = threading.Event()
 
     # -- MQTT callbacks (network thread) ---------------------------------------------------
     def _on_connect(self, cl, userdata, flags, reason_code, properties) -> None:
@@ -172,6 +177,7 @@ class LiveEngine:
             client.loop_stop()
             raise mqtt.MqttError(f"mqtt://{self.host}:{self.port} did not confirm the subscription")
         end = time.monotonic() + duration if duration else None
+        keeper: threading.Thread | None = None
         try:
             with self.sessions() as s:
                 others = self.leases.others_alive(s)
@@ -190,7 +196,13 @@ class LiveEngine:
             self.joined_at, self.joined_mono = datetime.now(UTC), time.monotonic()
             self._tick(client)
             self.ready.set()
+            if self.leases.clustered:
+                keeper = threading.Thread(
+                    target=self._keep_leases, name=f"{self.client_id}-leases", daemon=True
+                )
+                keeper.start()
             while not self.stop.is_set() and (end is None or time.monotonic() < end):
+                self._progress_at = time.monotonic()
                 if time.monotonic() >= self._next_tick:
                     self._tick(client)
                 self._collect(client)
@@ -199,6 +211,9 @@ class LiveEngine:
                     if on_batch is not None:
                         on_batch(self.stats)
         finally:
+            self._keeper_stop.set()
+            if keeper is not None:
+                keeper.join()
             # what is waiting is not acknowledged: the broker gives it to this worker again when it
             # comes back, and the workers that take its stations over have it in their shadow
             try:
@@ -214,6 +229,18 @@ class LiveEngine:
         return self.stats
 
     # -- leases --------------------------------------------------------------------------------
+    def _keep_leases(self) -> None:
+        """The lease keeper (a thread): renew the leases and the heartbeat every ``tick_s``
+        while the loop comes round (see :mod:`perron.live.cluster`)."""
+        while not self._keeper_stop.wait(self.tick_s):
+            if time.monotonic() - self._progress_at > WATCHDOG_S:
+                continue  # the loop is stuck: let the others take the stations over
+            try:
+                with self.sessions() as s, s.begin():
+                    self.leases.renew(s)
+            except DBAPIError as exc:
+                log.error("renewing the leases failed: %s", exc)
+
     def _oldest_waiting(self) -> float | None:
         """The monotonic time of reading of the oldest message waiting to be stored."""
         return min((q[0].arrived for q in self.pending.values() if q), default=None)
