@@ -242,20 +242,26 @@ class StationLeases:
         now = now or _now()
         if not self.clustered:
             return 0
-        keys = sorted(STATION + c for c in list(self.owned))
-        renewed = 0
-        for i in range(0, len(keys), 1000):
-            done = session.execute(
-                update(LiveLease)
-                .where(LiveLease.key.in_(keys[i : i + 1000]), LiveLease.owner == self.client_id)
-                .values(expires_at=now + self.ttl)
-            )
-            renewed += done.rowcount if isinstance(done, CursorResult) else 0
+        # the same order of locks as a heartbeat (worker row, then the lease rows by key), so
+        # that the keeper and the heartbeats of this and other workers never deadlock
         session.execute(
             update(LiveWorker)
             .where(LiveWorker.client_id == self.client_id)
             .values(heartbeat_at=now)
         )
+        keys = sorted(STATION + c for c in list(self.owned))
+        renewed = 0
+        for i in range(0, len(keys), 1000):
+            mine = session.scalars(
+                select(LiveLease)
+                .where(LiveLease.key.in_(keys[i : i + 1000]), LiveLease.owner == self.client_id)
+                .order_by(LiveLease.key)
+                .with_for_update()
+            ).all()
+            for x in mine:
+                x.expires_at = now + self.ttl
+            renewed += len(mine)
+        session.flush()
         return renewed
 
     def release(self, session: Session) -> None:
