@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import event, func, insert, select
 from sqlalchemy.orm import Session
 
-from perron.store.dialect import append_lock, is_postgresql, stream_rows
+from perron.store.dialect import append_lock, is_postgresql, stream_rows, utc_text_sql
 from perron.store.tables.access import AuditEntry
 
 GENESIS = "0" * 64
@@ -175,12 +175,9 @@ _COLUMNS = (
 )
 
 
-def _at_text(dialect: str) -> str:
+def _at_text(session: Session) -> str:
     """SQL that renders ``at`` exactly as :func:`format_time` does."""
-    if dialect == "postgresql":
-        return """to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')"""
-    # SQLite stores 'YYYY-MM-DD HH:MM:SS.ffffff' in UTC
-    return "replace(at, ' ', 'T') || 'Z'"
+    return utc_text_sql(session, "at")
 
 
 def _stream(
@@ -202,9 +199,8 @@ def _rows_between(
 ) -> Iterator[tuple[Any, ...]]:
     """Entries (seq, at as formatted by :func:`format_time`, actor, party, purpose, action,
     subject, detail, prev_hash, hash) in seq order, all of them or ``lo``..``hi``."""
-    dialect = session.get_bind().dialect.name
     sql = (
-        f"SELECT seq, {_at_text(dialect)}, actor, party, purpose, action, subject, detail, "
+        f"SELECT seq, {_at_text(session)}, actor, party, purpose, action, subject, detail, "
         f"prev_hash, hash FROM audit_entry{_between(lo, hi)} ORDER BY seq"
     )
     return _stream(session, sql, f"perron_audit_rows_{lo}", batch)
@@ -238,7 +234,7 @@ def _checked_sqlite(
     # json_array escapes text exactly as Python's json with ensure_ascii=False; typing is per
     # value in SQLite, so entries with anything but text are left to entry_hash
     typed = " AND ".join(f"typeof({c}) = 'text'" for c in ("at", *_HASHED))
-    payload = f"json_array(seq, {_at_text('sqlite')}, {', '.join(_HASHED)})"
+    payload = f"json_array(seq, {_at_text(session)}, {', '.join(_HASHED)})"
     sql = (
         f"SELECT seq, CASE WHEN {typed} THEN {payload} END, prev_hash, hash "
         f"FROM audit_entry{_between(lo, hi)} ORDER BY seq"
@@ -275,7 +271,7 @@ def _checked_copy(
     turned into ``","``; any other line is decoded value by value and hashed by
     :func:`entry_hash`."""
     sql = (
-        f"COPY (SELECT seq, {_at_text('postgresql')}, {', '.join(_HASHED)}, hash "
+        f"COPY (SELECT seq, {_at_text(session)}, {', '.join(_HASHED)}, hash "
         f"FROM audit_entry{_between(lo, hi)} ORDER BY seq) TO STDOUT"
     )
     sha = hashlib.sha256

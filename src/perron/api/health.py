@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from perron import __version__
 from perron.api.deps import DbSession
 from perron.api.schemas import Out
+from perron.store.dialect import dialect_name
 from perron.store.tables.reference import Station
 
 router = APIRouter(prefix="/api", tags=["health"])
@@ -29,6 +30,6 @@ def health(db: DbSession) -> dict[str, Any]:
     return {
         "status": "ok",
         "version": __version__,
-        "database": db.get_bind().dialect.name,
+        "database": dialect_name(db),
         "stations": stations,
     }

@@ -57,15 +57,16 @@ from __future__ import annotations
 import math
 import os
 import socket
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from sqlalchemy import CursorResult, delete, func, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from perron.store.dialect import ConflictInsert, insert_on_conflict, is_postgresql
 from perron.store.tables.cluster import LiveDeadLetter, LiveLease, LiveWorker
 
 STATION = "station:"
@@ -87,14 +88,13 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _insert(session: Session):  # the dialect's insert()
-    return (postgresql if session.get_bind().dialect.name == "postgresql" else sqlite).insert
+def _insert(session: Session) -> Callable[[Any], ConflictInsert]:  # the dialect's insert()
+    return partial(insert_on_conflict, session)
 
 
 def clustered(session_or_engine: Any) -> bool:
     """Whether several workers may share this database (PostgreSQL)."""
-    bind = getattr(session_or_engine, "bind", session_or_engine)
-    return bind.dialect.name == "postgresql"
+    return is_postgresql(session_or_engine)
 
 
 @dataclass

@@ -18,7 +18,6 @@ from typing import Any
 
 import orjson
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
 from perron.access import audit
@@ -29,6 +28,7 @@ from perron.domain.zones import ZONE_BY_CODE, Domain
 from perron.live import cameras
 from perron.live.alerts import apply_changes
 from perron.live.rules import Correlator
+from perron.store.dialect import insert_new_keys, is_sqlite, sqlite_insert_new, sqlite_time
 from perron.store.tables.live import SensorEvent
 from perron.store.tables.reference import Station
 
@@ -103,24 +103,12 @@ _COLUMNS = (
     "occurred_at",
     "received_at",
 )
-_SQLITE_INSERT = (
-    f"INSERT INTO sensor_event ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})"
-    " ON CONFLICT (id) DO NOTHING"
-)
-
-
-def sqlite_time(d: datetime) -> str:
-    """A timestamp as the UTC text :class:`perron.store.types.UTCDateTime` stores on SQLite
-    (``YYYY-MM-DD HH:MM:SS.ffffff``, always with microseconds, so that text order is time
-    order and the same instant is always the same text)."""
-    if d.tzinfo is not UTC:
-        d = d.astimezone(UTC)
-    return d.isoformat(" ", "microseconds")[:26]  # without the offset, +00:00
 
 
 def sqlite_rows(events: Sequence[Event]) -> list[tuple]:
-    """Rows for an executemany of :data:`_SQLITE_INSERT`: ready tuples in column order, the
-    attributes as JSON text and the times as :func:`sqlite_time` text."""
+    """Rows for :func:`perron.store.dialect.sqlite_insert_new`: ready tuples in the order of
+    :data:`_COLUMNS`, the attributes as JSON text and the times as
+    :func:`perron.store.dialect.sqlite_time` text."""
     times: dict[datetime, str] = {}  # the events of a batch share their time of receipt
     rows = []
     for e in events:
@@ -180,27 +168,20 @@ class Ingestor:
         self.lock = threading.Lock()
 
     @staticmethod
-    def _insert_sqlite(conn, events: list[Event]) -> list[Event]:
+    def _insert(conn, events: list[Event]) -> list[Event]:
         """Insert ``events`` (distinct ids), skipping ids already stored; return the ones stored.
 
-        Ready tuples go straight to the driver (no per-row type processing), and the usual case
-        — no id stored before — costs no lookup: the insert skips stored ids by itself and the
-        number of rows it added tells whether any was skipped. Only then are the new rows read
-        back: the insert held the write lock from its first row on, and each row it added took
-        the next row number, so they are the last ``added`` row numbers of the table.
-        """
-        added = conn.exec_driver_sql(_SQLITE_INSERT, sqlite_rows(events)).rowcount
-        if added == len(events):
-            return events
-        if added == 0:
-            return []
-        last = conn.exec_driver_sql("SELECT max(rowid) FROM sensor_event").scalar()
-        stored = {
-            r[0]
-            for r in conn.exec_driver_sql(
-                "SELECT id FROM sensor_event WHERE rowid > ?", (last - added,)
-            )
-        }
+        On SQLite ready tuples go straight to the driver (no per-row type processing), and the
+        usual case — no id stored before — costs no lookup. Elsewhere one statement per 1000
+        events skips the stored ids and names the ones it added: safe with several writers (a
+        concurrent insert of the same id waits, then is skipped)."""
+        table = SensorEvent.__table__
+        if is_sqlite(conn):
+            stored = sqlite_insert_new(conn, table, "id", _COLUMNS, sqlite_rows(events))
+            if stored is None:
+                return events
+        else:
+            stored = insert_new_keys(conn, table, "id", [event_row(e) for e in events])
         return [e for e in events if e.id in stored]
 
     def warm_up(
@@ -256,22 +237,7 @@ class Ingestor:
             result.duplicates += 1
         if not fresh:
             return result
-        if conn.dialect.name == "sqlite":
-            new = self._insert_sqlite(conn, list(fresh.values()))
-        else:
-            # one statement that skips the stored ids and names the ones it added: safe with
-            # several writers (a concurrent insert of the same id waits, then is skipped)
-            stored: set[str] = set()
-            rows = [event_row(e) for e in fresh.values()]
-            for i in range(0, len(rows), 1000):
-                stmt = (
-                    pg_insert(SensorEvent)
-                    .values(rows[i : i + 1000])
-                    .on_conflict_do_nothing(index_elements=["id"])
-                    .returning(SensorEvent.__table__.c.id)
-                )
-                stored.update(conn.scalars(stmt))
-            new = [e for e in fresh.values() if e.id in stored]
+        new = self._insert(conn, list(fresh.values()))
         result.duplicates += len(fresh) - len(new)
         if not new:
             return result

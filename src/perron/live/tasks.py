@@ -15,8 +15,9 @@ import logging
 from contextlib import suppress
 from typing import Any
 
-from sqlalchemy import text
 from starlette.concurrency import run_in_threadpool
+
+from perron.store.dialect import try_advisory_lock
 
 log = logging.getLogger("perron.alerts")
 
@@ -50,17 +51,10 @@ class AlertTasks:
         worker's round holds the lock)."""
         from perron.live.alerts import housekeeping
 
-        with self.sessions() as guard:
-            if guard.get_bind().dialect.name != "postgresql":
-                result = housekeeping(self.sessions)
-            elif not guard.scalar(text("SELECT pg_try_advisory_lock(:k)"), {"k": ROUND_LOCK}):
+        with self.sessions() as guard, try_advisory_lock(guard, ROUND_LOCK) as held:
+            if not held:
                 return dict(SKIPPED)
-            else:
-                try:
-                    result = housekeeping(self.sessions)
-                finally:
-                    guard.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": ROUND_LOCK})
-                    guard.commit()
+            result = housekeeping(self.sessions)
         self.rounds += 1
         return result
 

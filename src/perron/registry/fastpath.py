@@ -45,6 +45,13 @@ from perron.domain.zones import ZONE_CODES
 from perron.registry.incidents import FACT_FIELDS
 from perron.registry.profiles import Profile
 from perron.registry.results import CHUNK, ImportResult, Progress
+from perron.store.dialect import (
+    drop_secondary_indexes,
+    is_sqlite,
+    large_write_cache,
+    param_marker,
+    refresh_statistics,
+)
 from perron.store.tables.accounts import Party
 from perron.store.tables.reference import LevelCrossing, Station
 from perron.store.tables.registry import Incident
@@ -69,6 +76,8 @@ class _Unsure(Exception):
 # On PostgreSQL, an import of at least this many rows that (at least) doubles the registry
 # refreshes the planner's statistics before it commits.
 ANALYZE_MIN_ROWS = 10_000
+#: the registry's two tables, which an import writes
+_TABLES = ("incident", "incident_version")
 
 
 def _frame(raw: bytes) -> pd.DataFrame:
@@ -358,18 +367,11 @@ def import_csv(
     if n == 0:
         return None
     conn = session.connection()
-    sqlite = conn.dialect.name == "sqlite"
-    if sqlite:
-        # a large import touches every index page: give this connection a big page cache
-        # for the duration of the import (the default of 2 MB makes SQLite re-read pages)
-        cache = conn.exec_driver_sql("PRAGMA cache_size").scalar_one()
-        kib = min(CACHE_MAX_KIB, max(CACHE_KIB, n * CACHE_KIB_PER_ROW))
-        conn.exec_driver_sql(f"PRAGMA cache_size={-kib}")
-    try:
-        _write_new(session, party, author, cols, refs, n, sqlite, progress)
-    finally:
-        if sqlite:
-            conn.exec_driver_sql(f"PRAGMA cache_size={int(cache)}")
+    # a large import touches every index page: give this connection a big page cache for the
+    # duration of the import
+    kib = min(CACHE_MAX_KIB, max(CACHE_KIB, n * CACHE_KIB_PER_ROW))
+    with large_write_cache(conn, kib):
+        _write_new(session, party, author, cols, refs, n, is_sqlite(conn), progress)
     result.created = n
     audit.record(
         session,
@@ -427,7 +429,7 @@ def _write_new(
         created_at=now_value if sqlite else now.isoformat(),
     )
     conn = session.connection()
-    marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    marker = param_marker(conn)
     head = f"INSERT INTO incident ({', '.join([*bound, *constant])}) VALUES "
     literals = [_literal(v) for v in constant.values()]
     if marker == "%s":  # the driver reads % as the start of a placeholder
@@ -456,7 +458,7 @@ def _write_new(
             else:
                 cursor.execute(head + ", ".join([one_row] * (last - first)), flat)
         if start == 0 and sqlite and before < n:
-            rebuild = _drop_indexes(conn)
+            rebuild = drop_secondary_indexes(conn, _TABLES)
         progress("writing incidents", stop, n)
     cursor.close()
     fact_list = ", ".join(FACT_FIELDS)
@@ -475,10 +477,9 @@ def _write_new(
         conn.exec_driver_sql(ddl)
     if rebuild:
         progress("indexing", n, n)
-    if not sqlite and n >= max(before, ANALYZE_MIN_ROWS):
-        # a registry that (at least) doubled: fresh planner statistics, or PostgreSQL reads
-        # the new rows by scanning until autovacuum gets to them
-        conn.exec_driver_sql("ANALYZE incident, incident_version")
+    if n >= max(before, ANALYZE_MIN_ROWS):
+        # a registry that (at least) doubled: fresh planner statistics
+        refresh_statistics(conn, _TABLES)
 
 
 def _literal(value: Any) -> str:
@@ -491,21 +492,6 @@ def _literal(value: Any) -> str:
     if isinstance(value, int):
         return str(value)
     return "'" + str(value).replace("'", "''") + "'"
-
-
-def _drop_indexes(conn) -> list[str]:
-    """Drop the secondary indexes of the registry's two tables (not the primary keys and not
-    the unique constraints) and return the statements that create them again. Only inside an
-    open transaction, so a failed import rolls the drop back with everything else."""
-    if not conn.connection.dbapi_connection.in_transaction:
-        return []
-    found = conn.exec_driver_sql(
-        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
-        "AND tbl_name IN ('incident', 'incident_version') ORDER BY name"
-    ).all()
-    for name, _ in found:
-        conn.exec_driver_sql(f'DROP INDEX "{name}"')
-    return [ddl for _, ddl in found]
 
 
 __all__ = ["MIN_ROWS", "import_csv"]

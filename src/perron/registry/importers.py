@@ -42,6 +42,7 @@ from perron.registry import fastpath
 from perron.registry.incidents import FACT_FIELDS
 from perron.registry.profiles import Profile, default_profile
 from perron.registry.results import CHUNK, ImportResult, Progress, RowError
+from perron.store.dialect import is_sqlite, param_marker
 from perron.store.tables.accounts import Party
 from perron.store.tables.reference import LevelCrossing, Station
 from perron.store.tables.registry import Incident, IncidentVersion
@@ -485,8 +486,8 @@ def _bulk_insert(session: Session, table: str, columns: tuple[str, ...], rows) -
     :class:`perron.store.types.UTCDateTime` reads them back). Skipping SQLAlchemy's per-value
     processing makes large imports several times faster."""
     conn = session.connection()
-    sqlite = conn.dialect.name == "sqlite"
-    marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    sqlite = is_sqlite(conn)
+    marker = param_marker(conn)
     rows = [list(row) for row in rows]
     for i, name in enumerate(columns):
         if name not in TIME_COLUMNS:
