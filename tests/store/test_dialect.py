@@ -23,6 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from perron.store.db import make_engine
 from perron.store.dialect import (
     dialect_name,
     drop_secondary_indexes,
@@ -43,8 +44,7 @@ from perron.store.types import UTCDateTime
 AMS = ZoneInfo("Europe/Amsterdam")
 
 
-@pytest.fixture
-def probe(engine: Engine):
+def _probe_table(engine: Engine) -> Table:
     """A table of its own: a text key, a count, JSON, a timestamp and a secondary index."""
     meta = MetaData()
     table = Table(
@@ -57,8 +57,14 @@ def probe(engine: Engine):
         Index("ix_dialect_probe_n", "n"),
     )
     meta.create_all(engine)
+    return table
+
+
+@pytest.fixture
+def probe(engine: Engine):
+    table = _probe_table(engine)
     yield table
-    meta.drop_all(engine)
+    table.metadata.drop_all(engine)
 
 
 def statements(engine: Engine) -> list[str]:
@@ -84,9 +90,9 @@ def test_the_parameter_marker_is_the_drivers(engine):
         assert conn.exec_driver_sql(f"SELECT {marker} + 1", (41,)).scalar_one() == 42
 
 
-def test_sqlite_time_is_the_text_sqlite_stores(engine, probe):
-    if not is_sqlite(engine):
-        pytest.skip("the stored form of SQLite")
+def test_sqlite_time_is_the_text_sqlite_stores(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'probe.db'}")
+    probe = _probe_table(engine)
     summer = datetime(2024, 7, 1, 23, 30, tzinfo=AMS)
     whole = datetime(2024, 1, 1, 0, 0, tzinfo=UTC)  # no microseconds: still written
     with engine.begin() as conn:
@@ -95,6 +101,7 @@ def test_sqlite_time_is_the_text_sqlite_stores(engine, probe):
         stored = dict(conn.exec_driver_sql("SELECT key, at FROM dialect_probe").all())
     assert sqlite_time(summer) == stored["s"] == "2024-07-01 21:30:00.000000"
     assert sqlite_time(whole) == stored["w"] == "2024-01-01 00:00:00.000000"
+    engine.dispose()
 
 
 def test_utc_text_sql_renders_as_strftime_in_utc(engine, probe):

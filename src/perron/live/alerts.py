@@ -33,7 +33,6 @@ from perron.live.views import (  # noqa: F401  (part of this module's surface)
     parties_of,
     visible_query,
 )
-from perron.store.dialect import is_postgresql
 from perron.store.tables.live import Alert, AlertTransition, ResponseUnit
 from perron.store.tables.reference import Station, Zone
 
@@ -247,9 +246,8 @@ def transition_dict(t: AlertTransition) -> dict[str, Any]:
 def _lock(session: Session, alert_id: int) -> Alert | None:
     if not 0 < alert_id < 2**63:
         return None
-    q = select(Alert).where(Alert.id == alert_id)
-    if is_postgresql(session):
-        q = q.with_for_update()
+    # the row lock on PostgreSQL; SQLite has one writer and renders no FOR UPDATE
+    q = select(Alert).where(Alert.id == alert_id).with_for_update()
     return session.scalar(q.execution_options(populate_existing=True))
 
 

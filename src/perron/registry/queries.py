@@ -32,7 +32,7 @@ from perron.domain.local_time import LOCAL_TZ
 from perron.interop.exporters import exporter
 from perron.registry import exports
 from perron.registry import read_model as m
-from perron.store.dialect import advisory_lock, clear_table, is_postgresql, local_month
+from perron.store.dialect import advisory_lock, clear_table, local_month
 from perron.store.tables.access import IncidentRollup, RollupState
 
 #: the highest page number and page size a list answers (beyond them no database can count)
@@ -588,12 +588,12 @@ def ensure_rollup(session: Session) -> bool:
     state = session.get(RollupState, "incidents")
     if state is not None and state.watermark == mark:
         return False
-    if is_postgresql(session):
-        advisory_lock(session, _ROLLUP_LOCK)
-        session.expire_all()
-        state = session.get(RollupState, "incidents")
-        if state is not None and state.watermark == mark:
-            return False
+    # one rebuilder at a time (the advisory lock does nothing on SQLite, which has one writer)
+    advisory_lock(session, _ROLLUP_LOCK)
+    session.expire_all()
+    state = session.get(RollupState, "incidents")
+    if state is not None and state.watermark == mark:
+        return False
     # TRUNCATE on PostgreSQL: no dead copy of the old rollup left behind for every rebuild
     # (readers that would wait for the lock wait for the rebuild anyway)
     clear_table(session, IncidentRollup.__table__)
