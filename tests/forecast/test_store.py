@@ -121,3 +121,25 @@ def test_cli_and_api_forecast_from_the_registry(store, client):
         ["forecast", "tonight", "--registry", "ns", "--categories", "shoplifting"],
     )
     assert bad.exit_code != 0 and "unknown categories ['shoplifting']" in bad.output
+
+
+def test_a_forecast_from_the_registry_says_how_many_of_its_incidents_are_synthetic(store, client):
+    """Synthetic incidents are labelled wherever they are shown: the forecast page names its
+    source and how many of the incidents behind it are synthetic."""
+    from perron.forecast.service import source_info
+
+    table = store_table(Store("ns"), store)
+    info = source_info(table)
+    rows = len(table.read_text(encoding="utf-8").splitlines()) - 1
+    assert info == {"kind": "registry", "incidents": rows, "synthetic": rows}  # all generated
+    engine = make_engine(store.database_url)
+    with transaction(engine) as session:
+        accounts.create_user(session, "ana2", "analyst-password-2", "ns", "analyst")
+    engine.dispose()
+    client.post("/login", data={"username": "ana2", "password": "analyst-password-2"})
+    page = client.get("/forecast", params={"model": "empirical_bayes"})
+    assert page.status_code == 200, page.text
+    assert 'data-testid="forecast-synthetic"' in page.text
+    dutch = f"{rows:,}".replace(",", ".")  # the page's number format
+    assert f"Daarvan zijn er {dutch} synthetisch" in page.text
+    assert "Prognose uit de openbare storingsdata" in page.text

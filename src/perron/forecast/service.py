@@ -126,6 +126,18 @@ def _viewer(session: Any, actor: Actor, store: Store | None) -> Viewer:
 #: purpose: (file, rows). A read with all three unchanged reuses the table without reading the
 #: incidents again; the table itself is named by its content
 _TABLES: dict[tuple[Any, ...], tuple[Path, int]] = {}
+#: what each incident table made from the registry holds, by file name: rows, synthetic rows
+_TABLE_INFO: dict[str, dict[str, int]] = {}
+
+
+def source_info(path: Path) -> dict[str, Any]:
+    """What a forecast was made from, for the people who read it: ``registry`` (with the
+    number of incidents and of synthetic ones among them, which must be labelled so) or
+    ``file`` (a disruption file or an incident table named by its owner)."""
+    info = _TABLE_INFO.get(Path(path).name)
+    if info is None:
+        return {"kind": "file", "file": Path(path).name}
+    return {"kind": "registry", **info}
 
 
 def _table_text(rows: list[tuple[tuple[str, ...], str, str]]) -> bytes:
@@ -184,6 +196,7 @@ def _registry_table(
                 if o.stations
             ]
             n = len(rows)
+            synthetic = sum(1 for o in found if o.stations and o.synthetic)
             if not rows:
                 whose = f"{store.party}" if store else "you"
                 raise DataError(
@@ -199,6 +212,7 @@ def _registry_table(
             if len(_TABLES) >= 32:
                 _TABLES.pop(next(iter(_TABLES)))
             _TABLES[memo] = (out, n)
+            _TABLE_INFO[out.name] = {"incidents": n, "synthetic": synthetic}
         audit.record(
             session,
             actor=actor.username,
@@ -709,6 +723,7 @@ def outlook(
     backtest report."""
     path = source_file(actor, purpose, data, settings, "outlook")
     return {
+        "source": source_info(path),
         "tonight": _tonight(path, start, model, None, settings, lang, top),
         "week": forecast_cells(path, start, WEEK, model, None, settings, lang, shared=True),
         "report": load_backtest(settings),

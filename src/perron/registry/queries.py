@@ -693,6 +693,7 @@ class Occurrence:
     stations: tuple[str, ...]  # the station of the incident first, then the others it names
     occurred_at: datetime
     category: str
+    synthetic: bool = False  # made by Perron's generator, labelled so wherever it is shown
 
 
 def occurrences(
@@ -711,17 +712,17 @@ def occurrences(
     purpose = Purpose(purpose)
     s = _detail_scope(viewer, purpose)
     q = (
-        select(m.station_col, m.other_stations_col, m.occurred_col, m.category_col)
+        select(m.station_col, m.other_stations_col, m.occurred_col, m.category_col, m.synthetic_col)
         .select_from(m.current_from())
         .where(_visible(s.detail), m.counted(), *_filter_conditions(filters))
         .order_by(m.occurred_col, m.id_col)
     )
     out = []
-    for station, others, at, category in session.execute(q):
+    for station, others, at, category, synthetic in session.execute(q):
         codes = [station] if station else []
         if others:
             codes += [c for c in (x.strip() for x in others.split(",")) if c and c != station]
-        out.append(Occurrence(tuple(codes), at, category))
+        out.append(Occurrence(tuple(codes), at, category, bool(synthetic)))
     if not audit_read:
         return out
     _record_read(

@@ -91,11 +91,13 @@ async def forecast_page(
     error = None
     night = wk = None
     report = None
+    info = None
     try:
         view = await run_in_threadpool(
             outlook, user, PAGE_PURPOSE, _source(source), _date(start), chosen, settings, lang
         )
         night, wk, report = view["tonight"], view["week"], view["report"]
+        info = view["source"]
     except (DataError, ServiceError) as exc:
         error = service_message(exc) if isinstance(exc, ServiceError) else str(exc)
         report = load_backtest(settings)
@@ -116,6 +118,7 @@ async def forecast_page(
             "default_model": DEFAULT_MODEL,
             "as_date": date.fromisoformat,
             "source": "disruptions" if source == "disruptions" else "registry",
+            "source_info": info,
         },
     )
 
