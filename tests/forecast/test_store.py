@@ -143,3 +143,8 @@ def test_a_forecast_from_the_registry_says_how_many_of_its_incidents_are_synthet
     dutch = f"{rows:,}".replace(",", ".")  # the page's number format
     assert f"Daarvan zijn er {dutch} synthetisch" in page.text
     assert "Prognose uit de openbare storingsdata" in page.text
+    # the API says the same of what it answers from; a file is named as such
+    api = client.get("/api/forecast/tonight", params={"model": "empirical_bayes"}).json()
+    assert api["source"] == info
+    week = client.get("/api/forecast/week", params={"model": "empirical_bayes"}).json()
+    assert week["source"] == info

@@ -515,6 +515,7 @@ def _forecast_cells(path, cats, data_until, start_d, days, model, settings, lang
         "trained_until": stored["meta"]["trained_until"],
         "data_until": data_until.isoformat(),
         "categories": list(cats),
+        "source": source_info(path),
         "block_hours": BLOCK_HOURS,
         "blocks": list(BLOCK_LABELS),
         "stations": [
@@ -777,6 +778,7 @@ def _tonight(
         "trained_until": res["trained_until"],
         "data_until": res["data_until"],
         "categories": res["categories"],
+        "source": res["source"],
         "expected_total": round(total, 4),
         "stations": out,
     }

@@ -11,6 +11,17 @@ from perron.api.schemas import Number, Out
 __all__ = ["Backtest", "Tonight", "Week"]
 
 
+class ForecastSource(Out):
+    """What a forecast was made from."""
+
+    kind: str = Field(description="registry: the incidents the caller may see; file: a file")
+    incidents: int | None = Field(None, description="registry: the incidents behind it")
+    synthetic: int | None = Field(
+        None, description="registry: of those, the synthetic ones (generated demo incidents)"
+    )
+    file: str | None = Field(None, description="file: its name")
+
+
 class Driver(Out):
     factor: str
     effect: Number
@@ -34,6 +45,8 @@ class Tonight(Out):
     model: str
     trained_until: str | None
     data_until: str
+    categories: list[str]
+    source: ForecastSource
     expected_total: Number
     stations: list[TonightStation]
 
@@ -64,6 +77,7 @@ class Week(Out):
     trained_until: str | None
     data_until: str
     categories: list[str]
+    source: ForecastSource
     block_hours: int
     blocks: list[str]
     stations: list[WeekStation]
