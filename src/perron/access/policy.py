@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from perron.domain.errors import Invalid
 from perron.domain.parties import Role
 
 
@@ -29,6 +30,19 @@ class Purpose(StrEnum):
     OPERATIONAL = "operational"
     ANALYSIS = "analysis"
     ACCOUNTABILITY = "accountability"
+
+
+def purpose_of(value: Purpose | str) -> Purpose:
+    """``value`` as a purpose; :class:`~perron.domain.errors.Invalid` (field ``purpose``)
+    naming the purposes for anything else."""
+    try:
+        return Purpose(value)
+    except ValueError:
+        raise Invalid(
+            f"unknown purpose {str(value)[:40]!r}; choose one of "
+            + ", ".join(p.value for p in Purpose),
+            "purpose",
+        ) from None
 
 
 class Level(StrEnum):

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from perron.access.actors import Actor, Installation, installation
-from perron.access.policy import Grant, Level, Purpose, Viewer
+from perron.access.policy import Grant, Level, Purpose, Viewer, purpose_of
 from perron.config import Settings, get_settings
 from perron.domain.errors import Forbidden, Invalid
 from perron.domain.local_time import LOCAL_TZ
@@ -79,17 +79,6 @@ Source = Store | Disruptions | str | Path | None
 
 #: the roles that train models (besides the installation): a stored model serves every user
 TRAINERS = frozenset({Role.ADMIN, Role.ANALYST})
-
-
-def _purpose(purpose: Purpose | str) -> Purpose:
-    try:
-        return Purpose(purpose)
-    except ValueError:
-        raise Invalid(
-            f"unknown purpose {str(purpose)[:40]!r}; choose one of "
-            + ", ".join(p.value for p in Purpose),
-            "purpose",
-        ) from None
 
 
 def _viewer(session: Any, actor: Actor, store: Store | None) -> Viewer:
@@ -269,7 +258,7 @@ def source_file(
     to forecast from: the registry as the actor sees it (the default; through the access
     policy, audited once), a party's view (:class:`Store`), or a file (:class:`Disruptions`,
     a path: public data, not audited)."""
-    chosen = _purpose(purpose)
+    chosen = purpose_of(purpose)
     settings = settings or get_settings()
     if data is None or isinstance(data, Store):
         return _registry_table(actor, chosen, data, settings, action)
@@ -811,7 +800,7 @@ def backtest_report(
     """The stored backtest report for any logged-in user and the installation, or None when
     there is none yet. It holds scores of models over places and times, no incident: its read
     is not audited."""
-    _purpose(purpose)
+    purpose_of(purpose)
     return load_backtest(settings)
 
 

@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 
 from perron.access import audit
 from perron.access.actors import Actor, Installation
-from perron.access.policy import Purpose
+from perron.access.policy import Purpose, purpose_of
 from perron.domain.errors import Forbidden, Invalid, NotFound
 from perron.domain.parties import Role
 from perron.monitor import scores as sc
@@ -138,17 +138,6 @@ def weighted_frame(
     return frame
 
 
-def _purpose(purpose: Purpose | str) -> Purpose:
-    try:
-        return Purpose(purpose)
-    except ValueError:
-        raise Invalid(
-            f"unknown purpose {str(purpose)[:40]!r}; choose one of "
-            + ", ".join(p.value for p in Purpose),
-            "purpose",
-        ) from None
-
-
 def _record(
     session: Session, actor: Actor, purpose: str, action: str, detail: dict[str, Any]
 ) -> None:
@@ -168,7 +157,7 @@ def _read(
 ) -> None:
     """Decide whether ``actor`` may read the monitor's aggregates for ``purpose`` (any user and
     the installation may) and record the read."""
-    chosen = _purpose(purpose)
+    chosen = purpose_of(purpose)
     if not isinstance(actor, Installation) and not actor.username:
         raise Forbidden("log in to read the perception monitor")
     _record(session, actor, chosen.value, f"monitor.{action}", detail)
@@ -476,7 +465,7 @@ def overview(
     """What the monitor page shows, as one read: the years with responses, the year shown
     (``year`` when it has responses, else the latest), its scores, the stations below the
     threshold and the map. ``{"years": [], "year": None}`` when the survey is empty."""
-    chosen = _purpose(purpose)
+    chosen = purpose_of(purpose)
     years = available_years(session)
     if not years:
         _read(session, actor, chosen, "overview", {"year": None})
